@@ -1,0 +1,147 @@
+"""Command line of womsim: ``python run.py [headline|simulate|params] ...``.
+
+Bad input (a parameter, a file) ends with a one-line ``error: ...`` on stderr and exit
+code 2, before anything is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from .errors import WomsimError
+
+EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # one line, not usage + message
+        self.exit(EXIT_USAGE, f"error: {message} (see '{self.prog} --help')\n")
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="worker processes (default: number of cores; 1 = in this process)")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="run.py", description="womsim: word of mouth vs. broadcast on a social graph. "
+                     "Without a command, runs the headline comparison.")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    h = sub.add_parser("headline", help="the six strategies at equal budget (the default command)")
+    h.add_argument("--experiment", default=None, metavar="FILE", help="experiment file (default: experiments/headline.toml)")
+    h.add_argument("--replicates", type=int, default=None, metavar="R", help="override the replicates of the file")
+    h.add_argument("--steps", type=int, default=None, metavar="N", help="override the weeks of the file")
+    h.add_argument("--out", default="results/headline", metavar="DIR", help="output folder (default: %(default)s)")
+    _add_run_options(h)
+
+    s = sub.add_parser("simulate", help="run one parameter set, possibly replicated")
+    s.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                   help="set a parameter (repeatable); see 'run.py params'")
+    s.add_argument("--params", default=None, metavar="FILE.toml", help="read parameters from a TOML file ([params] table or top level)")
+    s.add_argument("--steps", type=int, default=None, metavar="N", help="weeks to simulate (default: the 'steps' parameter)")
+    s.add_argument("--seed", type=int, default=0, metavar="S", help="base seed (default: %(default)s)")
+    s.add_argument("--replicates", type=int, default=1, metavar="R", help="runs with seeds derived from --seed (default: 1)")
+    s.add_argument("--out", default="results/simulate", metavar="DIR", help="output folder (default: %(default)s)")
+    _add_run_options(s)
+
+    pp = sub.add_parser("params", help="print the table of all parameters")
+    pp.add_argument("--markdown", action="store_true", help="as a Markdown table")
+    return parser
+
+
+def _positive(name: str, value: int | None, low: int = 1) -> None:
+    if value is not None and value < low:
+        raise WomsimError(f"{name} = {value}: allowed a whole number >= {low}")
+
+
+def cmd_params(args) -> int:
+    from .params import parameter_table
+
+    print(parameter_table(markdown=args.markdown))
+    return 0
+
+
+def _preflight(params) -> None:
+    """Build the graph once before any run, so a bad graph file fails before work starts."""
+    import numpy as np
+
+    from .network import build_graph
+
+    build_graph(params, np.random.default_rng(0))
+
+
+def cmd_simulate(args) -> int:
+    import pandas as pd
+
+    from .params import Params
+    from .provenance import provenance, write_atomic, write_json
+    from .runner import Task, final_rows, run_seed, run_tasks
+
+    _positive("--replicates", args.replicates)
+    _positive("--steps", args.steps)
+    _positive("--seed", args.seed, 0)
+    _positive("--workers", args.workers)
+    base = Params.from_toml(args.params) if args.params else Params()
+    values = {**base.to_dict(), **Params.parse_assignments(args.sets)}
+    if args.steps is not None:
+        values["steps"] = args.steps
+    params = Params(**values)
+    _preflight(params)
+    seeds = [run_seed(args.seed, r) for r in range(args.replicates)]
+    tasks = [Task(params.to_dict(), sd, {"strategy": params.strategy, "replicate": r}) for r, sd in enumerate(seeds)]
+    start = time.perf_counter()
+    frames = run_tasks(tasks, workers=args.workers, progress=not args.no_progress, desc="simulate")
+    ts = pd.concat(frames, ignore_index=True)
+    summary = final_rows(ts, ["strategy", "replicate", "seed"])
+    out = Path(args.out)
+    write_atomic(out / "timeseries.csv", ts.to_csv(index=False, float_format="%.6g"))
+    write_atomic(out / "summary.csv", summary.to_csv(index=False, float_format="%.6g"))
+    write_json(out / "run.json", {"params": params.to_dict(), "changed": params.differing(),
+                                  "base_seed": args.seed, "seeds": seeds, "replicates": args.replicates,
+                                  "timing_s": round(time.perf_counter() - start, 2), **provenance()})
+    print(f"{args.replicates} run(s) x {params.steps} weeks -> {out}/timeseries.csv, summary.csv, run.json")
+    cols = ["awareness", "customers", "loyalty", "loyal_share", "nps", "trust", "profit"]
+    print(summary[["replicate", *cols]].to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+    return 0
+
+
+def cmd_headline(args) -> int:
+    from .experiment import load_experiment
+    from .headline import HEADLINE_FILE, format_table, run_headline
+
+    for name in ("replicates", "steps", "workers"):
+        _positive(f"--{name}", getattr(args, name, None))
+    exp = load_experiment(args.experiment or HEADLINE_FILE, replicates=args.replicates, steps=args.steps)
+    start = time.perf_counter()
+    _, _, table = run_headline(Path(args.out), exp, workers=args.workers, progress=not args.no_progress)
+    elapsed = time.perf_counter() - start
+    print(f"\n{exp.name}: {len(exp.points())} strategies x {exp.replicates} replicates, {exp.steps} weeks "
+          f"({elapsed:.1f} s). Final values, mean [95 % CI]:\n")
+    print(format_table(table))
+    print(f"\nincremental_roi = (profit - profit of 'none' on the same seed) / spend.\nWrote {args.out}/ "
+          "(timeseries.csv, summary.csv, run.json, loyalty.png, final.png, metrics.png, report.md)")
+    return 0
+
+
+COMMANDS = {"headline": cmd_headline, "simulate": cmd_simulate, "params": cmd_params}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0].startswith("--") and argv[0] not in ("--help", "-h"):
+        argv = ["headline", *argv]
+    args = parser.parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except WomsimError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted: nothing more was written", file=sys.stderr)
+        return 130

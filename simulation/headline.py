@@ -1,0 +1,156 @@
+"""The headline comparison: six strategies at equal budget, paired on the same seeds.
+
+``python run.py`` runs ``experiments/headline.toml`` and writes ``results/headline/``:
+the tidy CSVs, ``run.json``, ``loyalty.png`` (loyalty over time with 95 % CI bands),
+``final.png`` (final metrics per strategy) and ``report.md``.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .experiment import Experiment, load_experiment
+from .provenance import REPO_ROOT, provenance, write_atomic, write_json
+from .runner import final_rows, run_tasks
+from .stats import mean_ci
+
+HEADLINE_FILE = REPO_ROOT / "experiments" / "headline.toml"
+TABLE_METRICS = ("loyalty", "loyal_share", "nps", "awareness", "customers", "incremental_roi")
+FINAL_PLOT_METRICS = ("loyalty", "loyal_share", "nps", "awareness", "customers", "incremental_roi")
+
+
+def incremental_roi(summary: pd.DataFrame, baseline: str = "none") -> pd.Series:
+    """(profit - profit of the baseline on the same seed) / spend, per run.
+
+    NaN for the baseline itself and for runs with no spend. Pairs by ``seed`` (common
+    random numbers), so the interval across replicates measures what the strategy adds.
+    """
+    base = summary.loc[summary["strategy"] == baseline].set_index("seed")["profit"]
+    if base.empty:
+        return pd.Series(np.nan, index=summary.index)
+    paired = summary["seed"].map(base)
+    spend = summary["spend"].where(summary["spend"] > 0)
+    return (summary["profit"] - paired) / spend
+
+
+def headline_table(summary: pd.DataFrame, metrics=TABLE_METRICS) -> pd.DataFrame:
+    """Per strategy: mean and 95 % CI of each final metric (columns ``m``, ``m_lo``, ``m_hi``)."""
+    rows = []
+    for strategy, group in summary.groupby("strategy", sort=False):
+        row = {"strategy": strategy, "n": len(group)}
+        for m in metrics:
+            row[m], row[f"{m}_lo"], row[f"{m}_hi"] = mean_ci(group[m].to_numpy())
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _cell(row, m: str, digits: int) -> str:
+    mean, lo, hi = row[m], row[f"{m}_lo"], row[f"{m}_hi"]
+    if not np.isfinite(mean):
+        return "-"
+    return f"{mean:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]"
+
+
+_DIGITS = {"loyalty": 3, "loyal_share": 3, "nps": 1, "awareness": 3, "customers": 3, "incremental_roi": 2}
+
+
+def format_table(table: pd.DataFrame, markdown: bool = False) -> str:
+    metrics = [m for m in TABLE_METRICS if m in table.columns]
+    header = ["strategy", *metrics]
+    body = [[str(r["strategy"]), *(_cell(r, m, _DIGITS.get(m, 3)) for m in metrics)] for _, r in table.iterrows()]
+    if markdown:
+        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        return "\n".join(lines + ["| " + " | ".join(b) + " |" for b in body])
+    widths = [max(len(x) for x in col) for col in zip(header, *body)]
+    fmt = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths))  # noqa: E731
+    return "\n".join([fmt(header), fmt(["-" * w for w in widths])] + [fmt(b) for b in body])
+
+
+def run_headline(out: Path, experiment: Experiment | None = None, workers: int | None = None,
+                 progress: bool = True) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Run the comparison, write ``out/``, return (timeseries, summary, table)."""
+    from . import plots
+
+    exp = experiment or load_experiment(HEADLINE_FILE)
+    start = time.perf_counter()
+    tasks = exp.tasks()
+    frames = run_tasks(tasks, workers=workers, progress=progress, desc=exp.name)
+    elapsed_runs = time.perf_counter() - start
+    ts = pd.concat(frames, ignore_index=True)
+    summary = final_rows(ts, ["strategy", "replicate", "seed"])
+    summary["incremental_roi"] = incremental_roi(summary)
+    table = headline_table(summary)
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    write_atomic(out / "timeseries.csv", ts.to_csv(index=False, float_format="%.6g"))
+    write_atomic(out / "summary.csv", summary.to_csv(index=False, float_format="%.6g"))
+    scenario = (f"{exp.base.get('n_consumers', 'default')} consumers, {exp.base.get('network', 'default network')}, "
+                f"budget {exp.base.get('budget', 1.0)}, {exp.replicates} replicates")
+    plots.plot_timeseries(ts, "loyalty", out / "loyalty",
+                          title=f"Loyalty of customers by strategy ({scenario})")
+    plots.plot_final(summary, list(FINAL_PLOT_METRICS), out / "final",
+                     title=f"After {exp.steps} weeks ({scenario})")
+    plots.plot_small_multiples(ts, ["awareness", "loyalty", "nps", "trust", "public_sentiment", "profit"],
+                               out / "metrics", title=f"Main metrics over time ({scenario})")
+    elapsed = time.perf_counter() - start
+    meta = {
+        "experiment": {"name": exp.name, "file": str(exp.path), "steps": exp.steps,
+                       "replicates": exp.replicates, "seed": exp.seed},
+        "base": exp.base, "grid": exp.grid,
+        "runs": [{"labels": dict(t.labels), "seed": t.seed} for t in tasks],
+        "params": {s: t.params for t in tasks for s in [t.labels.get("strategy")]},
+        "timing_s": {"runs": round(elapsed_runs, 2), "total": round(elapsed, 2)},
+        **provenance(),
+    }
+    write_json(out / "run.json", meta)
+    write_atomic(out / "report.md", report_markdown(exp, table, meta))
+    return ts, summary, table
+
+
+def report_markdown(exp: Experiment, table: pd.DataFrame, meta: dict) -> str:
+    best = table.loc[table["loyalty"].idxmax()]
+    v = meta["versions"]
+    return f"""# Headline comparison: broadcast or dialogue?
+
+What was run: `{meta['command']}` from `{exp.path}`: strategies
+{', '.join(f'`{s}`' for s in exp.grid.get('strategy', []))} at equal budget, {exp.replicates} replicates each
+(replicate seeds derived from experiment seed {exp.seed}; every strategy of a replicate uses the same
+seed, so the same graph and random numbers), {exp.steps} weekly steps, base parameters
+`{exp.base}` (all others at their defaults, see `run.json`).
+Versions: Python {v['python']}, mesa {v['mesa']}, numpy {v['numpy']}, networkx {v['networkx']};
+commit `{meta['git_commit']}`; created {meta['created']}; took {meta['timing_s']['total']} s.
+
+## Final values (mean [95 % t-interval] over replicates)
+
+{format_table(table, markdown=True)}
+
+`loyalty` is the mean loyalty of customers (0..1), `loyal_share` the share of all consumers with
+loyalty >= 0.7, `nps` the net promoter score of aware consumers, `awareness` and `customers` shares
+of the population, `incremental_roi` = (profit - profit of `none` on the same seed) / spend.
+
+Highest mean loyalty: **{best['strategy']}** ({best['loyalty']:.3f}). Where two intervals overlap,
+the difference is not established by these replicates.
+
+## Figures
+
+![Loyalty over time](loyalty.png)
+
+*How to read:* one line per strategy, the mean over replicates; the band is the 95 % confidence
+interval of that mean. Lines that separate early and stay apart are robust differences.
+
+![Final metrics](final.png)
+
+*How to read:* one panel per metric after the last week; the dot with bars is the mean with its
+95 % interval, the small points are the replicates. The spread of `incremental_roi` is why
+ROI is hard to measure: the same strategy, on the same budget, gives very different returns.
+
+![Main metrics over time](metrics.png)
+
+*How to read:* awareness, loyalty, NPS, trust, public sentiment and cumulative profit over time,
+mean and 95 % band per strategy.
+"""
