@@ -92,7 +92,7 @@ def run_headline(out: Path, experiment: Experiment | None = None, workers: int |
     scenario = (f"{exp.base.get('n_consumers', 'default')} consumers, {exp.base.get('network', 'default network')}, "
                 f"budget {exp.base.get('budget', 1.0)}, {exp.replicates} replicates")
     plots.plot_timeseries(ts, "loyalty", out / "loyalty",
-                          title=f"Loyalty of customers by strategy ({scenario})")
+                          title=f"Loyalty of customers by strategy\n{scenario}")
     plots.plot_final(summary, list(FINAL_PLOT_METRICS), out / "final",
                      title=f"After {exp.steps} weeks ({scenario})")
     plots.plot_small_multiples(ts, ["awareness", "loyalty", "nps", "trust", "public_sentiment", "profit"],

@@ -309,6 +309,13 @@ def _wrap(text: str, width: int) -> str:
     return "\n".join(textwrap.wrap(text, width)) or text
 
 
+def _wrap_lines(text: str | None, width: int) -> str | None:
+    """Wrap each line of a (possibly multi-line) title on its own."""
+    if text is None:
+        return None
+    return "\n".join(_wrap(line, width) for line in text.splitlines())
+
+
 def _default_ncols(n_panels: int) -> int:
     return 2 if n_panels == 4 else min(3, n_panels)
 
@@ -506,7 +513,7 @@ def plot_timeseries(
         fig, ax = plt.subplots(figsize=(7.6, 4.3), layout="constrained")
         _draw_timeseries(ax, table, metric, by, styles)
         ax.set_ylabel(_wrap(metric_label(metric), 38))
-        fig.suptitle(title or f"{metric_label(metric)} by {by}", x=0.01, ha="left", fontsize=11.5)
+        fig.suptitle(_wrap_lines(title or f"{metric_label(metric)} by {by}", 75), x=0.01, ha="left", fontsize=11.5)
         if styles:
             ax.legend(
                 handles=_legend_handles(styles),
@@ -586,7 +593,7 @@ def plot_small_multiples(
         if title is None:
             title = f"Scenario overview by {by}"
         pct = f"{100 * confidence:g}"
-        fig.suptitle(title, x=0.01, ha="left", fontsize=11.5)
+        fig.suptitle(_wrap_lines(title, 110), x=0.01, ha="left", fontsize=11.5)
         if styles:
             fig.legend(
                 handles=_legend_handles(styles),
@@ -734,6 +741,6 @@ def plot_final(
             f"small points: replicates; large point and bar: mean and {pct} % "
             f"t-confidence interval ({_n_replicates_note(summary, by)})"
         )
-        fig.suptitle(title, x=0.01, ha="left", fontsize=11.5)
+        fig.suptitle(_wrap_lines(title, 110), x=0.01, ha="left", fontsize=11.5)
         _note(fig, note)
         return save_figure(fig, path_stem)

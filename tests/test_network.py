@@ -7,7 +7,6 @@ probability (and the seeds are fixed anyway).
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import networkx as nx
@@ -435,9 +434,10 @@ def test_tie_strength_rejects_bad_input():
         tie_strength([(0, 1)], 0.3)
 
 
-def test_large_sparse_graph_is_fast():
-    # 100,000 consumers, ~500,000 ties, heavy-tailed (Chung-Lu-like) so hubs exist.
-    # Measured ~0.6 s; the bound is generous for slow CI machines.
+@pytest.mark.slow
+def test_large_sparse_graph_builds():
+    # 100,000 consumers, ~500,000 ties, heavy-tailed (Chung-Lu-like) so hubs exist: the
+    # chunked common-neighbour path. Speed is measured in benchmarks/, not asserted here.
     rng = np.random.default_rng(0)
     n = 100_000
     p = 1.0 / np.sqrt(np.arange(1, n + 1))
@@ -445,11 +445,9 @@ def test_large_sparse_graph_is_fast():
     G = nx.Graph()
     G.add_nodes_from(range(n))
     G.add_edges_from(ends[ends[:, 0] != ends[:, 1]].tolist())
-    start = time.perf_counter()
     adj = to_adjacency(G, 0.3)
-    elapsed = time.perf_counter() - start
     assert adj.n == n and adj.n_edges == G.number_of_edges()
-    assert elapsed < 10.0, f"to_adjacency took {elapsed:.1f} s"
+    assert adj.weight.min() >= 0.3 and adj.weight.max() <= 1.0
 
 
 @pytest.mark.skipif(not FACEBOOK.is_file(),
