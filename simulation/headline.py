@@ -99,7 +99,7 @@ def run_headline(out: Path, experiment: Experiment | None = None, workers: int |
                                out / "metrics", title=f"Main metrics over time ({scenario})")
     elapsed = time.perf_counter() - start
     meta = {
-        "experiment": {"name": exp.name, "file": str(exp.path), "steps": exp.steps,
+        "experiment": {"name": exp.name, "file": _display_path(exp.path), "steps": exp.steps,
                        "replicates": exp.replicates, "seed": exp.seed},
         "base": exp.base, "grid": exp.grid,
         "runs": [{"labels": dict(t.labels), "seed": t.seed} for t in tasks],
@@ -112,12 +112,20 @@ def run_headline(out: Path, experiment: Experiment | None = None, workers: int |
     return ts, summary, table
 
 
+def _display_path(path: str) -> str:
+    """A path relative to the repository when inside it (outputs should not leak /home/...)."""
+    try:
+        return str(Path(path).resolve().relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)
+
+
 def report_markdown(exp: Experiment, table: pd.DataFrame, meta: dict) -> str:
     best = table.loc[table["loyalty"].idxmax()]
     v = meta["versions"]
     return f"""# Headline comparison: broadcast or dialogue?
 
-What was run: `{meta['command']}` from `{exp.path}`: strategies
+What was run: `{meta['command']}` from `{_display_path(exp.path)}`: strategies
 {', '.join(f'`{s}`' for s in exp.grid.get('strategy', []))} at equal budget, {exp.replicates} replicates each
 (replicate seeds derived from experiment seed {exp.seed}; every strategy of a replicate uses the same
 seed, so the same graph and random numbers), {exp.steps} weekly steps, base parameters
