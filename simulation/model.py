@@ -6,7 +6,7 @@ Examples
 >>> model = WordOfMouthModel({"n_consumers": 300, "strategy": "dialogue"}, rng=1)
 >>> model.run(10)
 >>> df = model.timeseries()
->>> list(df["step"])[-1], 0.0 <= df["awareness"].iloc[-1] <= 1.0
+>>> int(df["step"].iloc[-1]), bool(0.0 <= df["awareness"].iloc[-1] <= 1.0)
 (10, True)
 """
 

@@ -53,7 +53,7 @@ def run_simulation(params: Mapping[str, Any], seed: int, labels: Mapping[str, An
     Examples
     --------
     >>> df = run_simulation({"n_consumers": 200, "steps": 5}, seed=3)
-    >>> len(df), df["seed"].iloc[0]
+    >>> len(df), int(df["seed"].iloc[0])
     (6, 3)
     """
     from .model import WordOfMouthModel

@@ -34,7 +34,7 @@ def exposure_response(k: np.ndarray, irritation: np.ndarray, wearout: float,
     --------
     >>> w, r = exposure_response(np.array([0, 1, 8]), np.zeros(3), wearout=1e9, threshold=5)
     >>> w.round(6).tolist(), r.tolist()
-    ([0.0, 1.0, 6.0], [0, 0, 2])
+    ([0.0, 1.0, 6.0], [0.0, 0.0, 2.0])
     """
     k = np.asarray(k, dtype=np.float64)
     gap = threshold - irritation

@@ -22,7 +22,7 @@ def satisfaction(experience: np.ndarray, expectation: np.ndarray, params: Params
     Examples
     --------
     >>> from simulation.params import Params
-    >>> satisfaction(np.array([0.2, 0.2]), np.array([0.2, 0.8]), Params()).tolist()
+    >>> satisfaction(np.array([0.2, 0.2]), np.array([0.2, 0.8]), Params()).round(6).tolist()
     [0.2, -0.1]
     """
     return np.clip(experience + params.disconfirmation_weight * (experience - expectation), -1.0, 1.0)
