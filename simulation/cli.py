@@ -145,3 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: nothing more was written", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `run.py params | head`
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

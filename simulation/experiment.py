@@ -80,6 +80,8 @@ def load_experiment(path: str | os.PathLike, **overrides: Any) -> Experiment:
     for key in data:
         if key not in _SECTIONS:
             raise _unknown_key(path, "top level", key, _SECTIONS)
+        if not isinstance(data[key], dict):
+            raise ParameterError(f"{path}: '{key}' must be a table ([{key}]), got {data[key]!r}")
     exp = dict(data.get("experiment", {}))
     for key, value in exp.items():
         if key not in _EXPERIMENT_KEYS:
@@ -98,7 +100,10 @@ def load_experiment(path: str | os.PathLike, **overrides: Any) -> Experiment:
     design = sweep.get("design", "grid")
     if design not in _DESIGNS:
         raise ParameterError(f"{path}: [sweep] design = {design!r}: allowed {' | '.join(_DESIGNS)}")
-    grid = dict(sweep.get("parameters", {}))
+    grid = sweep.get("parameters", {})
+    if not isinstance(grid, dict):
+        raise ParameterError(f"{path}: [sweep] parameters must be a table of name = [values], got {grid!r}")
+    grid = dict(grid)
     for key, values in grid.items():
         if key not in PARAMETERS:
             raise _unknown_key(path, "sweep.parameters", key, PARAMETERS)

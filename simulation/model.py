@@ -98,11 +98,13 @@ class WordOfMouthModel(mesa.Model):
         tally.purchases = proc.purchase(s, p, rng)
         proc.experience(s, p, brand.quality, rng)
         impression = proc.choose_talkers(s, p, rng)
-        tally.wom_positive, tally.wom_negative = proc.word_of_mouth(s, self.adjacency, p, impression, rng)
+        reported = s.expectation.copy()  # what talkers report, private and public: this snapshot
+        tally.wom_positive, tally.wom_negative = proc.word_of_mouth(s, self.adjacency, p, impression, reported, rng)
         proc.read_public_record(s, self.record, p, t, rng)
         posts_before = self.record.total_posts
-        proc.post_publicly(s, self.record, p, impression, t, rng)
-        tally.replies = proc.dialogue(s, self.record, p, brand.dialogue_budget, brand.reply_claim, t, rng)
+        proc.post_publicly(s, self.record, p, impression, reported, t, rng)
+        tally.replies = proc.dialogue(s, self.record, p, brand.dialogue_budget, brand.reply_claim,
+                                    brand.quality, t, rng)
         tally.posts = self.record.total_posts - posts_before
         proc.forget(s, p)
         tally.spend += brand.weekly_spend

@@ -206,7 +206,8 @@ _SPECS: list[Spec] = [
        meaning="relative trust loss per unit of disconfirmation beyond the threshold"),
     # --- word of mouth -------------------------------------------------------------------
     _p("talk_base", 0.01, float, 0.0, 1.0, unit="per week", group="wom",
-       meaning="probability that an aware consumer mentions the brand with no salient reason"),
+       meaning="talk probability of a buyer with a neutral experience (non-buyers: times "
+               "talk_nonbuyer)"),
     _p("talk_positive", 0.3, float, 0.0, 1.0, unit="per week", group="wom",
        meaning="extra talk probability at the most positive impression (U-shape, right arm)",
        source="Anderson 1998 (U-shaped WOM)"),
@@ -235,8 +236,8 @@ _SPECS: list[Spec] = [
     _p("post_prob", 0.5, float, 0.0, 1.0, unit="probability", group="public",
        meaning="probability that an online talker also posts in public"),
     _p("post_reach", 10.0, float, 0.0, 1e6, unit="readers/week", group="public",
-       meaning="readers a fresh public post finds per week (older posts fewer, by recency); "
-               "readers are drawn from the online consumers"),
+       meaning="readers per week of a post of age 0, falling as exp(-age / recency); a post is "
+               "first read the week after it is written (age 1); readers are online consumers"),
     _p("recency", 4.0, float, 0.1, 10_000.0, unit="weeks", group="public",
        meaning="time constant of the recency weighting of public posts"),
     _p("stranger_weight_native", 0.5, float, 0.0, 1.0, unit="tie strength", group="public",
@@ -268,7 +269,8 @@ _SPECS: list[Spec] = [
     _p("spin_detection", 1.0, float, 0.0, 1.0, unit="probability", group="dialogue",
        meaning="probability of detecting spin per unit of dishonesty: p = spin_detection * (1 - honesty)"),
     _p("backlash_trust", 0.3, float, 0.0, 1.0, unit="share", group="dialogue",
-       meaning="relative trust loss of an author who detects spin",
+       meaning="relative trust loss of an author who detects spin, and the pull of their "
+               "attitude toward -backlash_sentiment",
        source="assumption (persuasion knowledge, Friestad & Wright 1994)"),
     _p("backlash_sentiment", 0.7, float, 0.0, 1.0, unit="-1..1", group="dialogue",
        meaning="negativity of the public backlash post written after detected spin"),
@@ -349,6 +351,8 @@ def _coerce(spec: Spec, value: Any, where: str = "") -> Any:
         raise ParameterError(f"{bad} = {value!r} is not a number: allowed {spec.allowed()}")
     try:
         fnum = float(number)
+    except OverflowError:
+        raise ParameterError(f"{bad} = {value!r} is out of range: allowed {spec.allowed()}") from None
     except (TypeError, ValueError):
         raise ParameterError(f"{bad} = {value!r} is not a number: allowed {spec.allowed()}") from None
     if math.isnan(fnum) or math.isinf(fnum):
@@ -417,6 +421,10 @@ class Params(Mapping[str, Any]):
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ParameterError(f"parameter file '{path}' cannot be read: {exc}") from None
         if table and isinstance(data.get(table), dict):
+            extra = [k for k in data if k != table]
+            if extra:
+                raise ParameterError(f"{path}: key '{extra[0]}' outside the [{table}] table; "
+                                     f"put every parameter inside [{table}]")
             data = data[table]
         try:
             return cls.from_dict(data)
@@ -492,7 +500,8 @@ def parameter_table(markdown: bool = False) -> str:
         rows.append((s.name, str(s.default), s.allowed(), s.unit, s.meaning, s.source))
     if markdown:
         lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
-        lines += ["| " + " | ".join(r).replace("\n", " ") + " |" for r in rows[1:]]
+        lines += ["| " + " | ".join(c.replace("|", "\\|") for c in r).replace("\n", " ") + " |"
+                  for r in rows[1:]]
         return "\n".join(lines)
     lines = []
     group = None

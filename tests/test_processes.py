@@ -147,7 +147,7 @@ def test_word_of_mouth_on_a_path_reaches_only_neighbours():
     adj = to_adjacency(nx.path_graph(3), 1.0)
     s = make_state(3, p, aware=[True, False, False], expectation=[0.6, 0.0, 0.0], talked=[True, False, False])
     impression = np.array([1.0, 0.0, 0.0])
-    pos, neg = proc.word_of_mouth(s, adj, p, impression, RNG(0))
+    pos, neg = proc.word_of_mouth(s, adj, p, impression, s.expectation.copy(), RNG(0))
     assert (pos, neg) == (1, 0)
     assert s.aware.tolist() == [True, True, False]
     assert s.attitude.tolist() == pytest.approx([0.0, 0.3, 0.0])
@@ -232,7 +232,7 @@ def test_only_online_talkers_post():
     p = Params(post_prob=1.0)
     s = make_state(4, p, talked=[True, True, False, False], online=[True, False, True, False])
     rec = proc.PublicRecord(10)
-    assert proc.post_publicly(s, rec, p, np.array([0.5, 0.1, 0.2, 0.3]), 3, RNG(0)) == 1
+    assert proc.post_publicly(s, rec, p, np.array([0.5, 0.1, 0.2, 0.3]), s.expectation, 3, RNG(0)) == 1
     assert rec.author[0] == 0 and rec.sentiment[0] == 0.5 and rec.step[0] == 3
 
 
@@ -257,7 +257,7 @@ def test_honest_dialogue_resolves_complaints_and_informs():
                recovery_trust=0.5, reply_expectation=1.0)
     s = make_state(7, p, attitude=-0.5, trust=0.4, expectation=0.9)
     rec = _open_posts()
-    n = proc.dialogue(s, rec, p, budget=20.0, reply_claim=0.3, step=2, rng=RNG(0))
+    n = proc.dialogue(s, rec, p, budget=20.0, reply_claim=0.3, quality=0.3, step=2, rng=RNG(0))
     assert n == 2  # capacity 20 / 10
     assert s.attitude[[2, 5]].tolist() == pytest.approx([0.25, 0.25])  # -0.5 + 0.5 * 1.5
     assert s.trust[[2, 5]].tolist() == pytest.approx([0.7, 0.7])
@@ -270,7 +270,7 @@ def test_detected_spin_costs_trust_and_creates_backlash():
     p = Params(reply_cost=1.0, honesty=0.0, spin_detection=1.0, backlash_trust=0.5, backlash_sentiment=0.7)
     s = make_state(7, p, trust=0.4)
     rec = _open_posts()
-    proc.dialogue(s, rec, p, budget=100.0, reply_claim=0.9, step=2, rng=RNG(0))
+    proc.dialogue(s, rec, p, budget=100.0, reply_claim=0.9, quality=0.3, step=2, rng=RNG(0))
     complainers = [1, 2, 5]
     assert s.trust[complainers].tolist() == pytest.approx([0.2] * 3)
     assert rec.total_posts == 7 + 3 and rec.resolved.sum() == 0
@@ -278,6 +278,15 @@ def test_detected_spin_costs_trust_and_creates_backlash():
     assert (rec.sentiment[new] == -0.7).all()
     # the positive posters got a conversation reply: a little more trust
     assert (s.trust[[0, 3, 4]] > 0.4).all()
+
+
+def test_a_truthful_reply_is_never_taken_for_spin():
+    # honesty 0 but the claim equals Q (no hype): nothing to detect, no backlash
+    p = Params(reply_cost=1.0, honesty=0.0, spin_detection=1.0, resolve_prob=1.0)
+    s = make_state(7, p, trust=0.4)
+    rec = _open_posts()
+    proc.dialogue(s, rec, p, budget=100.0, reply_claim=0.3, quality=0.3, step=2, rng=RNG(0))
+    assert rec.spin.sum() == 0 and rec.total_posts == 7 and rec.resolved.sum() == 3
 
 
 # --- forgetting and the brand ---------------------------------------------------------

@@ -34,11 +34,11 @@ def reply_order(record: PublicRecord, step: int, window: float) -> np.ndarray:
 
 
 def dialogue(state: ConsumerState, record: PublicRecord, params: Params, budget: float,
-             reply_claim: float, step: int, rng: np.random.Generator) -> int:
+             reply_claim: float, quality: float, step: int, rng: np.random.Generator) -> int:
     """Answer up to ``budget / reply_cost`` open posts; returns the number of replies.
 
-    For a complaint: with probability ``spin_detection * (1 - honesty)`` the author detects
-    spin (trust falls by ``backlash_trust``, attitude is pulled toward
+    For a complaint: if the reply departs from the true quality Q (``reply_claim != Q``),
+    with probability ``spin_detection * (1 - honesty)`` the author detects spin (trust falls by ``backlash_trust``, attitude is pulled toward
     ``-backlash_sentiment`` and a backlash post appears); otherwise the reply resolves it
     with probability ``resolve_prob`` (attitude, trust and, a little, loyalty rise) and the
     author's expectation moves toward what the reply states. A neutral or positive poster
@@ -52,7 +52,9 @@ def dialogue(state: ConsumerState, record: PublicRecord, params: Params, budget:
     if len(chosen) == 0:
         return 0
     complaint = record.sentiment[chosen] < 0
-    detected = complaint & (rng.random(len(chosen)) < params.spin_detection * (1.0 - params.honesty))
+    spun = not np.isclose(reply_claim, quality)
+    p_detect = params.spin_detection * (1.0 - params.honesty) if spun else 0.0
+    detected = complaint & (rng.random(len(chosen)) < p_detect)
     resolved = complaint & ~detected & (rng.random(len(chosen)) < params.resolve_prob)
     record.replied[chosen] = True
     record.reply_claim[chosen] = reply_claim

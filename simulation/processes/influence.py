@@ -8,8 +8,9 @@ moves toward their weighted means:
 
 with W the sum of weights. A message farther than ``confidence_bound`` from the listener's
 attitude keeps only ``resistance`` of its weight (bounded confidence, Deffuant et al. 2000;
-resistance to disconfirming WOM, East, Hammond & Lomax 2008). With ``confidence_bound = 2``
-and one message per listener this is the DeGroot (1974) update.
+resistance to disconfirming WOM, East, Hammond & Lomax 2008). With
+``confidence_bound = 2``, every consumer talking to every neighbour with certainty over ties
+of strength 1 and no other process active, this is the DeGroot (1974) update.
 """
 
 from __future__ import annotations

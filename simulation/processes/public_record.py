@@ -98,10 +98,12 @@ def read_public_record(state: ConsumerState, record: PublicRecord, params: Param
     reads follows the volume of posts (a quiet brand is rarely read about); the week's
     reads (Poisson) go to online consumers drawn uniformly and to posts drawn
     recency-weighted. A post influences like a stranger's WOM with weight
-    ``stranger_weight_<segment>``. If the brand replied, the reader sees the reply: its
-    claim replaces the post's content as the reported quality, trust rises by
-    ``reply_trust_gain`` (or falls by as much where the author exposed spin), and a resolved
-    complaint loses ``resolved_damping`` of its negative pull. Returns the number of reads.
+    ``stranger_weight_<segment>``. If the brand replied and the author did not expose spin,
+    the reader takes the reply's claim as the reported quality and trust moves toward 1 by
+    ``reply_trust_gain`` (``1 - (1 - trust)(1 - g)``); where the author exposed spin, trust
+    is multiplied by ``1 - g``. A resolved complaint loses ``resolved_damping`` of its
+    negative pull. Readers are drawn with replacement and may read their own post.
+    Returns the number of reads.
     """
     readers = np.flatnonzero(state.online)
     if record.size == 0 or len(readers) == 0 or params.post_reach == 0:
@@ -132,8 +134,10 @@ def read_public_record(state: ConsumerState, record: PublicRecord, params: Param
 
 
 def post_publicly(state: ConsumerState, record: PublicRecord, params: Params, impression: np.ndarray,
-                  step: int, rng: np.random.Generator) -> int:
-    """Online talkers post with probability ``post_prob``; returns the number of posts."""
+                  reported: np.ndarray, step: int, rng: np.random.Generator) -> int:
+    """Online talkers post with probability ``post_prob``: sentiment = their impression,
+    content = the quality they report (the same snapshot their private messages carry).
+    Returns the number of posts."""
     posters = np.flatnonzero(state.talked & state.online & (rng.random(state.n) < params.post_prob))
-    record.append(posters, impression[posters], state.expectation[posters], step)
+    record.append(posters, impression[posters], reported[posters], step)
     return len(posters)

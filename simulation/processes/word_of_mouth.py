@@ -60,11 +60,11 @@ def talker_edges(adj, talkers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def word_of_mouth(state: ConsumerState, adj, params: Params, impression: np.ndarray,
-                  rng: np.random.Generator) -> tuple[int, int]:
+                  reported: np.ndarray, rng: np.random.Generator) -> tuple[int, int]:
     """Talkers reach each neighbour with probability ``wom_reach * w`` (w = tie strength).
 
-    Each delivered message carries the talker's impression (valence) and expectation
-    (reported quality) and weighs w in the listener's update
+    Each delivered message carries the talker's impression (valence) and ``reported``
+    quality (the talker's expectation at the start of the word-of-mouth process) and weighs w in the listener's update
     (:func:`~simulation.processes.influence.social_influence`).
 
     Returns
@@ -79,5 +79,5 @@ def word_of_mouth(state: ConsumerState, adj, params: Params, impression: np.ndar
     delivered = rng.random(len(entry)) < params.wom_reach * w
     src, dst, w = src[delivered], adj.indices[entry[delivered]], w[delivered]
     valence = impression[src]
-    social_influence(state, dst, w, valence, state.expectation[src], params)
+    social_influence(state, dst, w, valence, reported[src], params)
     return int((valence > 0).sum()), int((valence < 0).sum())
