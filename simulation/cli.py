@@ -43,11 +43,23 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                    help="set a parameter (repeatable); see 'run.py params'")
     s.add_argument("--params", default=None, metavar="FILE.toml", help="read parameters from a TOML file ([params] table or top level)")
+    s.add_argument("--preset", default=None, metavar="NAME",
+                   help="a documented setting: bass, degroot, friedkin_johnsen (see docs/ODD.md); --set overrides it")
     s.add_argument("--steps", type=int, default=None, metavar="N", help="weeks to simulate (default: the 'steps' parameter)")
     s.add_argument("--seed", type=int, default=0, metavar="S", help="base seed (default: %(default)s)")
     s.add_argument("--replicates", type=int, default=1, metavar="R", help="runs with seeds derived from --seed (default: 1)")
     s.add_argument("--out", default="results/simulate", metavar="DIR", help="output folder (default: %(default)s)")
     _add_run_options(s)
+
+    v = sub.add_parser("validate", help="docking (Bass, DeGroot, Friedkin-Johnsen) and engine-vs-reference checks")
+    v.add_argument("--out", default="results/validation", metavar="DIR", help="output folder (default: %(default)s)")
+    v.add_argument("--quick", action="store_true", help="smaller sizes (a smoke test, not the published check)")
+    _add_run_options(v)
+
+    f = sub.add_parser("facts", help="stylized facts from the headline runs, beside the published values")
+    f.add_argument("dir", nargs="?", default="results/headline", help="headline output folder (default: %(default)s)")
+    f.add_argument("--out", default=None, metavar="DIR", help="output folder (default: DIR/facts)")
+    f.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
     pp = sub.add_parser("params", help="print the table of all parameters")
     pp.add_argument("--markdown", action="store_true", help="as a Markdown table")
@@ -86,8 +98,11 @@ def cmd_simulate(args) -> int:
     _positive("--steps", args.steps)
     _positive("--seed", args.seed, 0)
     _positive("--workers", args.workers)
+    from .presets import preset_values
+
     base = Params.from_toml(args.params) if args.params else Params()
-    values = {**base.to_dict(), **Params.parse_assignments(args.sets)}
+    preset = preset_values(args.preset) if args.preset else {}
+    values = {**base.to_dict(), **preset, **Params.parse_assignments(args.sets)}
     if args.steps is not None:
         values["steps"] = args.steps
     params = Params(**values)
@@ -101,7 +116,7 @@ def cmd_simulate(args) -> int:
     out = Path(args.out)
     write_atomic(out / "timeseries.csv", ts.to_csv(index=False, float_format="%.6g"))
     write_atomic(out / "summary.csv", summary.to_csv(index=False, float_format="%.6g"))
-    write_json(out / "run.json", {"params": params.to_dict(), "changed": params.differing(),
+    write_json(out / "run.json", {"params": params.to_dict(), "changed": params.differing(), "preset": args.preset,
                                   "base_seed": args.seed, "seeds": seeds, "replicates": args.replicates,
                                   "timing_s": round(time.perf_counter() - start, 2), **provenance()})
     print(f"{args.replicates} run(s) x {params.steps} weeks -> {out}/timeseries.csv, summary.csv, run.json")
@@ -128,7 +143,27 @@ def cmd_headline(args) -> int:
     return 0
 
 
-COMMANDS = {"headline": cmd_headline, "simulate": cmd_simulate, "params": cmd_params}
+def cmd_validate(args) -> int:
+    from .validation import format_checks, run_validation
+
+    _positive("--workers", args.workers)
+    start = time.perf_counter()
+    checks = run_validation(Path(args.out), workers=args.workers, progress=not args.no_progress, quick=args.quick)
+    print(format_checks(checks))
+    failed = [c for c in checks if not c.passed]
+    print(f"\n{len(checks) - len(failed)} passed, {len(failed)} failed ({time.perf_counter() - start:.0f} s); "
+          f"figures and tables in {args.out}/")
+    return 1 if failed else 0
+
+
+def cmd_facts(args) -> int:
+    from .facts import main_facts
+
+    return main_facts(args.dir, args.out, progress=not args.no_progress)
+
+
+COMMANDS = {"headline": cmd_headline, "simulate": cmd_simulate, "params": cmd_params,
+            "validate": cmd_validate, "facts": cmd_facts}
 
 
 def main(argv: list[str] | None = None) -> int:

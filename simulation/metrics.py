@@ -138,6 +138,7 @@ METRICS: dict[str, tuple[Callable, str, str]] = {
     "awareness": (awareness, "share", "share of consumers aware of the brand"),
     "mean_attitude": (mean_attitude, "-1..1", "mean attitude of aware consumers"),
     "customers": (customers, "share", "share of consumers who bought at least once"),
+    "adopters": (customers, "share", "the Bass F(t): share who bought at least once (= customers)"),
     "repeat_customers": (repeat_customers, "share", "share who bought at least twice"),
     "loyalty": (loyalty, "0..1", "mean loyalty of customers"),
     "loyal_share": (loyal_share, "share", "share of all consumers with loyalty >= loyal_threshold"),

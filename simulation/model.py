@@ -95,7 +95,7 @@ class WordOfMouthModel(mesa.Model):
         s.online[:] = rng.random(s.n) < self.online_prob
         tally.impressions = proc.broadcast(s, p, brand.broadcast_budget, brand.ad_claim, rng)
         proc.fanpage(s, p, brand.fanpage_budget, brand.quality, rng)
-        tally.purchases = proc.purchase(s, p, rng)
+        tally.purchases = proc.purchase(s, p, rng, self.adjacency)
         proc.experience(s, p, brand.quality, rng)
         impression = proc.choose_talkers(s, p, rng)
         reported = s.expectation.copy()  # what talkers report, private and public: this snapshot

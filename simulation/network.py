@@ -123,6 +123,81 @@ class Adjacency:
         return sp.csr_array((self.weight.copy(), self.indices.copy(), self.indptr.copy()),
                             shape=(self.n, self.n))
 
+    def edges_from(self, sources: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(source, target, strength) of every tie leaving ``sources``.
+
+        Gathers only the sources' rows (no scan over all ties): the cost is the number of
+        ties returned.
+
+        Examples
+        --------
+        >>> import networkx as nx
+        >>> adj = to_adjacency(nx.star_graph(3), weak_tie_strength=0.5)
+        >>> [a.tolist() for a in adj.edges_from(np.array([1, 0]))]
+        [[1, 0, 0, 0], [0, 1, 2, 3], [0.5, 0.5, 0.5, 0.5]]
+        """
+        sources = np.asarray(sources, dtype=np.int64)
+        counts = self.degree[sources]
+        total = int(counts.sum())
+        if total == 0:
+            empty = np.empty(0, dtype=np.int64)
+            return empty, empty, np.empty(0)
+        starts = self.indptr[sources]
+        entry = np.repeat(starts - (np.cumsum(counts) - counts), counts) + np.arange(total)
+        return np.repeat(sources, counts), self.indices[entry].astype(np.int64), self.weight[entry]
+
+    def neighbour_sum(self, x: np.ndarray) -> np.ndarray:
+        """Sum of ``x`` over each consumer's neighbours (unweighted): one sparse mat-vec."""
+        ones = getattr(self, "_ones", None)
+        if ones is None:
+            ones = sp.csr_array((np.ones(len(self.indices)), self.indices, self.indptr),
+                                shape=(self.n, self.n))
+            object.__setattr__(self, "_ones", ones)
+        return ones @ np.asarray(x, dtype=np.float64)
+
+
+@dataclass(frozen=True, eq=False)
+class MeanFieldAdjacency:
+    """The complete graph without storing it: everyone is everyone's neighbour.
+
+    A complete graph of N consumers has N(N-1)/2 ties (50 million at N = 10,000), too many
+    to store; every tie is fully embedded (overlap 1), so every strength is 1 and the
+    processes only need "all others". Same interface as :class:`Adjacency`.
+
+    Examples
+    --------
+    >>> adj = MeanFieldAdjacency(4)
+    >>> adj.degree.tolist(), adj.n_edges, adj.neighbour_sum(np.array([1, 0, 0, 1])).tolist()
+    ([3, 3, 3, 3], 6, [1.0, 2.0, 2.0, 1.0])
+    >>> [a.tolist() for a in adj.edges_from(np.array([2]))]
+    [[2, 2, 2], [0, 1, 3], [1.0, 1.0, 1.0]]
+    """
+
+    n: int
+
+    @property
+    def degree(self) -> np.ndarray:
+        return np.full(self.n, self.n - 1, dtype=np.int64)
+
+    @property
+    def n_edges(self) -> int:
+        return self.n * (self.n - 1) // 2
+
+    def edges_from(self, sources: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        sources = np.asarray(sources, dtype=np.int64)
+        k = len(sources)
+        others = np.broadcast_to(np.arange(self.n - 1, dtype=np.int64), (k, self.n - 1))
+        target = others + (others >= sources[:, None])  # skip oneself
+        return np.repeat(sources, self.n - 1), target.ravel(), np.ones(k * (self.n - 1))
+
+    def neighbour_sum(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x, dtype=np.float64)
+        return x.sum() - x
+
+    def to_scipy(self) -> sp.csr_array:
+        dense = np.ones((self.n, self.n)) - np.eye(self.n)
+        return sp.csr_array(dense)
+
 
 # ----------------------------------------------------------------------------------------
 # Building the graph
@@ -186,7 +261,11 @@ def build_graph(params: Params, rng: np.random.Generator) -> tuple[nx.Graph, np.
         ``UserWarning``, which lowers the mean degree. With one segment empty every tie
         is within it and ``homophily`` has no effect.
     ``complete``
-        Everybody knows everybody (mean degree N-1; ``mean_degree`` is ignored).
+        Everybody knows everybody (mean degree N-1; ``mean_degree`` is ignored). Above
+        ``COMPLETE_EXPLICIT_MAX`` = 1,000 consumers the ties are not stored: the graph
+        has the nodes only, with ``G.graph["mean_field"] = True``, and
+        :func:`to_adjacency` returns a :class:`MeanFieldAdjacency` (the Mesa cells then
+        carry no explicit connections).
     ``empty``
         N isolated consumers: no word of mouth, the pure sender-receiver world.
     ``karate``, ``les_miserables``
@@ -256,6 +335,9 @@ def build_graph(params: Params, rng: np.random.Generator) -> tuple[nx.Graph, np.
     return graph, segment
 
 
+COMPLETE_EXPLICIT_MAX = 1000  # complete graphs above this size are kept implicit (mean field)
+
+
 def _round_half_up(x: float) -> int:
     # Python's round() rounds halves to even, so d = 5 and d = 7 would both give an even
     # m; rounding halves up keeps "nearest" monotone in d.
@@ -291,6 +373,12 @@ def _generate(source: str, params: Params, rng: np.random.Generator) -> nx.Graph
                 f"{n - 1}: allowed mean_degree <= {n - 1}")
         return nx.fast_gnp_random_graph(n, d / (n - 1), seed=rng)
     if source == "complete":
+        if n > COMPLETE_EXPLICIT_MAX:
+            # mean field: the ties are implicit (see MeanFieldAdjacency); the graph that
+            # Mesa's Network gets has the nodes only.
+            G = nx.empty_graph(n)
+            G.graph["mean_field"] = True
+            return G
         return nx.complete_graph(n)
     if source == "empty":
         return nx.empty_graph(n)
@@ -655,6 +743,8 @@ def to_adjacency(G: nx.Graph, weak_tie_strength: float) -> Adjacency:
     """
     weak = _check_weak(weak_tie_strength)
     n = G.number_of_nodes()
+    if G.graph.get("mean_field"):
+        return MeanFieldAdjacency(n)
     bad = next((u for u in G if isinstance(u, bool)
                 or not (isinstance(u, (int, np.integer)) and 0 <= u < n)), None)
     if bad is not None:

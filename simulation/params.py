@@ -35,6 +35,8 @@ from typing import Any
 
 from .errors import ParameterError
 
+ENGINES = ("vectorised", "reference")
+PURCHASE_MODELS = ("attitude", "bass")
 STRATEGIES = ("none", "broadcast", "hype", "fanpage", "dialogue", "mixed")
 GENERATED_NETWORKS = (
     "barabasi_albert",
@@ -97,6 +99,9 @@ _SPECS: list[Spec] = [
        source="assumption (segments after Prensky 2001)"),
     _p("initial_awareness", 0.02, float, 0.0, 1.0, unit="share", group="population",
        meaning="share of consumers aware of the brand at step 0"),
+    _p("initial_attitude_sd", 0.0, float, 0.0, 2.0, unit="-1..1", group="population",
+       meaning="spread of initial attitudes: a(0) = clip(N(0, sd), -1, 1), also the baseline "
+               "attitude decays back to (0 = everyone starts neutral)"),
     _p("initial_trust", 0.5, float, 0.0, 1.0, unit="0..1", group="population",
        meaning="trust in brand messages at step 0, and the level trust drifts back to"),
     # --- network -------------------------------------------------------------------------
@@ -179,6 +184,15 @@ _SPECS: list[Spec] = [
     _p("follow_threshold", 0.3, float, -1.0, 1.0, unit="-1..1", group="fanpage",
        meaning="attitude needed to follow the page (followers below 0 unfollow)"),
     # --- purchase ------------------------------------------------------------------------
+    _p("purchase_model", "attitude", str, group="purchase", choices=PURCHASE_MODELS,
+       meaning="attitude: logistic in attitude and loyalty (aware consumers); bass: first "
+               "purchase by the network Bass hazard bass_p + bass_q * adopted share of neighbours"),
+    _p("bass_p", 0.03, float, 0.0, 1.0, unit="per week", group="purchase",
+       meaning="Bass innovation coefficient (purchase_model = bass)",
+       source="Sultan, Farley & Lehmann 1990 (mean over 213 applications)"),
+    _p("bass_q", 0.38, float, 0.0, 10.0, unit="per week", group="purchase",
+       meaning="Bass imitation coefficient (purchase_model = bass)",
+       source="Sultan, Farley & Lehmann 1990"),
     _p("purchase_freq", 0.25, float, 0.0, 1.0, unit="per week", group="purchase",
        meaning="cap of the weekly purchase probability (category purchase frequency)"),
     _p("purchase_intercept", -1.0, float, -50.0, 50.0, unit="logit", group="purchase",
@@ -285,6 +299,11 @@ _SPECS: list[Spec] = [
        meaning="share of the gap to initial_trust that closes each week"),
     _p("loyalty_decay", 0.002, float, 0.0, 1.0, unit="per week", group="forgetting",
        meaning="share of loyalty that fades each week without reinforcement"),
+    # --- engine --------------------------------------------------------------------------
+    _p("engine", "vectorised", str, group="engine", choices=ENGINES,
+       meaning="vectorised: the fast array engine; reference: the per-agent Mesa "
+               "implementation of the same rules (slow, readable, the test oracle)",
+       source="Rand & Rust 2011 (verification by an independent implementation)"),
     # --- metrics -------------------------------------------------------------------------
     _p("loyal_threshold", 0.7, float, 0.0, 1.0, unit="0..1", group="metrics",
        meaning="loyalty at or above which a consumer counts as loyal (loyal_share)",

@@ -47,6 +47,21 @@ class Task:
     labels: Mapping[str, Any] = field(default_factory=dict)
 
 
+def create_model(params: Mapping[str, Any], rng, **kwargs):
+    """The model for ``params``: the vectorised engine, or the per-agent reference when
+    ``engine = "reference"``. Both take the same parameters and report the same metrics."""
+    from .params import Params
+
+    p = params if isinstance(params, Params) else Params(**dict(params))
+    if p.engine == "reference":
+        from .reference import ReferenceModel
+
+        return ReferenceModel(p, rng=rng, **kwargs)
+    from .model import WordOfMouthModel
+
+    return WordOfMouthModel(p, rng=rng, **kwargs)
+
+
 def run_simulation(params: Mapping[str, Any], seed: int, labels: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """Run one simulation; return its tidy timeseries (one row per step, labels as columns).
 
@@ -56,9 +71,7 @@ def run_simulation(params: Mapping[str, Any], seed: int, labels: Mapping[str, An
     >>> len(df), int(df["seed"].iloc[0])
     (6, 3)
     """
-    from .model import WordOfMouthModel
-
-    model = WordOfMouthModel(dict(params), rng=seed)
+    model = create_model(params, rng=seed)
     model.run()
     df = model.timeseries()
     df.insert(0, "seed", seed)

@@ -20,7 +20,8 @@ NATIVE, IMMIGRANT = 0, 1
 class ConsumerState:
     """Per-consumer state (MODEL.md, "Entities") plus this step's events.
 
-    Persistent: ``segment``, ``aware``, ``attitude`` [-1, 1], ``expectation`` [-1, 1],
+    Persistent: ``segment``, ``aware``, ``attitude0`` (the baseline attitude forgetting
+    returns to), ``attitude`` [-1, 1], ``expectation`` [-1, 1],
     ``trust`` [0, 1], ``irritation`` >= 0, ``loyalty`` [0, 1], ``purchases`` (count),
     ``follower``.
     Events of the current step (overwritten each step): ``online``, ``bought``,
@@ -29,6 +30,7 @@ class ConsumerState:
 
     segment: np.ndarray
     aware: np.ndarray
+    attitude0: np.ndarray
     attitude: np.ndarray
     expectation: np.ndarray
     trust: np.ndarray
@@ -50,14 +52,20 @@ class ConsumerState:
     def initial(cls, segment: np.ndarray, params: Params, rng: np.random.Generator) -> ConsumerState:
         """Step-0 state: a share ``initial_awareness`` is aware, everyone neutral.
 
-        Attitude and expectation start at 0 (no opinion), trust at ``initial_trust``,
-        loyalty and irritation at 0.
+        Attitude starts at 0 (no opinion) or, with ``initial_attitude_sd`` > 0, at
+        clip(N(0, sd), -1, 1) (drawn after awareness); expectation at 0, trust at
+        ``initial_trust``, loyalty and irritation at 0.
         """
         n = segment.shape[0]
+        aware = rng.random(n) < params.initial_awareness
+        attitude0 = np.zeros(n)
+        if params.initial_attitude_sd > 0:
+            attitude0 = np.clip(params.initial_attitude_sd * rng.standard_normal(n), -1.0, 1.0)
         return cls(
             segment=segment.astype(np.int8, copy=True),
-            aware=rng.random(n) < params.initial_awareness,
-            attitude=np.zeros(n),
+            aware=aware,
+            attitude0=attitude0,
+            attitude=attitude0.copy(),
             expectation=np.zeros(n),
             trust=np.full(n, params.initial_trust),
             irritation=np.zeros(n),

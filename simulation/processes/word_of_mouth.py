@@ -48,17 +48,6 @@ def choose_talkers(state: ConsumerState, params: Params, rng: np.random.Generato
     return impression
 
 
-def talker_edges(adj, talkers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(source, CSR entry index) of every tie leaving a talker, without scanning all edges."""
-    counts = adj.degree[talkers]
-    total = int(counts.sum())
-    if total == 0:
-        return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
-    starts = adj.indptr[talkers]
-    offsets = np.repeat(starts - (np.cumsum(counts) - counts), counts)
-    return np.repeat(talkers, counts), offsets + np.arange(total)
-
-
 def word_of_mouth(state: ConsumerState, adj, params: Params, impression: np.ndarray,
                   reported: np.ndarray, rng: np.random.Generator) -> tuple[int, int]:
     """Talkers reach each neighbour with probability ``wom_reach * w`` (w = tie strength).
@@ -71,13 +60,11 @@ def word_of_mouth(state: ConsumerState, adj, params: Params, impression: np.ndar
     -------
     (positive, negative) : numbers of delivered messages with valence > 0 and < 0.
     """
-    talkers = np.flatnonzero(state.talked)
-    src, entry = talker_edges(adj, talkers)
-    if len(entry) == 0:
+    src, dst, w = adj.edges_from(np.flatnonzero(state.talked))
+    if len(src) == 0:
         return 0, 0
-    w = adj.weight[entry]
-    delivered = rng.random(len(entry)) < params.wom_reach * w
-    src, dst, w = src[delivered], adj.indices[entry[delivered]], w[delivered]
+    delivered = rng.random(len(src)) < params.wom_reach * w
+    src, dst, w = src[delivered], dst[delivered], w[delivered]
     valence = impression[src]
     social_influence(state, dst, w, valence, reported[src], params)
     return int((valence > 0).sum()), int((valence < 0).sum())
