@@ -165,22 +165,23 @@ def _side(lo: float, hi: float, n: int, line: float, sign: int) -> bool | None:
     return True if hi < line else False if lo > line else None
 
 
-def _fact(fact: str, values, published: str, source: str, line: float, sign: int, note: str) -> dict:
-    """One row from per-replicate values: mean, t-interval, direction check."""
+def _fact(fact: str, values, published: str, source: str, line: float, sign: int, *details: str) -> dict:
+    """One row from per-replicate values: mean, t-interval, and the direction check
+    against ``line`` (``sign`` +1: published above it, -1: below), stated in the note."""
     x = np.asarray(values, dtype=float)
     n = int(np.isfinite(x).sum())
     m, lo, hi = mean_ci(x)
+    consistent = _side(lo, hi, n, line, sign)
+    side = "above" if sign > 0 else "below"
+    if consistent is None:
+        verdict = "undetermined (interval straddles it, or < 2 replicates)"
+    else:
+        verdict = "met" if consistent else f"not met: interval wholly {'below' if sign > 0 else 'above'} {line:g}"
     dropped = x.size - n
-    extra = f"; {dropped} replicate(s) without a finite value left out" if dropped else ""
+    count = f"n = {n} replicates" + (f" ({dropped} without a finite value left out)" if dropped else "")
+    note = "; ".join([f"consistent = 95 % CI wholly {side} {line:g}: {verdict}", *filter(None, details), count])
     return {"fact": fact, "measured": m, "ci_lo": lo, "ci_hi": hi, "published": published, "source": source,
-            "consistent": _side(lo, hi, n, line, sign), "note": f"{note}; n = {n} replicates{extra}"}
-
-
-def _verdict(row: dict, line: float, side: str) -> str:
-    c = row["consistent"]
-    if c is None:
-        return f"interval not wholly {side} {line:g}: undetermined"
-    return f"interval wholly {side} {line:g}" if c else f"interval wholly on the other side of {line:g}"
+            "consistent": consistent, "note": note}
 
 
 def _paired(per_run: pd.Series) -> np.ndarray:
@@ -234,21 +235,19 @@ def stylized_facts(timeseries: pd.DataFrame, *, early_weeks=(1, 13), late_weeks=
     # 1. positive : negative private WOM over all weeks
     per_run = ts.groupby(["strategy", "replicate"], sort=False)[["wom_positive", "wom_negative"]].sum()
     pooled = per_run.groupby(level="replicate").sum()
-    criterion = ("consistent = 95 % CI wholly above 1 (positive WOM more frequent, the direction East et al. "
-                 "find in every category); the magnitude is reported, not tested")
     what = (f"sum of delivered private messages with valence > 0 / < 0, weeks 1-{last}; the model counts "
             "messages per tie reached, surveys count WOM episodes recalled per person")
 
     def ratio_row(label: str, pos: pd.Series, neg: pd.Series, scope: str) -> dict:
-        row = _fact(label, _ratio(pos, neg), "about 3:1 (positive more frequent)", SOURCE_EAST, 1.0, +1, "")
-        m, lo, hi = row["measured"], row["ci_lo"], row["ci_hi"]
+        ratio = _ratio(pos, neg)
+        m, lo, hi = mean_ci(ratio)
         if math.isfinite(m):
-            inside = "includes" if lo <= 3.0 <= hi else "excludes"
-            dist = f"measured / 3 = {m / 3:.2f} (CI {inside} 3)"
+            dist = f"measured / 3 = {m / 3:.2f}, CI {'includes' if lo <= 3.0 <= hi else 'excludes'} 3"
         else:
             dist = "no replicate with negative WOM, ratio undefined"
-        row["note"] = f"{criterion}: {_verdict(row, 1.0, 'above')}; {dist}; {scope}; {what}{row['note']}"
-        return row
+        return _fact(label, ratio, "about 3:1 (positive more frequent)", SOURCE_EAST, 1.0, +1,
+                     f"direction as East et al. report it across their studies; magnitude reported, not tested: "
+                     f"{dist}", scope, what)
 
     rows.append(ratio_row("positive : negative WOM, all strategies", pooled["wom_positive"], pooled["wom_negative"],
                           f"all {per_run.index.get_level_values('strategy').nunique()} strategies pooled per replicate"))
@@ -271,7 +270,6 @@ def stylized_facts(timeseries: pd.DataFrame, *, early_weeks=(1, 13), late_weeks=
                 SOURCE_HYPE_SALES, 0.0, +1,
                 f"share of consumers who bought at least once, at the last of {wtext}, hype minus broadcast on the "
                 "same seed")
-    row["note"] = f"consistent = 95 % CI wholly above 0: {_verdict(row, 0.0, 'above')}; " + row["note"]
     rows.append(row)
 
     # 3. ... and later negative WOM: share of negative messages in the late window
@@ -283,7 +281,6 @@ def stylized_facts(timeseries: pd.DataFrame, *, early_weeks=(1, 13), late_weeks=
                 SOURCE_HYPE_WOM, 0.0, +1,
                 f"wom_negative / (wom_positive + wom_negative) summed over {wtext}, hype minus broadcast on the same "
                 "seed")
-    row["note"] = f"consistent = 95 % CI wholly above 0: {_verdict(row, 0.0, 'above')}; " + row["note"]
     rows.append(row)
 
     # 4. hype costs trust: trust at the last week
@@ -292,7 +289,6 @@ def stylized_facts(timeseries: pd.DataFrame, *, early_weeks=(1, 13), late_weeks=
     row = _fact("hype - broadcast: trust, last week", _paired(trust), "negative (over-claiming costs credibility)",
                 SOURCE_TRUST, 0.0, -1,
                 f"mean trust of all consumers at week {last}, hype minus broadcast on the same seed")
-    row["note"] = f"consistent = 95 % CI wholly below 0: {_verdict(row, 0.0, 'below')}; " + row["note"]
     rows.append(row)
     return pd.DataFrame(rows, columns=FACT_COLUMNS)
 
@@ -398,18 +394,21 @@ def wearout_facts(runs: pd.DataFrame) -> pd.DataFrame:
                f"no public reading; {weeks:g} weeks, seeds paired across budgets")
     base = wide[b_lo].where(wide[b_lo] > 0)  # a ratio to a non-positive effect means nothing
     ratio = (wide[b_hi] / base).to_numpy() if b_hi > b_lo else np.array([np.nan])
-    row = _fact("ad effect per exposure, highest / lowest budget", ratio, "< 1 (wear-out)", SOURCE_WEAROUT,
-                1.0, -1, "")
+    steps = np.diff(wide.mean().to_numpy())
+    mono = ("the mean effect per exposure falls at every step of the budget grid" if (steps < 0).all()
+            else "the mean effect per exposure does not fall at every step of the budget grid")
     ref = runs.loc[runs["condition"] == _REFERENCE]
     ref_text = ""
     if not ref.empty and b_hi > b_lo:
         rw = ref.pivot_table(index="seed", columns="budget", values="per_exposure")
         rm = mean_ci((rw[b_hi] / rw[b_lo].where(rw[b_lo] > 0)).to_numpy())[0]
-        ref_text = (f"; with wear-out and reactance off the ratio is {rm:.3g}: that part of the fall is saturation "
+        ref_text = (f"with wear-out and reactance off the ratio is {rm:.3g}: that part of the fall is saturation "
                     "toward the claim and forgetting, not wear-out")
-    row["note"] = (f"consistent = 95 % CI wholly below 1: {_verdict(row, 1.0, 'below')}; attitude of all consumers "
-                   f"per expected impression at budget {b_hi:g} vs {b_lo:g} per consumer and week; a ratio < 0 "
-                   f"means the ads turned attitude negative (reactance){ref_text}; {setting}; {row['note']}")
+    row = _fact("ad effect per exposure, highest / lowest budget", ratio, "< 1 (wear-out)", SOURCE_WEAROUT,
+                1.0, -1,
+                f"attitude of all consumers per expected impression at budget {b_hi:g} vs {b_lo:g} per consumer and "
+                "week (per seed); a ratio < 0 means the ads turned attitude negative (reactance)", mono, ref_text,
+                setting)
 
     total = model.pivot_table(index="seed", columns="budget", values="attitude")
     curve = total.mean()
@@ -431,10 +430,17 @@ def wearout_facts(runs: pd.DataFrame) -> pd.DataFrame:
                 "consistent": consistent,
                 "note": (f"measured = weekly budget (impressions per consumer) with the highest mean attitude of all "
                          f"consumers, = {peak * weeks:g} exposures per consumer; no interval (a location); "
-                         f"per-replicate peaks at budget {peaks.min():g}-{peaks.max():g}; consistent = peak inside "
+                         f"{_peaks(peaks)}; consistent = peak inside "
                          f"the range and the paired drop after it has a CI wholly above 0: {verdict}; {setting}; "
                          f"n = {len(total)} replicates")}
     return pd.DataFrame([row, peak_row], columns=FACT_COLUMNS)
+
+
+def _peaks(peaks: pd.Series) -> str:
+    if peaks.empty:
+        return "no replicate"
+    lo, hi = float(peaks.min()), float(peaks.max())
+    return f"every replicate peaks at budget {lo:g}" if lo == hi else f"replicates peak at budgets {lo:g}-{hi:g}"
 
 
 # ---------------------------------------------------------------------------- output
@@ -499,47 +505,76 @@ def _md_table(df: pd.DataFrame) -> str:
     return "\n".join(lines + ["| " + " | ".join(esc(c) for c in b) + " |" for b in body])
 
 
+def _draw_curves(ax, curve: pd.DataFrame, metric: str, looks: dict, bars: bool, small: bool = False) -> None:
+    for cond, look in looks.items():
+        c = curve.loc[curve["condition"] == cond]
+        if c.empty:
+            continue
+        x = c["exposures"].to_numpy(float)
+        y = c[f"{metric}_mean"].to_numpy(float)
+        err = np.vstack([y - c[f"{metric}_lo"].to_numpy(float), c[f"{metric}_hi"].to_numpy(float) - y])
+        ax.errorbar(x, y, yerr=err if bars else None, capsize=2.5 if small else 3, markersize=3.5 if small else 5,
+                    elinewidth=1.0, linewidth=1.3 if small else 1.8, zorder=3 if cond == _MODEL else 2, **look)
+    ax.axhline(0.0, color="#666666", linewidth=0.8, zorder=1)
+    ax.set_xscale("log")
+    xs = np.sort(curve["exposures"].unique())
+    ax.set_xticks(xs, [f"{v:g}" for v in xs])
+    ax.minorticks_off()
+
+
 def plot_wearout(curve: pd.DataFrame, path_stem: str | Path, title: str | None = None) -> list[Path]:
-    """Two panels against exposures per consumer (log x): attitude gained per exposure, and
-    total attitude; mean with 95 % CI bars, the reference condition dashed grey."""
+    """Two panels against ad exposures per consumer (log x): attitude gained per exposure,
+    and total attitude; mean with 95 % CI bars, the reference condition dashed grey.
+
+    When reactance drives the total far below 0, the rise up to the peak is too small to
+    see on the full scale, so the total panel gets an inset that zooms on it.
+    """
     import matplotlib.pyplot as plt
 
     from .plots import OKABE_ITO, STYLE, save_figure, style_for
 
     st = style_for("broadcast")
-    looks = {_MODEL: dict(color=st["color"], linestyle="-", marker=st["marker"], label="model (defaults)"),
+    looks = {_MODEL: dict(color=st["color"], linestyle="-", marker=st["marker"], label="model"),
              _REFERENCE: dict(color=OKABE_ITO["grey"], linestyle=(0, (5, 2)), marker="o",
-                              label="wear-out and reactance off (reference)")}
+                              label="reference: wear-out and reactance off")}
     n = int(curve["n"].max())
+    model = curve.loc[curve["condition"] == _MODEL].sort_values("exposures")
+    weeks = float(model["exposures"].iloc[0] / model["budget"].iloc[0]) if not model.empty else float("nan")
     with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(1, 2, figsize=(9.6, 4.2), layout="constrained")
+        fig, axes = plt.subplots(1, 2, figsize=(10.0, 4.5), layout="constrained")
         panels = [("per_exposure", "attitude gained per exposure\n(mean attitude of all consumers / exposures)",
-                   "Effect per exposure"),
-                  ("attitude", "mean attitude of all consumers (-1..1)", "Total effect")]
+                   "Effect per exposure (wear-out: falls)"),
+                  ("attitude", "mean attitude of all consumers (-1..1)", "Total effect (reactance: turns down)")]
         for ax, (metric, ylabel, ptitle) in zip(axes, panels):
-            for cond, look in looks.items():
-                c = curve.loc[curve["condition"] == cond]
-                if c.empty:
-                    continue
-                x = c["exposures"].to_numpy(float)
-                y = c[f"{metric}_mean"].to_numpy(float)
-                err = np.vstack([y - c[f"{metric}_lo"].to_numpy(float), c[f"{metric}_hi"].to_numpy(float) - y])
-                ax.errorbar(x, y, yerr=err if n >= 2 else None, capsize=3, markersize=5, elinewidth=1.1,
-                            zorder=3 if cond == _MODEL else 2, **look)
-            ax.axhline(0.0, color="#666666", linewidth=0.8, zorder=1)
-            ax.set_xscale("log")
-            xs = np.sort(curve["exposures"].unique())
-            ax.set_xticks(xs, [f"{v:g}" for v in xs])
-            ax.minorticks_off()
-            ax.set_xlabel("ad exposures per consumer (budget x weeks, log scale)")
+            _draw_curves(ax, curve, metric, looks, n >= 2)
+            ax.set_xlabel(f"ad exposures per consumer in {weeks:g} weeks\n(= weekly budget x {weeks:g}; log scale)")
             ax.set_ylabel(ylabel)
             ax.set_title(ptitle, loc="left", fontweight="bold")
-        m = curve.loc[curve["condition"] == _MODEL]
-        if not m.empty:
-            pk = m.loc[m["attitude_mean"].idxmax()]
-            axes[1].annotate(f"peak: budget {pk['budget']:g}", (pk["exposures"], pk["attitude_mean"]),
-                             xytext=(0, 10), textcoords="offset points", ha="center", fontsize=8.5)
-        axes[1].legend(loc="lower left", frameon=False, fontsize=8.5)
+        ax = axes[1]
+        if not model.empty:
+            i = int(np.argmax(model["attitude_mean"].to_numpy()))
+            pk = model.iloc[i]
+            label = f"peak: {pk['exposures']:g} exposures\n(budget {pk['budget']:g} a week)"
+            full = np.ptp(ax.get_ylim())
+            head = model.iloc[: min(i + 2, len(model))]  # up to one point after the peak
+            ylo = float(head["attitude_lo"].min())
+            yhi = float(head["attitude_hi"].max())
+            if i > 0 and yhi - ylo < 0.15 * full:  # the rise is invisible at full scale: zoom on it
+                ins = ax.inset_axes([0.1, 0.3, 0.42, 0.36])
+                _draw_curves(ins, curve.loc[curve["condition"] == _MODEL], "attitude", looks, n >= 2, small=True)
+                ins.set_xlim(head["exposures"].min() / 1.3, head["exposures"].max() * 1.3)
+                pad = 0.12 * (yhi - ylo) or 1e-3
+                ins.set_ylim(min(ylo, 0.0) - pad, yhi + pad)
+                ins.tick_params(labelsize=7)
+                ins.set_title(f"zoom: peak at {pk['exposures']:g} exposures (budget {pk['budget']:g} a week)",
+                              fontsize=7.5, loc="left")
+                ins.plot([pk["exposures"]], [pk["attitude_mean"]], marker="o", markersize=9, markerfacecolor="none",
+                         markeredgecolor="black", markeredgewidth=0.9, linestyle="none", zorder=4)
+                ax.indicate_inset_zoom(ins, edgecolor="#777777")
+            else:
+                ax.annotate(label, (pk["exposures"], pk["attitude_mean"]), xytext=(0, 10),
+                            textcoords="offset points", ha="center", va="bottom", fontsize=8)
+        ax.legend(loc="lower left", frameon=False, fontsize=8.5)
         fig.suptitle(title or "Advertising wear-out", x=0.01, ha="left", fontsize=11.5)
         fig.supxlabel(f"points: mean over replicates; bars: 95 % t-confidence interval (n = {n} replicates, "
                       "seeds paired across budgets)", x=0.01, ha="left", fontsize=7.5, color="#555555")

@@ -84,6 +84,17 @@ def _run_task(task: Task) -> pd.DataFrame:
     return run_simulation(task.params, task.seed, task.labels)
 
 
+def _pool_context():
+    """forkserver where available: workers fork from a clean, single-threaded server that has
+    imported the engine once (fast start, and no fork of a process whose BLAS or progress-bar
+    threads are running); spawn elsewhere."""
+    if "forkserver" in mp.get_all_start_methods():
+        ctx = mp.get_context("forkserver")
+        ctx.set_forkserver_preload(["simulation.model", "simulation.runner"])
+        return ctx
+    return mp.get_context("spawn")
+
+
 def default_workers() -> int:
     try:
         return max(1, len(os.sched_getaffinity(0)))
@@ -111,7 +122,7 @@ def run_tasks(tasks: Sequence[Task], workers: int | None = None, progress: bool 
                 results[i] = _run_task(task)
                 bar.update()
         else:
-            ctx = mp.get_context("fork" if sys.platform.startswith("linux") else "spawn")
+            ctx = _pool_context()
             with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
                 futures = {pool.submit(_run_task, t): i for i, t in enumerate(tasks)}
                 from concurrent.futures import as_completed
