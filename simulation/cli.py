@@ -51,6 +51,29 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--out", default="results/simulate", metavar="DIR", help="output folder (default: %(default)s)")
     _add_run_options(s)
 
+    sw = sub.add_parser("sweep", help="run an experiment file into a resumable run store")
+    sw.add_argument("experiment", metavar="FILE.toml", help="experiment file, e.g. experiments/budget_split.toml")
+    sw.add_argument("--out", default=None, metavar="DIR", help="output folder (default: results/<experiment name>)")
+    sw.add_argument("--scheduler", default=None, metavar="ADDR",
+                    help="'local' starts a dask LocalCluster; tcp://host:port uses an existing dask scheduler")
+    sw.add_argument("--resume", action="store_true",
+                    help="continue an interrupted sweep (finished runs are always skipped; this only says so)")
+    sw.add_argument("--replicates", type=int, default=None, metavar="R", help="override the file's replicates")
+    sw.add_argument("--steps", type=int, default=None, metavar="N", help="override the file's steps")
+    _add_run_options(sw)
+
+    se = sub.add_parser("sensitivity", help="Sobol / Morris indices (SALib) of a sobol or morris experiment")
+    se.add_argument("experiment", metavar="FILE.toml")
+    se.add_argument("--metric", default="loyalty", help="output metric (default: %(default)s)")
+    se.add_argument("--out", default=None, metavar="DIR", help="output folder (default: results/<experiment name>)")
+    se.add_argument("--scheduler", default=None, metavar="ADDR", help="as for sweep")
+    _add_run_options(se)
+
+    ex = sub.add_parser("export", help="write a run store's tables as CSV or Parquet")
+    ex.add_argument("dir", metavar="DIR", help="a sweep output folder (with runs.sqlite)")
+    ex.add_argument("--format", default="csv", choices=("csv", "parquet"))
+    ex.add_argument("--out", default=None, metavar="DIR", help="where to write (default: DIR)")
+
     v = sub.add_parser("validate", help="docking (Bass, DeGroot, Friedkin-Johnsen) and engine-vs-reference checks")
     v.add_argument("--out", default="results/validation", metavar="DIR", help="output folder (default: %(default)s)")
     v.add_argument("--quick", action="store_true", help="smaller sizes (a smoke test, not the published check)")
@@ -156,6 +179,63 @@ def cmd_validate(args) -> int:
     return 1 if failed else 0
 
 
+def _sweep(args, exp):
+    from .sweep import run_sweep
+
+    out = Path(args.out or Path("results") / exp.name)
+    result = run_sweep(exp, out, workers=args.workers, scheduler=args.scheduler, progress=not args.no_progress)
+    state = "interrupted" if result.interrupted else "finished"
+    print(f"{exp.name}: {state}. {result.skipped} run(s) already in the store, {result.done} done now, "
+          f"{result.failed} failed, in {result.seconds:.1f} s -> {result.store}")
+    if result.interrupted:
+        print("Everything finished so far is saved; run the same command again to resume.", file=sys.stderr)
+    return result, out
+
+
+def cmd_sweep(args) -> int:
+    from .experiment import load_experiment
+
+    for name in ("replicates", "steps", "workers"):
+        _positive(f"--{name}", getattr(args, name, None))
+    exp = load_experiment(args.experiment, replicates=args.replicates, steps=args.steps)
+    result, _ = _sweep(args, exp)
+    if result.interrupted:
+        return 130
+    return 1 if result.failed else 0
+
+
+def cmd_sensitivity(args) -> int:
+    from .experiment import load_experiment
+    from .sensitivity import sensitivity_report
+
+    _positive("--workers", args.workers)
+    exp = load_experiment(args.experiment)
+    if exp.design not in ("sobol", "morris"):
+        raise WomsimError(f"{args.experiment}: sensitivity needs [sweep] design = sobol | morris, not '{exp.design}'")
+    from .metrics import METRIC_NAMES
+    from .params import closest
+
+    if args.metric not in METRIC_NAMES:
+        hint = closest(args.metric, METRIC_NAMES)
+        raise WomsimError(f"--metric '{args.metric}' is not a metric" + (f" (did you mean '{hint}'?)" if hint else ""))
+    result, out = _sweep(args, exp)
+    if result.interrupted:
+        return 130
+    table = sensitivity_report(exp, out, args.metric)
+    print(f"\nSensitivity of final {args.metric} ({exp.design}, 95 % confidence intervals):")
+    print(table.drop(columns="combo").to_string(index=False, float_format=lambda x: f"{x:.3f}"))
+    print(f"\nWrote {out}/sensitivity_{args.metric}.csv and .png")
+    return 0
+
+
+def cmd_export(args) -> int:
+    from .store import export
+
+    paths = export(args.dir, args.format, args.out)
+    print("wrote " + ", ".join(str(p) for p in paths))
+    return 0
+
+
 def cmd_facts(args) -> int:
     from .facts import main_facts
 
@@ -163,7 +243,8 @@ def cmd_facts(args) -> int:
 
 
 COMMANDS = {"headline": cmd_headline, "simulate": cmd_simulate, "params": cmd_params,
-            "validate": cmd_validate, "facts": cmd_facts}
+            "validate": cmd_validate, "facts": cmd_facts, "sweep": cmd_sweep,
+            "sensitivity": cmd_sensitivity, "export": cmd_export}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -58,6 +58,7 @@ __all__ = [
     "REQUIRED_COLUMNS",
     "REQUIRED_STRATEGIES",
     "WEAROUT_BASE",
+    "WEAROUT_DEFAULTS",
     "WEAROUT_REFERENCE",
     "check_timeseries",
     "facts_markdown",
@@ -102,6 +103,10 @@ WEAROUT_BASE: dict[str, Any] = {
 WEAROUT_REFERENCE: dict[str, Any] = {"wearout": 1000.0, "reactance_threshold": 1000.0}
 WEAROUT_BUDGETS = (0.25, 0.5, 1, 2, 4, 8)
 WEAROUT_SEED = 2026
+#: Settings of the wear-out experiment in :func:`facts_report` (keyword arguments of
+#: :func:`wearout_runs`): about 60 short runs, a few seconds.
+WEAROUT_DEFAULTS: dict[str, Any] = {"budgets": WEAROUT_BUDGETS, "n_consumers": 2000, "weeks": 4, "replicates": 5,
+                                    "seed": WEAROUT_SEED}
 
 _MODEL = "model"
 _REFERENCE = "wear-out and reactance off"
@@ -125,6 +130,9 @@ def check_timeseries(ts: pd.DataFrame, source: str | Path = "timeseries") -> Non
     if absent:
         raise WomsimError(f"{source}: no run of strategy {', '.join(absent)} (has {', '.join(sorted(have)) or 'none'}); "
                           f"the facts compare hype with broadcast; {hint}")
+    if ts.duplicated(["strategy", "seed", "step"]).any():
+        raise WomsimError(f"{source}: more than one run per strategy, seed and week (a sweep over other parameters?); "
+                          "the facts need one run per strategy and replicate, as the headline comparison writes")
     shared = set(ts.loc[ts["strategy"] == "hype", "seed"]) & set(ts.loc[ts["strategy"] == "broadcast", "seed"])
     if not shared:
         raise WomsimError(f"{source}: hype and broadcast share no seed, but the facts pair them by seed "
@@ -160,9 +168,10 @@ def _side(lo: float, hi: float, n: int, line: float, sign: int) -> bool | None:
     other side, None if it straddles it or fewer than 2 finite replicates give it."""
     if n < 2 or not (math.isfinite(lo) and math.isfinite(hi)):
         return None
+    above, below = bool(lo > line), bool(hi < line)
     if sign > 0:
-        return True if lo > line else False if hi < line else None
-    return True if hi < line else False if lo > line else None
+        return True if above else False if below else None
+    return True if below else False if above else None
 
 
 def _fact(fact: str, values, published: str, source: str, line: float, sign: int, *details: str) -> dict:
@@ -190,6 +199,14 @@ def _paired(per_run: pd.Series) -> np.ndarray:
     if not all(s in wide.columns for s in REQUIRED_STRATEGIES):
         return np.array([np.nan])
     return (wide["hype"] - wide["broadcast"]).dropna().to_numpy(dtype=float)
+
+
+def _levels(per_run: pd.Series, digits: int = 3) -> str:
+    """"means: hype x, broadcast y" from a Series indexed by (strategy, seed)."""
+    means = per_run.groupby(level="strategy").mean().dropna()
+    if means.empty:
+        return ""
+    return "means: " + ", ".join(f"{s} {means[s]:.{digits}g}" for s in ("hype", "broadcast") if s in means.index)
 
 
 def _ratio(pos: pd.Series, neg: pd.Series) -> pd.Series:
@@ -265,22 +282,21 @@ def stylized_facts(timeseries: pd.DataFrame, *, early_weeks=(1, 13), late_weeks=
     early = pair.loc[mask]
     end = early.groupby(["strategy", "seed"])["step"].transform("max") == early["step"]
     cust = early.loc[end].set_index(["strategy", "seed"])["customers"]
-    vals = _paired(cust)
-    row = _fact("hype - broadcast: customers, end of early window", vals, "positive (hype sells more early)",
+    row = _fact("hype - broadcast: customers, end of early window", _paired(cust), "positive (hype sells more early)",
                 SOURCE_HYPE_SALES, 0.0, +1,
                 f"share of consumers who bought at least once, at the last of {wtext}, hype minus broadcast on the "
-                "same seed")
+                "same seed", _levels(cust))
     rows.append(row)
 
     # 3. ... and later negative WOM: share of negative messages in the late window
     mask, wtext = _window(pair, l_lo, l_hi)
     late = pair.loc[mask].groupby(["strategy", "seed"])[["wom_positive", "wom_negative"]].sum()
     total = late["wom_positive"] + late["wom_negative"]
-    vals = _paired(late["wom_negative"].astype(float) / total.where(total > 0))
-    row = _fact("hype - broadcast: share of negative WOM, late window", vals, "positive (hype breeds negative WOM)",
-                SOURCE_HYPE_WOM, 0.0, +1,
+    share = late["wom_negative"].astype(float) / total.where(total > 0)
+    row = _fact("hype - broadcast: share of negative WOM, late window", _paired(share),
+                "positive (hype breeds negative WOM)", SOURCE_HYPE_WOM, 0.0, +1,
                 f"wom_negative / (wom_positive + wom_negative) summed over {wtext}, hype minus broadcast on the same "
-                "seed")
+                "seed", _levels(share))
     rows.append(row)
 
     # 4. hype costs trust: trust at the last week
@@ -288,9 +304,9 @@ def stylized_facts(timeseries: pd.DataFrame, *, early_weeks=(1, 13), late_weeks=
     trust = pair.loc[end].set_index(["strategy", "seed"])["trust"]
     row = _fact("hype - broadcast: trust, last week", _paired(trust), "negative (over-claiming costs credibility)",
                 SOURCE_TRUST, 0.0, -1,
-                f"mean trust of all consumers at week {last}, hype minus broadcast on the same seed")
+                f"mean trust of all consumers at week {last}, hype minus broadcast on the same seed", _levels(trust))
     rows.append(row)
-    return pd.DataFrame(rows, columns=FACT_COLUMNS)
+    return _table(rows)
 
 
 # ---------------------------------------------------------------------------- wear-out
@@ -433,7 +449,14 @@ def wearout_facts(runs: pd.DataFrame) -> pd.DataFrame:
                          f"{_peaks(peaks)}; consistent = peak inside "
                          f"the range and the paired drop after it has a CI wholly above 0: {verdict}; {setting}; "
                          f"n = {len(total)} replicates")}
-    return pd.DataFrame([row, peak_row], columns=FACT_COLUMNS)
+    return _table([row, peak_row])
+
+
+def _table(rows: list[dict]) -> pd.DataFrame:
+    """Rows -> facts frame; ``consistent`` stays object (Python True/False/None), also when no row is None."""
+    df = pd.DataFrame(rows, columns=FACT_COLUMNS)
+    df["consistent"] = df["consistent"].astype(object)
+    return df
 
 
 def _peaks(peaks: pd.Series) -> str:
@@ -656,8 +679,8 @@ def facts_report(headline_dir: Path, out_dir: Path | None = None, progress: bool
     """Compute the facts of a headline run and write them; return the facts table.
 
     Reads ``headline_dir/timeseries.csv``; runs the wear-out experiment (``wearout``:
-    keyword arguments of :func:`wearout_runs`, e.g. ``{"n_consumers": 300}``; the reference
-    condition is always run); writes to ``out_dir`` (default ``headline_dir/facts``):
+    keyword arguments of :func:`wearout_runs` over :data:`WEAROUT_DEFAULTS`, e.g.
+    ``{"n_consumers": 300}``; the reference condition is always run); writes to ``out_dir`` (default ``headline_dir/facts``):
     ``facts.csv``, ``wearout.csv`` (the curve), ``facts.md``, ``wearout.png``/``.svg`` and
     ``facts.json`` (provenance of all of them, the input's SHA-256 and the settings).
 
@@ -669,8 +692,7 @@ def facts_report(headline_dir: Path, out_dir: Path | None = None, progress: bool
     ts, path = read_timeseries(headline_dir)
     early, late = _check_window("early_weeks", early_weeks), _check_window("late_weeks", late_weeks)
     facts = stylized_facts(ts, early_weeks=early, late_weeks=late)
-    wo = {"budgets": WEAROUT_BUDGETS, "n_consumers": 2000, "weeks": 4, "replicates": 5, "seed": WEAROUT_SEED,
-          **(wearout or {})}
+    wo = {**WEAROUT_DEFAULTS, **(wearout or {})}
     runs = wearout_runs(**{**wo, "reference": True, "progress": progress})
     curve = summarise_wearout(runs)
     facts = pd.concat([facts, wearout_facts(runs)], ignore_index=True)

@@ -45,6 +45,16 @@ class Task:
     params: Mapping[str, Any]
     seed: int
     labels: Mapping[str, Any] = field(default_factory=dict)
+    run_id: str = ""
+    point: int = 0
+
+    @property
+    def replicate(self) -> int:
+        return int(self.labels.get("replicate", 0))
+
+    def as_record(self) -> dict[str, Any]:
+        return {"run_id": self.run_id, "point": self.point, "replicate": self.replicate,
+                "seed": self.seed, "labels": dict(self.labels), "params": dict(self.params)}
 
 
 def create_model(params: Mapping[str, Any], rng, **kwargs):

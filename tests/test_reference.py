@@ -1,0 +1,418 @@
+"""The per-agent reference (simulation/reference.py) against the vectorised engine.
+
+Three kinds of evidence that the two implementations run the same model:
+
+1. **Exactness, no statistics.** With the same seed both build the same graph, segments and
+   initial state (step 0 is identical). Where the rules are deterministic they must give the
+   same numbers to 1e-12: a DeGroot / Friedkin-Johnsen setting (word of mouth and
+   forgetting), a setting where fan page, purchase, experience, word of mouth with
+   bounded confidence, posting and dialogue are all deterministic, and unit checks of single
+   rules (one consumer's k ad exposures step by step = the engine's closed form; page posts;
+   one listener's inbox; the public record's sentiment and reply order).
+
+2. **Agreement in distribution.** For each case (the six strategies at default parameters,
+   plus stressed settings that exercise spin, backlash, a small ring buffer, spread initial
+   attitudes and the Bass purchase model) we run ``SEEDS`` = 40 seeds of the engine and 40
+   *different* seeds of the reference (independent samples; N = 300 consumers on a
+   Barabasi-Albert graph of mean degree 6, 26 weeks) and compare every metric of
+   ``metrics.METRIC_NAMES`` at weeks 5, 13 and 26 with Welch's t-test
+   (``scipy.stats.ttest_ind(equal_var=False)``). Degenerate comparisons: two constant samples
+   pass if equal and fail if not; a metric that is NaN in every run of both (ROI without
+   spend) is skipped, NaN in one implementation only fails. The Bonferroni correction over
+   the m comparisons of one case (m is about 70) rejects at p < 0.01 / m, so the
+   family-wise error rate is <= 1 %: when the implementations are equivalent, each case
+   raises a false alarm with probability at most 1 % (under 9 % for the whole file of 9
+   cases, less in practice because the metrics are strongly correlated and Bonferroni is
+   conservative). A failing seed set is reproducible (fixed base seeds). Why it can fail:
+   any real difference in a process (a wrong rate, a missing factor, an order of updates)
+   moves some metric's mean at some checkpoint, and with 40 + 40 runs a shift of about one
+   standard deviation of that metric across seeds is detected almost surely.
+
+3. **Teeth (mutation tests).** The same comparison must *reject* when one implementation is
+   deliberately broken: (a) the reference's listeners ignore the weight of each message
+   (tie strength, stranger weight, resistance: all weigh 1); (b) the engine's loyalty gain
+   per satisfied purchase is doubled. Both shift mean loyalty, attitude or NPS by many
+   standard deviations (see the numbers printed with ``-s``), so detection is near-certain;
+   a mutation test that stops detecting means the agreement test has lost its power.
+
+The statistical tests are marked ``slow`` (CI runs them too); the file takes about a minute
+on 2 cores.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+import simulation.processes as proc
+from simulation.metrics import METRIC_NAMES
+from simulation.model import WordOfMouthModel
+from simulation.params import Params
+from simulation.processes.broadcast import apply_exposures
+from simulation.processes.dialogue import reply_order as engine_reply_order
+from simulation.processes.influence import social_influence
+from simulation.processes.public_record import PublicRecord as EnginePublicRecord
+from simulation.reference import Message, Post, PublicRecord, ReferenceConsumer, ReferenceModel
+from simulation.runner import Task, create_model, run_seed, run_tasks
+from simulation.state import ConsumerState
+
+ROOT = Path(__file__).resolve().parents[1]
+
+# ---------------------------------------------------------------------------------------------
+# Statistical design
+# ---------------------------------------------------------------------------------------------
+SEEDS = 40                   # runs per implementation and case
+CHECKPOINTS = (5, 13, 26)    # weeks compared
+ALPHA = 0.01                 # family-wise error rate per case (Bonferroni)
+WORKERS = 2
+ENGINE_BASE_SEED, REFERENCE_BASE_SEED, MUTANT_BASE_SEED = 101, 202, 303
+BASE = {"n_consumers": 300, "mean_degree": 6, "network": "barabasi_albert", "steps": max(CHECKPOINTS)}
+# Stressed: more aware consumers at the start, dishonest replies (spin detection and backlash
+# posts), all three channels in mixed, a ring buffer that overflows, spread initial attitudes.
+STRESS = {"initial_awareness": 0.1, "honesty": 0.5, "hype": 0.6, "fanpage_share": 0.2,
+          "record_capacity": 40, "initial_attitude_sd": 0.3}
+CASES = {
+    "none": {"strategy": "none"},
+    "broadcast": {"strategy": "broadcast"},
+    "hype": {"strategy": "hype"},
+    "fanpage": {"strategy": "fanpage"},
+    "dialogue": {"strategy": "dialogue"},
+    "mixed": {"strategy": "mixed"},
+    "stressed_dialogue": {"strategy": "dialogue", **STRESS, "budget": 3.0},
+    "stressed_mixed": {"strategy": "mixed", **STRESS},
+    "bass": {"strategy": "broadcast", "purchase_model": "bass", "bass_p": 0.02, "bass_q": 0.4},
+}
+
+
+def _runs(params: dict, engine: str, base_seed: int) -> pd.DataFrame:
+    """Checkpoint rows of SEEDS runs (tidy: step, replicate, metrics)."""
+    tasks = [Task({**BASE, **params, "engine": engine}, run_seed(base_seed, r), {"replicate": r})
+             for r in range(SEEDS)]
+    frames = run_tasks(tasks, workers=WORKERS, progress=False)
+    df = pd.concat(frames, ignore_index=True)
+    return df[df["step"].isin(CHECKPOINTS)].reset_index(drop=True)
+
+
+@cache
+def sample(case: str, engine: str) -> pd.DataFrame:
+    """Unmutated samples, computed once per session (the mutation tests reuse them)."""
+    seed = ENGINE_BASE_SEED if engine == "vectorised" else REFERENCE_BASE_SEED
+    return _runs(CASES[case], engine, seed)
+
+
+def compare(a: pd.DataFrame, b: pd.DataFrame, alpha: float = ALPHA) -> pd.DataFrame:
+    """One Welch t-test per (metric, checkpoint); ``rejected`` at the Bonferroni level."""
+    rows = []
+    for step in CHECKPOINTS:
+        xa, xb = a[a["step"] == step], b[b["step"] == step]
+        for metric in METRIC_NAMES:
+            u, v = xa[metric].to_numpy(float), xb[metric].to_numpy(float)
+            nan_u, nan_v = np.isnan(u), np.isnan(v)
+            if nan_u.all() and nan_v.all():
+                continue  # undefined in both (ROI without spend)
+            if nan_u.any() or nan_v.any():
+                p = 0.0  # defined in one implementation only: a disagreement
+            elif np.ptp(u) == 0 and np.ptp(v) == 0:
+                p = 1.0 if math.isclose(u[0], v[0], rel_tol=1e-12, abs_tol=1e-12) else 0.0
+            else:
+                p = float(stats.ttest_ind(u, v, equal_var=False).pvalue)
+            rows.append({"metric": metric, "step": step, "mean_a": np.nanmean(u) if not nan_u.all() else np.nan,
+                         "mean_b": np.nanmean(v) if not nan_v.all() else np.nan,
+                         "sd_a": np.std(u, ddof=1), "sd_b": np.std(v, ddof=1), "p": p})
+    table = pd.DataFrame(rows)
+    table.attrs["level"] = alpha / len(table)
+    table["rejected"] = table["p"] < table.attrs["level"]
+    return table
+
+
+def _describe(table: pd.DataFrame, k: int = 6) -> str:
+    worst = table.nsmallest(k, "p")
+    return (f"{int(table['rejected'].sum())} of {len(table)} comparisons rejected at "
+            f"p < {table.attrs['level']:.2e}; smallest p-values:\n{worst.to_string(index=False)}")
+
+
+# ---------------------------------------------------------------------------------------------
+# 2. Agreement in distribution
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.slow
+@pytest.mark.parametrize("case", list(CASES))
+def test_engine_and_reference_agree_in_distribution(case):
+    table = compare(sample(case, "vectorised"), sample(case, "reference"))
+    assert len(table) >= 60  # every metric at every checkpoint (ROI skipped only for none)
+    assert not table["rejected"].any(), f"{case}: " + _describe(table)
+
+
+# ---------------------------------------------------------------------------------------------
+# 3. Mutation tests: the comparison must detect a broken process
+# ---------------------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_detects_reference_listener_ignoring_message_weights(monkeypatch):
+    """Mutant reference: every message weighs 1 (tie strength 0.3..1, stranger weights 0.5 /
+    0.2 and resistance ignored), so word of mouth and reading pull about 2-3 times harder.
+    The worker processes are forked after the patch, so they run the mutant."""
+    original = ReferenceConsumer.listen
+
+    def listen_ignoring_weights(self, messages):
+        return original(self, [m._replace(weight=1.0) for m in messages])
+
+    monkeypatch.setattr(ReferenceConsumer, "listen", listen_ignoring_weights)
+    case = "broadcast"
+    table = compare(sample(case, "vectorised"), _runs(CASES[case], "reference", MUTANT_BASE_SEED))
+    print("\nmutant reference (listen ignores weights):", _describe(table))
+    assert table["rejected"].sum() >= 3, _describe(table)
+
+
+@pytest.mark.slow
+def test_detects_engine_with_doubled_loyalty_gain(monkeypatch):
+    """Mutant engine: loyalty_gain doubled inside the experience process only (the model
+    calls ``simulation.processes.experience`` at run time, so patching that attribute is
+    enough). Customers' loyalty roughly doubles."""
+    original = proc.experience
+
+    def experience_doubled_gain(state, params, quality, rng):
+        return original(state, params.replace(loyalty_gain=2 * params.loyalty_gain), quality, rng)
+
+    monkeypatch.setattr(proc, "experience", experience_doubled_gain)
+    case = "broadcast"
+    table = compare(_runs(CASES[case], "vectorised", MUTANT_BASE_SEED), sample(case, "reference"))
+    print("\nmutant engine (loyalty_gain x 2):", _describe(table))
+    assert table["rejected"].sum() >= 3, _describe(table)
+    assert table.loc[table["rejected"], "metric"].str.startswith("loyal").any()
+
+
+# ---------------------------------------------------------------------------------------------
+# 1. Exactness
+# ---------------------------------------------------------------------------------------------
+def _state_arrays(model) -> dict[str, np.ndarray]:
+    return {name: getattr(model.state, name) for name in ConsumerState.__dataclass_fields__}
+
+
+@pytest.mark.parametrize("network", ["barabasi_albert", "stochastic_block", "karate", "complete"])
+def test_same_seed_same_initial_state(network):
+    params = {"n_consumers": 200, "network": network, "initial_awareness": 0.3,
+              "initial_attitude_sd": 0.4, "strategy": "mixed"}
+    engine, reference = WordOfMouthModel(params, rng=11), ReferenceModel(params, rng=11)
+    assert sorted(engine.graph.edges()) == sorted(reference.graph.edges())
+    for name, value in _state_arrays(engine).items():
+        ref = _state_arrays(reference)[name]
+        assert ref.dtype == value.dtype, name
+        np.testing.assert_array_equal(ref, value, err_msg=name)
+    pd.testing.assert_frame_equal(engine.timeseries(), reference.timeseries())
+    assert reference.brand == engine.brand
+    # the reference's ties are the engine's CSR rows, with the same strengths
+    adj = engine.adjacency
+    for c in reference.consumers[:50]:
+        row = slice(adj.indptr[c.index], adj.indptr[c.index + 1])
+        assert {n.index: w for n, w in c.ties.items()} == dict(zip(adj.indices[row].tolist(),
+                                                                   adj.weight[row].tolist()))
+
+
+def _run_both(params: dict, steps: int, seed: int = 5):
+    engine, reference = WordOfMouthModel(params, rng=seed), ReferenceModel(params, rng=seed)
+    engine.run(steps)
+    reference.run(steps)
+    return engine, reference
+
+
+def _assert_same_run(engine, reference, atol: float = 1e-12):
+    for name, value in _state_arrays(engine).items():
+        np.testing.assert_allclose(_state_arrays(reference)[name].astype(float), value.astype(float),
+                                   rtol=0, atol=atol, err_msg=name)
+    a, b = engine.timeseries(), reference.timeseries()
+    np.testing.assert_allclose(b.to_numpy(float), a.to_numpy(float), rtol=0, atol=atol * 100)
+
+
+DEGROOT = {"strategy": "none", "quality_noise": 0.0, "purchase_freq": 0.0, "talk_base": 1.0,
+           "talk_nonbuyer": 1.0, "talk_positive": 0.0, "talk_negative": 0.0, "wom_reach": 1.0,
+           "weak_tie_strength": 1.0, "confidence_bound": 2.0, "initial_awareness": 1.0,
+           "initial_attitude_sd": 0.5, "post_reach": 0.0, "post_prob": 0.0, "attitude_decay": 0.1,
+           "n_consumers": 300}
+
+
+def test_degroot_setting_agrees_exactly():
+    """Everybody tells every neighbour every week over ties of strength 1 and forgetting pulls
+    back to a(0): deterministic given a(0), whatever the random numbers."""
+    engine, reference = _run_both(DEGROOT, 20)
+    assert np.ptp(engine.state.attitude) > 0.01  # not converged to a trivial state
+    np.testing.assert_allclose(reference.state.attitude, engine.state.attitude, rtol=0, atol=1e-12)
+    _assert_same_run(engine, reference)
+
+
+# Every draw is certain: everybody online, aware, buys (purchase_intercept = 50 makes the
+# sigmoid exactly 1.0 in floating point), talks, reaches every neighbour, posts and follows;
+# the page can serve every follower; 6 replies a week exactly; honest replies always resolve.
+DETERMINISTIC = {
+    "n_consumers": 300, "strategy": "mixed", "dialogue_share": 0.5, "fanpage_share": 0.5,
+    "budget": 8.0, "reply_cost": 200.0, "honesty": 1.0, "resolve_prob": 1.0,
+    "online_native": 1.0, "online_immigrant": 1.0, "initial_awareness": 1.0,
+    "initial_attitude_sd": 0.5, "follow_prob": 1.0, "follow_threshold": -1.0,
+    "purchase_freq": 1.0, "purchase_intercept": 50.0, "quality_noise": 0.0, "quality": -0.2,
+    "talk_base": 1.0, "talk_nonbuyer": 1.0, "wom_reach": 1.0, "weak_tie_strength": 1.0,
+    "post_prob": 1.0, "post_reach": 0.0, "record_capacity": 100_000,
+}
+
+
+def test_deterministic_channels_agree_exactly():
+    """Fan page, purchase, experience (with disappointment), word of mouth with bounded
+    confidence, posting, dialogue (reply order, resolution, author effects) and forgetting,
+    all with certain draws: engine and reference must give the same numbers."""
+    engine, reference = _run_both(DETERMINISTIC, 15)
+    ts = engine.timeseries()
+    assert ts["replies"].iloc[1:].eq(6).all() and ts["posts"].iloc[1:].eq(300).all()
+    assert ts["customers"].iloc[-1] == 1.0 and ts["followers"].iloc[1:].gt(0).all()
+    _assert_same_run(engine, reference)
+
+
+@pytest.mark.parametrize("irritation", [0.0, 0.7, 2.5, 4.99, 5.0, 7.3])
+def test_exposures_one_by_one_equal_the_closed_form(irritation):
+    """One consumer meets k exposures one at a time (reference) = ``apply_exposures`` (engine
+    closed form), incl. wear-out, reactance, the trust loss and clipping at -1."""
+    params = Params(reactance_attitude=0.3, n_consumers=2, network="empty")
+    rng = np.random.default_rng(int(irritation * 100))
+    model = ReferenceModel(params, rng=0)
+    consumer = model.consumers[0]
+    for k in range(0, 13):
+        a, e, trust, claim = rng.uniform(-1, 1), rng.uniform(-1, 1), rng.uniform(0.1, 1), rng.uniform(-1, 1)
+        state = ConsumerState.initial(np.zeros(1, dtype=np.int8), params, rng)
+        state.attitude[:], state.expectation[:], state.trust[:], state.irritation[:] = a, e, trust, irritation
+        apply_exposures(state, np.array([0]), np.array([k]), claim, params)
+        consumer.attitude, consumer.expectation, consumer.trust = a, e, trust
+        consumer.irritation, consumer.aware = irritation, False
+        consumer.receive_impressions(k, claim)
+        got = (consumer.attitude, consumer.expectation, consumer.trust, consumer.irritation)
+        want = (state.attitude[0], state.expectation[0], state.trust[0], state.irritation[0])
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-12, err_msg=f"k={k}")
+        assert consumer.aware
+
+
+def test_page_posts_one_by_one_equal_the_closed_form():
+    params = Params(n_consumers=2, network="empty", fanpage_effect=3.0)
+    model, rng = ReferenceModel(params, rng=0), np.random.default_rng(1)
+    consumer = model.consumers[0]
+    for k in range(0, 6):
+        a, e, trust, claim = rng.uniform(-1, 1), rng.uniform(-1, 1), rng.uniform(0, 1), rng.uniform(-1, 1)
+        state = ConsumerState.initial(np.zeros(1, dtype=np.int8), params, rng)
+        state.attitude[:], state.expectation[:], state.trust[:] = a, e, trust
+        apply_exposures(state, np.array([0]), np.array([k]), claim, params,
+                        strength=params.fanpage_effect, reactance=False)
+        consumer.attitude, consumer.expectation, consumer.trust, consumer.irritation = a, e, trust, 0.0
+        consumer.see_page_posts(k, claim)
+        np.testing.assert_allclose((consumer.attitude, consumer.expectation, consumer.trust, consumer.irritation),
+                                   (state.attitude[0], state.expectation[0], state.trust[0], 0.0),
+                                   rtol=0, atol=1e-12)
+
+
+def test_one_inbox_equals_the_engine_social_influence():
+    params = Params(n_consumers=2, network="empty", confidence_bound=0.6)
+    model, rng = ReferenceModel(params, rng=0), np.random.default_rng(2)
+    listener = model.consumers[0]
+    for size in (1, 2, 5, 20):
+        a, e = rng.uniform(-1, 1), rng.uniform(-1, 1)
+        weight, valence, content = rng.uniform(0, 1, size), rng.uniform(-1, 1, size), rng.uniform(-1, 1, size)
+        state = ConsumerState.initial(np.zeros(1, dtype=np.int8), params, rng)
+        state.attitude[:], state.expectation[:] = a, e
+        social_influence(state, np.zeros(size, dtype=np.int64), weight, valence, content, params)
+        listener.attitude, listener.expectation, listener.aware = a, e, False
+        listener.listen([Message(listener, *m) for m in zip(weight.tolist(), valence.tolist(), content.tolist())])
+        np.testing.assert_allclose((listener.attitude, listener.expectation),
+                                   (state.attitude[0], state.expectation[0]), rtol=0, atol=1e-12)
+        assert listener.aware
+
+
+def test_public_record_sentiment_and_reply_order_match_the_engine():
+    params = Params(n_consumers=50, network="empty", reply_window=4)
+    model, rng = ReferenceModel(params, rng=0), np.random.default_rng(3)
+    ours, theirs = PublicRecord(200), EnginePublicRecord(200)
+    for step in range(1, 9):
+        m = int(rng.integers(0, 12))
+        author = rng.integers(0, 50, m)
+        sentiment = rng.choice([-0.7, -0.3, 0.0, 0.2, 0.5], m) * rng.choice([1.0, 1.0, 0.5], m)
+        content = rng.uniform(-1, 1, m)
+        theirs.append(author, sentiment, content, step)
+        for i, s, c in zip(author.tolist(), sentiment.tolist(), content.tolist()):
+            ours.add(Post(model.consumers[i], s, c, step))
+        # answer some posts so that "unanswered" matters
+        for slot in rng.choice(len(theirs), size=min(3, len(theirs)), replace=False):
+            theirs.replied[slot] = True
+            list(ours.posts)[slot].replied = True
+        assert ours.total_posts == theirs.total_posts
+        assert ours.mean_sentiment(step, 4.0) == pytest.approx(theirs.mean_sentiment(step, 4.0), abs=1e-12)
+        model.record = ours
+        order = [(p.author.index, p.sentiment, p.step) for p in model.reply_order(step)]
+        slots = engine_reply_order(theirs, step, params.reply_window)
+        assert order == list(zip(theirs.author[slots].tolist(), theirs.sentiment[slots].tolist(),
+                                 theirs.step[slots].tolist()))
+
+
+def test_ring_buffer_keeps_the_newest_posts():
+    ours = PublicRecord(10)
+    consumer = ReferenceModel({"n_consumers": 3, "network": "empty"}, rng=0).consumers[0]
+    for step in range(25):
+        ours.add(Post(consumer, 0.1 * (step % 3), 0.0, step))
+    assert len(ours) == 10 and ours.total_posts == 25
+    assert [p.step for p in ours.posts] == list(range(15, 25))
+
+
+# ---------------------------------------------------------------------------------------------
+# The reference as a Mesa model, through the runner and the command line
+# ---------------------------------------------------------------------------------------------
+def test_reference_through_create_model_and_mesa_surface():
+    model = create_model({"n_consumers": 150, "engine": "reference", "strategy": "mixed", "steps": 4},
+                         rng=3, collect_agents=True)
+    assert isinstance(model, ReferenceModel)
+    model.run()
+    ts = model.timeseries()
+    assert list(ts["step"]) == [0, 1, 2, 3, 4] and set(METRIC_NAMES) <= set(ts.columns)
+    assert model.n_consumers == len(model.agents) == 150
+    agent = model.consumers[7]
+    assert agent.cell.coordinate == 7 and agent in agent.cell.agents
+    assert sorted(c.coordinate for c in agent.cell.neighborhood) == sorted(n.index for n in agent.ties)
+    assert model.state.attitude[7] == agent.attitude
+    agents = model.datacollector.get_agent_vars_dataframe()
+    assert len(agents) == 5 * 150 and {"attitude", "loyalty", "aware"} <= set(agents.columns)
+
+
+def test_mean_field_ties_are_all_others():
+    model = ReferenceModel({"n_consumers": 1200, "network": "complete", "strategy": "none"}, rng=1)
+    c = model.consumers[5]
+    assert len(c.ties) == 1199 and c not in set(c.ties) and all(w == 1.0 for _, w in c.ties.items())
+    model.run(1)
+
+
+def test_command_line_simulate_with_the_reference(tmp_path):
+    out = tmp_path / "ref"
+    result = subprocess.run(
+        [sys.executable, "run.py", "simulate", "--set", "engine=reference", "--set", "n_consumers=100",
+         "--steps", "5", "--out", str(out), "--no-progress", "--workers", "1"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    for name in ("timeseries.csv", "summary.csv", "run.json"):
+        assert (out / name).is_file(), name
+    assert json.loads((out / "run.json").read_text())["params"]["engine"] == "reference"
+    ts = pd.read_csv(out / "timeseries.csv")
+    assert list(ts["step"]) == list(range(6))
+
+
+def test_reference_does_not_use_the_engine_processes():
+    source = (ROOT / "simulation" / "reference.py").read_text()
+    assert "processes" not in "".join(line for line in source.splitlines()
+                                      if line.startswith(("import", "from")))
+    assert "import random" not in source
+
+
+def test_same_seed_same_reference_run():
+    a = ReferenceModel({"n_consumers": 120, "strategy": "mixed"}, rng=9)
+    b = ReferenceModel({"n_consumers": 120, "strategy": "mixed"}, rng=9)
+    a.run(6)
+    b.run(6)
+    pd.testing.assert_frame_equal(a.timeseries(), b.timeseries())
