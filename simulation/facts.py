@@ -128,7 +128,8 @@ def check_timeseries(ts: pd.DataFrame, source: str | Path = "timeseries") -> Non
     have = set(ts["strategy"].astype(str).unique())
     absent = [s for s in REQUIRED_STRATEGIES if s not in have]
     if absent:
-        raise WomsimError(f"{source}: no run of strategy {', '.join(absent)} (has {', '.join(sorted(have)) or 'none'}); "
+        has = ", ".join(sorted(have)) or "none"
+        raise WomsimError(f"{source}: no run of strategy {', '.join(absent)} (has {has}); "
                           f"the facts compare hype with broadcast; {hint}")
     if ts.duplicated(["strategy", "seed", "step"]).any():
         raise WomsimError(f"{source}: more than one run per strategy, seed and week (a sweep over other parameters?); "
@@ -266,8 +267,9 @@ def stylized_facts(timeseries: pd.DataFrame, *, early_weeks=(1, 13), late_weeks=
                      f"direction as East et al. report it across their studies; magnitude reported, not tested: "
                      f"{dist}", scope, what)
 
+    n_strategies = per_run.index.get_level_values("strategy").nunique()
     rows.append(ratio_row("positive : negative WOM, all strategies", pooled["wom_positive"], pooled["wom_negative"],
-                          f"all {per_run.index.get_level_values('strategy').nunique()} strategies pooled per replicate"))
+                          f"all {n_strategies} strategies pooled per replicate"))
     from .plots import order_groups
 
     for s in order_groups(per_run.index.get_level_values("strategy")):
@@ -680,7 +682,8 @@ def facts_report(headline_dir: Path, out_dir: Path | None = None, progress: bool
 
     Reads ``headline_dir/timeseries.csv``; runs the wear-out experiment (``wearout``:
     keyword arguments of :func:`wearout_runs` over :data:`WEAROUT_DEFAULTS`, e.g.
-    ``{"n_consumers": 300}``; the reference condition is always run); writes to ``out_dir`` (default ``headline_dir/facts``):
+    ``{"n_consumers": 300}``; the reference condition is always run); writes to ``out_dir``
+    (default ``headline_dir/facts``):
     ``facts.csv``, ``wearout.csv`` (the curve), ``facts.md``, ``wearout.png``/``.svg`` and
     ``facts.json`` (provenance of all of them, the input's SHA-256 and the settings).
 
