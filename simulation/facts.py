@@ -602,7 +602,7 @@ def plot_wearout(curve: pd.DataFrame, path_stem: str | Path, title: str | None =
         ax.legend(loc="lower left", frameon=False, fontsize=8.5)
         fig.suptitle(title or "Advertising wear-out", x=0.01, ha="left", fontsize=11.5)
         fig.supxlabel(f"points: mean over replicates; bars: 95 % t-confidence interval (n = {n} replicates, "
-                      "seeds paired across budgets)", x=0.01, ha="left", fontsize=7.5, color="#555555")
+                      "seeds paired across budgets; bars narrower than a marker are hidden by it)", x=0.01, ha="left", fontsize=7.5, color="#555555")
         return save_figure(fig, path_stem)
 
 

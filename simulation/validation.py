@@ -55,7 +55,7 @@ def bass_recursion(p: float, q: float, steps: int) -> np.ndarray:
     Examples
     --------
     >>> bass_recursion(0.03, 0.38, 2).round(5).tolist()
-    [0.0, 0.03, 0.07021]
+    [0.0, 0.03, 0.07016]
     """
     F = np.zeros(steps + 1)
     for t in range(steps):
