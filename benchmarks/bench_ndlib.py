@@ -31,7 +31,10 @@ The common case: ``bass_p = 0`` and the SAME initial adopters in both (a share `
 Curves: the adopted share F(t), t = 0..steps, mean over ``--seeds`` seeds for each model.
 Reported: the max over t of |mean difference|, the pooled standard error of the difference
 at that t, sqrt(sd_w^2 / S + sd_n^2 / S), and the max over t of |difference| / SE ("within
-noise" if <= 3). Speed: ms per step (womsim ``model.step`` incl. data collection, NDlib
+noise" if <= 3). Controls: the same two rules written in numpy (``numpy_curve``, one
+sparse mat-vec per step) with their own random streams; "z w~npBass" is max z of womsim
+against numpy-Bass and "z n~npSI" of NDlib against numpy-SI: both should be <= 3, which
+shows that any womsim/NDlib gap is the difference of the two rules, not of the codes. Speed: ms per step (womsim ``model.step`` incl. data collection, NDlib
 ``model.iteration``), median over seeds, and the ratio NDlib / womsim.
 """
 
@@ -101,30 +104,63 @@ def ndlib_curve(G: nx.Graph, beta: float, seeds: np.ndarray, steps: int, seed: i
     return np.array(curve), 1000 * spent / steps
 
 
+def numpy_curve(G: nx.Graph, hazard: str, q: float, beta: float, seeds: np.ndarray, steps: int,
+                seed: int) -> np.ndarray:
+    """Control: the same two rules in ten lines of numpy (one sparse mat-vec per step).
+    ``hazard = "bass"``: min(q a / k, 1); ``"si"``: 1 - (1 - beta)^a."""
+    n = G.number_of_nodes()
+    A = nx.to_scipy_sparse_array(G, nodelist=range(n), format="csr", dtype=np.float64)
+    k = np.asarray(A.sum(axis=1)).ravel()
+    rng = np.random.default_rng([seed, 7])
+    adopted = np.zeros(n, dtype=bool)
+    adopted[seeds] = True
+    curve = [adopted.mean()]
+    for _ in range(steps):
+        a = A @ adopted.astype(np.float64)
+        if hazard == "bass":
+            h = np.minimum(q * np.divide(a, k, out=np.zeros(n), where=k > 0), 1.0)
+        else:
+            h = 1.0 - (1.0 - beta) ** a
+        adopted = adopted | (rng.random(n) < h)
+        curve.append(adopted.mean())
+    return np.array(curve)
+
+
+def max_z(X: np.ndarray, Y: np.ndarray) -> tuple[float, float, int, float]:
+    """(max |mean diff|, pooled SE there, t there, max |diff| / SE over t)."""
+    s = X.shape[0]
+    diff = X.mean(0) - Y.mean(0)
+    se = np.sqrt(X.var(0, ddof=1) / s + Y.var(0, ddof=1) / Y.shape[0])
+    z = np.divide(np.abs(diff), se, out=np.zeros_like(diff), where=se > 0)
+    t = int(np.argmax(np.abs(diff)))
+    return float(abs(diff[t])), float(se[t]), t, float(z.max())
+
+
 def compare(kind: str, n: int, k: int, q: float, steps: int, n_seeds: int, initial: float,
             graph_seed: int) -> dict:
     G = make_graph(kind, n, k, graph_seed)
     mean_degree = 2 * G.number_of_edges() / n
     beta = q / mean_degree
-    w_curves, n_curves, w_ms, n_ms = [], [], [], []
+    w_curves, n_curves, w_ms, n_ms, b_curves, s_curves = [], [], [], [], [], []
     for s in range(n_seeds):
         rng = np.random.default_rng([graph_seed, s])
         seeds = rng.choice(n, size=max(1, round(initial * n)), replace=False)
         wc, wm = womsim_curve(G, q, seeds, steps, seed=s)
         nc, nm = ndlib_curve(G, beta, seeds, steps, seed=s)
         w_curves.append(wc), n_curves.append(nc), w_ms.append(wm), n_ms.append(nm)
+        b_curves.append(numpy_curve(G, "bass", q, beta, seeds, steps, s))
+        s_curves.append(numpy_curve(G, "si", q, beta, seeds, steps, s))
         print(f"  {kind} q={q:g} seed {s}: F({steps}) womsim {wc[-1]:.4f} NDlib {nc[-1]:.4f}   "
               f"ms/step womsim {wm:.2f} NDlib {nm:.1f}", flush=True)
     W, D = np.array(w_curves), np.array(n_curves)
-    diff = W.mean(0) - D.mean(0)
-    se = np.sqrt(W.var(0, ddof=1) / n_seeds + D.var(0, ddof=1) / n_seeds)
-    z = np.divide(np.abs(diff), se, out=np.zeros_like(diff), where=se > 0)
-    t_max = int(np.argmax(np.abs(diff)))
+    diff_, se_, t_max, z_ = max_z(W, D)
+    control_w = max_z(W, np.array(b_curves))[3]
+    control_n = max_z(D, np.array(s_curves))[3]
     return {"kind": kind, "n": n, "mean_degree": mean_degree, "q": q, "beta": beta,
-            "steps": steps, "seeds": n_seeds, "max_abs_diff": float(np.abs(diff[t_max])),
-            "t_max": t_max, "se_at_max": float(se[t_max]), "max_z": float(z.max()),
-            "t_z": int(np.argmax(z)), "F_end_w": float(W.mean(0)[-1]),
-            "F_end_n": float(D.mean(0)[-1]), "w_ms": benchlib.median(w_ms),
+            "steps": steps, "seeds": n_seeds, "max_abs_diff": diff_,
+            "t_max": t_max, "se_at_max": se_, "max_z": z_,
+            "z_w_vs_numpy_bass": control_w, "z_n_vs_numpy_si": control_n,
+            "F_end_w": float(W.mean(0)[-1]), "F_end_n": float(D.mean(0)[-1]), "w_ms": benchlib.median(w_ms),
             "n_ms": benchlib.median(n_ms), "w_mean": W.mean(0), "n_mean": D.mean(0)}
 
 
@@ -159,13 +195,14 @@ def main() -> None:
                                args.initial, args.graph_seed))
     print(f"\n{'graph':<8} {'k':>5} {'q':>5} {'beta':>7} {'F_end w':>8} {'F_end n':>8} "
           f"{'max|diff|':>9} {'at t':>5} {'SE there':>9} {'max z':>7} {'within noise':>12} "
-          f"{'womsim ms':>10} {'NDlib ms':>9} {'NDlib/womsim':>13}")
+          f"{'womsim ms':>10} {'NDlib ms':>9} {'NDlib/womsim':>13} {'z w~npBass':>11} {'z n~npSI':>9}")
     for r in results:
         ok = "yes" if r["max_z"] <= 3 else "NO"
         print(f"{r['kind']:<8} {r['mean_degree']:>5.2f} {r['q']:>5.2f} {r['beta']:>7.4f} "
               f"{r['F_end_w']:>8.3f} {r['F_end_n']:>8.3f} {r['max_abs_diff']:>9.4f} {r['t_max']:>5} "
               f"{r['se_at_max']:>9.4f} {r['max_z']:>7.1f} {ok:>12} {r['w_ms']:>10.2f} "
-              f"{r['n_ms']:>9.1f} {r['n_ms'] / r['w_ms']:>13.1f}")
+              f"{r['n_ms']:>9.1f} {r['n_ms'] / r['w_ms']:>13.1f} {r['z_w_vs_numpy_bass']:>11.1f} "
+              f"{r['z_n_vs_numpy_si']:>9.1f}")
     if args.curves:
         for r in results:
             print(f"\n{r['kind']} q={r['q']:g}: t, womsim F, NDlib F")

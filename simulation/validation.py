@@ -173,27 +173,40 @@ def compare_samples(a: pd.DataFrame, b: pd.DataFrame, metrics=METRIC_NAMES, chec
     """Welch t-tests of every metric at every checkpoint between two sets of runs.
 
     ``a`` and ``b`` are tidy timeseries (column ``step`` plus metrics; one row per run and
-    step). Returns one row per (metric, step) with the means, the p-value and whether it
-    is rejected at the Bonferroni level ``alpha / number of comparisons`` (family-wise
-    error rate ``alpha``). Two constant samples are equal (p = 1) or different (p = 0);
-    metrics that are NaN in either sample (ROI without spend) are skipped.
+    step). Returns one row per (metric, step) with the means, standard deviations, the
+    p-value and whether it is rejected at the Bonferroni level ``alpha / number of
+    comparisons`` (family-wise error rate ``alpha``). Degenerate cases: NaN in both samples
+    (ROI without spend) is skipped; NaN in one only is a disagreement (p = 0); two constant
+    samples are equal (p = 1) or different (p = 0).
     """
+    import math
+    import warnings
+
     rows = []
     for step in checkpoints:
         xa, xb = a[a["step"] == step], b[b["step"] == step]
         for m in metrics:
             u, v = xa[m].to_numpy(float), xb[m].to_numpy(float)
-            if np.isnan(u).any() or np.isnan(v).any() or len(u) < 2 or len(v) < 2:
+            nan_u, nan_v = np.isnan(u), np.isnan(v)
+            if nan_u.all() and nan_v.all():
                 continue
-            if u.std() == 0 and v.std() == 0:
-                p = 1.0 if np.isclose(u.mean(), v.mean()) else 0.0
+            if nan_u.any() or nan_v.any():
+                p = 0.0
+            elif np.ptp(u) == 0 and np.ptp(v) == 0:
+                p = 1.0 if math.isclose(u[0], v[0], rel_tol=1e-12, abs_tol=1e-12) else 0.0
             else:
-                p = float(stats.ttest_ind(u, v, equal_var=False).pvalue)
-            rows.append({"metric": m, "step": step, "mean_a": u.mean(), "mean_b": v.mean(), "p": p})
+                with warnings.catch_warnings():
+                    # nearly constant samples (awareness 1.0 in all runs but one) make scipy
+                    # warn; the test is still well defined
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    p = float(stats.ttest_ind(u, v, equal_var=False).pvalue)
+            rows.append({"metric": m, "step": step,
+                         "mean_a": np.nanmean(u) if not nan_u.all() else np.nan,
+                         "mean_b": np.nanmean(v) if not nan_v.all() else np.nan,
+                         "sd_a": np.std(u, ddof=1), "sd_b": np.std(v, ddof=1), "p": p})
     out = pd.DataFrame(rows)
-    level = alpha / max(len(out), 1)
-    out["rejected"] = out["p"] < level
-    out.attrs["level"] = level
+    out.attrs["level"] = alpha / max(len(out), 1)
+    out["rejected"] = out["p"] < out.attrs["level"]
     return out
 
 

@@ -248,7 +248,7 @@ def _open_posts():
 def test_reply_order_complaints_first_most_negative_then_newest():
     rec = _open_posts()
     order = rec.author[reply_order(rec, step=2, window=4)].tolist()
-    assert order == [2, 5, 1, 4, 0, 3]  # 0 and 3: same week, slot order
+    assert order == [2, 5, 1, 4, 3, 0]  # 0 and 3: same week, 3 written later
 
 
 def test_honest_dialogue_resolves_complaints_and_informs():

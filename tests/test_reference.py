@@ -5,54 +5,56 @@ Three kinds of evidence that the two implementations run the same model:
 1. **Exactness, no statistics.** With the same seed both build the same graph, segments and
    initial state (step 0 is identical). Where the rules are deterministic they must give the
    same numbers to 1e-12: a DeGroot / Friedkin-Johnsen setting (word of mouth and
-   forgetting), a setting where fan page, purchase, experience, word of mouth with
-   bounded confidence, posting and dialogue are all deterministic, and unit checks of single
-   rules (one consumer's k ad exposures step by step = the engine's closed form; page posts;
-   one listener's inbox; the public record's sentiment and reply order).
+   forgetting); three settings where fan page, purchase, experience, word of mouth with
+   bounded confidence, posting, dialogue (reply order, spin, backlash) and forgetting run
+   with certain draws; and unit
+   checks of single rules (one consumer's k ad exposures step by step = the engine's closed
+   form; page posts; one listener's inbox; the public record's sentiment and reply order).
 
 2. **Agreement in distribution.** For each case (the six strategies at default parameters,
-   plus stressed settings that exercise spin, backlash, a small ring buffer, spread initial
-   attitudes and the Bass purchase model) we run ``SEEDS`` = 40 seeds of the engine and 40
-   *different* seeds of the reference (independent samples; N = 300 consumers on a
-   Barabasi-Albert graph of mean degree 6, 26 weeks) and compare every metric of
+   plus stressed settings that exercise spin, backlash posts, an overflowing ring buffer,
+   spread initial attitudes and the Bass purchase model) we run ``SEEDS`` = 30 seeds of the
+   engine and 30 *different* seeds of the reference (independent samples; N = 300 consumers
+   on a Barabasi-Albert graph of mean degree 6, 26 weeks) and compare every metric of
    ``metrics.METRIC_NAMES`` at weeks 5, 13 and 26 with Welch's t-test
    (``scipy.stats.ttest_ind(equal_var=False)``). Degenerate comparisons: two constant samples
    pass if equal and fail if not; a metric that is NaN in every run of both (ROI without
-   spend) is skipped, NaN in one implementation only fails. The Bonferroni correction over
-   the m comparisons of one case (m is about 70) rejects at p < 0.01 / m, so the
-   family-wise error rate is <= 1 %: when the implementations are equivalent, each case
-   raises a false alarm with probability at most 1 % (under 9 % for the whole file of 9
-   cases, less in practice because the metrics are strongly correlated and Bonferroni is
-   conservative). A failing seed set is reproducible (fixed base seeds). Why it can fail:
-   any real difference in a process (a wrong rate, a missing factor, an order of updates)
-   moves some metric's mean at some checkpoint, and with 40 + 40 runs a shift of about one
-   standard deviation of that metric across seeds is detected almost surely.
+   spend) is skipped, NaN in one implementation only fails. A Bonferroni correction over the
+   m comparisons of one case (m = 69, 66 for ``none``) rejects at p < 0.01 / m, so the
+   family-wise error rate is <= 1 % per case: if the implementations are equivalent, a case
+   raises a false alarm with probability at most 1 % (at most about 9 % for the file's 9
+   cases together; less in practice, because the metrics are strongly correlated and
+   Bonferroni is then conservative). The base seeds are fixed, so a failure is reproducible.
+   Why it can fail: any real difference in a process (a wrong rate, a missing factor, a
+   different order of updates) moves the mean of some metric at some checkpoint; with 30 + 30
+   runs a shift of about 1.1 standard deviations (of that metric across seeds) is detected
+   with probability about one half, a shift of 2 standard deviations almost surely.
 
 3. **Teeth (mutation tests).** The same comparison must *reject* when one implementation is
-   deliberately broken: (a) the reference's listeners ignore the weight of each message
-   (tie strength, stranger weight, resistance: all weigh 1); (b) the engine's loyalty gain
-   per satisfied purchase is doubled. Both shift mean loyalty, attitude or NPS by many
-   standard deviations (see the numbers printed with ``-s``), so detection is near-certain;
-   a mutation test that stops detecting means the agreement test has lost its power.
+   deliberately broken, here in the ``broadcast`` case: (a) the reference's listeners ignore
+   the weight of each message (every message weighs 1 instead of its tie strength or stranger
+   weight); (b) the engine's loyalty gain per satisfied purchase is doubled. (a) shifts mean
+   attitude and NPS by about 2 standard deviations (expected |t| about 8 against a critical
+   value of 4.1, so a miss has probability below 1e-3); (b) roughly doubles the loyalty of
+   customers (|t| above 20). With ``-s`` the tests print how many comparisons rejected.
 
-The statistical tests are marked ``slow`` (CI runs them too); the file takes about a minute
-on 2 cores.
+The statistical tests are marked ``slow`` (CI runs them too). All unmutated runs go to one
+pool of ``WORKERS`` = 2 processes; the whole file takes about a minute on 2 free cores.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import subprocess
 import sys
 from functools import cache
 from pathlib import Path
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
+
+from simulation.validation import compare_samples
 
 import simulation.processes as proc
 from simulation.metrics import METRIC_NAMES
@@ -71,7 +73,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # ---------------------------------------------------------------------------------------------
 # Statistical design
 # ---------------------------------------------------------------------------------------------
-SEEDS = 40                   # runs per implementation and case
+SEEDS = 30                   # runs per implementation and case
 CHECKPOINTS = (5, 13, 26)    # weeks compared
 ALPHA = 0.01                 # family-wise error rate per case (Bonferroni)
 WORKERS = 2
@@ -94,45 +96,41 @@ CASES = {
 }
 
 
-def _runs(params: dict, engine: str, base_seed: int) -> pd.DataFrame:
-    """Checkpoint rows of SEEDS runs (tidy: step, replicate, metrics)."""
-    tasks = [Task({**BASE, **params, "engine": engine}, run_seed(base_seed, r), {"replicate": r})
-             for r in range(SEEDS)]
-    frames = run_tasks(tasks, workers=WORKERS, progress=False)
+def _tasks(case: str, engine: str, base_seed: int) -> list[Task]:
+    return [Task({**BASE, **CASES[case], "engine": engine}, run_seed(base_seed, r),
+                 {"case": case, "engine": engine, "replicate": r}) for r in range(SEEDS)]
+
+
+def _checkpoints(frames: list[pd.DataFrame]) -> pd.DataFrame:
     df = pd.concat(frames, ignore_index=True)
     return df[df["step"].isin(CHECKPOINTS)].reset_index(drop=True)
 
 
 @cache
+def _all_samples() -> dict[tuple[str, str], pd.DataFrame]:
+    """Every unmutated run of every case and implementation, in ONE pool (starting worker
+    processes costs seconds), computed once per session; the mutation tests reuse them."""
+    tasks = [t for case in CASES for engine, seed in (("vectorised", ENGINE_BASE_SEED),
+                                                      ("reference", REFERENCE_BASE_SEED))
+             for t in _tasks(case, engine, seed)]
+    df = _checkpoints(run_tasks(tasks, workers=WORKERS, progress=False))
+    return {key: group for key, group in df.groupby(["case", "engine"])}
+
+
 def sample(case: str, engine: str) -> pd.DataFrame:
-    """Unmutated samples, computed once per session (the mutation tests reuse them)."""
-    seed = ENGINE_BASE_SEED if engine == "vectorised" else REFERENCE_BASE_SEED
-    return _runs(CASES[case], engine, seed)
+    return _all_samples()[(case, engine)]
+
+
+def mutant_sample(case: str, engine: str) -> pd.DataFrame:
+    """Runs of a monkeypatched implementation: in this process (worker processes would
+    import the unpatched code), with seeds of their own."""
+    return _checkpoints(run_tasks(_tasks(case, engine, MUTANT_BASE_SEED), workers=1, progress=False))
 
 
 def compare(a: pd.DataFrame, b: pd.DataFrame, alpha: float = ALPHA) -> pd.DataFrame:
-    """One Welch t-test per (metric, checkpoint); ``rejected`` at the Bonferroni level."""
-    rows = []
-    for step in CHECKPOINTS:
-        xa, xb = a[a["step"] == step], b[b["step"] == step]
-        for metric in METRIC_NAMES:
-            u, v = xa[metric].to_numpy(float), xb[metric].to_numpy(float)
-            nan_u, nan_v = np.isnan(u), np.isnan(v)
-            if nan_u.all() and nan_v.all():
-                continue  # undefined in both (ROI without spend)
-            if nan_u.any() or nan_v.any():
-                p = 0.0  # defined in one implementation only: a disagreement
-            elif np.ptp(u) == 0 and np.ptp(v) == 0:
-                p = 1.0 if math.isclose(u[0], v[0], rel_tol=1e-12, abs_tol=1e-12) else 0.0
-            else:
-                p = float(stats.ttest_ind(u, v, equal_var=False).pvalue)
-            rows.append({"metric": metric, "step": step, "mean_a": np.nanmean(u) if not nan_u.all() else np.nan,
-                         "mean_b": np.nanmean(v) if not nan_v.all() else np.nan,
-                         "sd_a": np.std(u, ddof=1), "sd_b": np.std(v, ddof=1), "p": p})
-    table = pd.DataFrame(rows)
-    table.attrs["level"] = alpha / len(table)
-    table["rejected"] = table["p"] < table.attrs["level"]
-    return table
+    """One Welch t-test per (metric, checkpoint); ``rejected`` at the Bonferroni level
+    (the same comparison ``python run.py validate`` runs)."""
+    return compare_samples(a, b, checkpoints=CHECKPOINTS, alpha=alpha)
 
 
 def _describe(table: pd.DataFrame, k: int = 6) -> str:
@@ -157,9 +155,9 @@ def test_engine_and_reference_agree_in_distribution(case):
 # ---------------------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_detects_reference_listener_ignoring_message_weights(monkeypatch):
-    """Mutant reference: every message weighs 1 (tie strength 0.3..1, stranger weights 0.5 /
-    0.2 and resistance ignored), so word of mouth and reading pull about 2-3 times harder.
-    The worker processes are forked after the patch, so they run the mutant."""
+    """Mutant reference: every message weighs 1 instead of its tie strength (0.3..1) or
+    stranger weight (0.5 / 0.2; resistance still applies), so word of mouth and reading pull
+    about 2-3 times harder."""
     original = ReferenceConsumer.listen
 
     def listen_ignoring_weights(self, messages):
@@ -167,9 +165,10 @@ def test_detects_reference_listener_ignoring_message_weights(monkeypatch):
 
     monkeypatch.setattr(ReferenceConsumer, "listen", listen_ignoring_weights)
     case = "broadcast"
-    table = compare(sample(case, "vectorised"), _runs(CASES[case], "reference", MUTANT_BASE_SEED))
+    table = compare(sample(case, "vectorised"), mutant_sample(case, "reference"))
     print("\nmutant reference (listen ignores weights):", _describe(table))
-    assert table["rejected"].sum() >= 3, _describe(table)
+    assert table["rejected"].any(), _describe(table)
+    assert table.loc[table["rejected"], "metric"].isin(["mean_attitude", "nps"]).any()
 
 
 @pytest.mark.slow
@@ -184,9 +183,9 @@ def test_detects_engine_with_doubled_loyalty_gain(monkeypatch):
 
     monkeypatch.setattr(proc, "experience", experience_doubled_gain)
     case = "broadcast"
-    table = compare(_runs(CASES[case], "vectorised", MUTANT_BASE_SEED), sample(case, "reference"))
+    table = compare(mutant_sample(case, "vectorised"), sample(case, "reference"))
     print("\nmutant engine (loyalty_gain x 2):", _describe(table))
-    assert table["rejected"].sum() >= 3, _describe(table)
+    assert table["rejected"].any(), _describe(table)
     assert table.loc[table["rejected"], "metric"].str.startswith("loyal").any()
 
 
@@ -265,6 +264,10 @@ DETERMINISTIC = {
     # No purchases: posts carry attitudes (all distinct), and 6 replies a week for 300 posts
     # make the reply order matter (complaints, most negative first).
     "reply_order": {**CERTAIN, "purchase_freq": 0.0, "reply_cost": 200.0},
+    # Dishonest replies (honesty 0, hyped claim) are always caught by complainers: spin,
+    # backlash posts (sentiment exactly -backlash_sentiment, ties broken by slot order).
+    "spin": {**CERTAIN, "purchase_freq": 0.0, "reply_cost": 200.0, "honesty": 0.0, "hype": 0.4,
+             "spin_detection": 1.0},
     # Everybody buys every week (purchase_intercept = 50 makes the sigmoid exactly 1.0 in
     # floating point; quality_noise = 0), with disappointment. Satisfaction then takes few
     # distinct values, and exact ties in the reply order would be broken by last-bit
@@ -278,14 +281,15 @@ DETERMINISTIC = {
 def test_deterministic_channels_agree_exactly(setting):
     """Fan page (following, page posts), purchase, experience (with disappointment), word of
     mouth with bounded confidence, posting, dialogue (reply order, resolution, author
-    effects) and forgetting (unfollowing), all with certain draws: engine and reference must
-    give the same numbers."""
+    effects, spin and backlash) and forgetting (unfollowing), all with certain draws: engine
+    and reference must give the same numbers."""
     params = DETERMINISTIC[setting]
     engine, reference = _run_both(params, 15)
     ts = engine.timeseries()
-    assert ts["posts"].iloc[1:].eq(300).all() and ts["followers"].iloc[1:].gt(0).all()
-    if setting == "reply_order":
+    assert ts["posts"].iloc[1:].ge(300).all() and ts["followers"].iloc[1:].gt(0).all()
+    if setting != "purchases":
         assert ts["replies"].iloc[1:].eq(6).all()
+        assert ts["posts"].iloc[1:].gt(300).any() == (setting == "spin")  # backlash posts
     else:
         assert ts["customers"].iloc[-1] == 1.0 and ts["replies"].iloc[1:].eq(300).all()
     _assert_same_run(engine, reference)

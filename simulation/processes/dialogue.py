@@ -23,13 +23,14 @@ def _toward(x: np.ndarray, target: float | np.ndarray, rate: float, times: np.nd
 
 def reply_order(record: PublicRecord, step: int, window: float) -> np.ndarray:
     """Slots the brand would answer, in order: complaints first (most negative, then newest),
-    then neutral and positive posts (newest first). Only unanswered posts within the window."""
+    then neutral and positive posts (newest first). Only unanswered posts within the window.
+    "Newest" is the order of writing (``seq``), which breaks every tie, also within a week."""
     slots = record.slots()
     open_ = slots[~record.replied[slots] & (step - record.step[slots] <= window)]
     s = record.sentiment[open_]
     complaint = s < 0
     # lexsort: last key is primary
-    order = np.lexsort((-record.step[open_], np.where(complaint, s, 0.0), ~complaint))
+    order = np.lexsort((-record.seq[open_], np.where(complaint, s, 0.0), ~complaint))
     return open_[order]
 
 
@@ -52,7 +53,7 @@ def dialogue(state: ConsumerState, record: PublicRecord, params: Params, budget:
     if len(chosen) == 0:
         return 0
     complaint = record.sentiment[chosen] < 0
-    spun = not np.isclose(reply_claim, quality)
+    spun = reply_claim != quality  # honesty 1 gives exactly 1.0 * Q + 0.0 * claim == Q
     p_detect = params.spin_detection * (1.0 - params.honesty) if spun else 0.0
     detected = complaint & (rng.random(len(chosen)) < p_detect)
     resolved = complaint & ~detected & (rng.random(len(chosen)) < params.resolve_prob)

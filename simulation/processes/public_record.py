@@ -30,6 +30,7 @@ class PublicRecord:
         self.sentiment = np.zeros(self.capacity)
         self.content = np.zeros(self.capacity)
         self.step = np.zeros(self.capacity, dtype=np.int64)
+        self.seq = np.zeros(self.capacity, dtype=np.int64)  # order of writing, over all time
         self.replied = np.zeros(self.capacity, dtype=bool)
         self.reply_claim = np.zeros(self.capacity)
         self.resolved = np.zeros(self.capacity, dtype=bool)
@@ -61,6 +62,7 @@ class PublicRecord:
         self.sentiment[where] = sentiment
         self.content[where] = content
         self.step[where] = step
+        self.seq[where] = self.total_posts + np.arange(m)
         self.replied[where] = False
         self.reply_claim[where] = 0.0
         self.resolved[where] = False
@@ -128,8 +130,9 @@ def read_public_record(state: ConsumerState, record: PublicRecord, params: Param
     seen_spin = np.bincount(listener[replied & spin], minlength=n)
     social_influence(state, listener, weight, valence, content, params)
     g = params.reply_trust_gain
-    trust = 1.0 - (1.0 - state.trust) * (1.0 - g) ** seen_good
-    state.trust[:] = trust * (1.0 - g) ** seen_spin
+    saw = np.flatnonzero(seen_good + seen_spin)  # only those who saw a reply change
+    trust = 1.0 - (1.0 - state.trust[saw]) * (1.0 - g) ** seen_good[saw]
+    state.trust[saw] = trust * (1.0 - g) ** seen_spin[saw]
     return n_reads
 
 

@@ -62,4 +62,5 @@ def purchase(state: ConsumerState, params: Params, rng: np.random.Generator, adj
     else:
         p = purchase_probability(state.attitude, state.loyalty, state.aware, params)
     state.bought[:] = rng.random(state.n) < p
+    state.aware |= state.bought  # whoever bought knows the brand (matters in the Bass mode)
     return int(state.bought.sum())
