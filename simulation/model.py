@@ -23,11 +23,9 @@ from mesa.discrete_space import Network
 
 from . import processes as proc
 from .agents import AGENT_REPORTERS, Consumer
-from .brand import Brand
 from .metrics import Tally, model_reporters
-from .network import build_graph, to_adjacency
+from .inputs import model_inputs, resolve_params
 from .params import Params
-from .state import ConsumerState
 
 
 class WordOfMouthModel(mesa.Model):
@@ -53,17 +51,10 @@ class WordOfMouthModel(mesa.Model):
                  collect_agents: bool = False, graph: tuple[nx.Graph, np.ndarray] | None = None,
                  **overrides: Any) -> None:
         super().__init__(rng=rng)
-        base = dict(params) if params is not None else {}
-        self.params = params if isinstance(params, Params) and not overrides else Params(**{**base, **overrides})
-        p = self.params
-        if graph is None:
-            graph = build_graph(p, self.rng)
-        self.graph, segment = graph
-        self.adjacency = to_adjacency(self.graph, p.weak_tie_strength)
+        self.params = p = resolve_params(params, overrides)
+        self.graph, self.adjacency, self.state, self.brand = model_inputs(p, self.rng, graph)
         n = self.adjacency.n
-        self.state = ConsumerState.initial(segment, p, self.rng)
         self.online_prob = self.state.by_segment(p.online_native, p.online_immigrant)
-        self.brand = Brand.from_params(p, n)
         self.record = proc.PublicRecord(p.record_capacity)
         self.tally = Tally()
 

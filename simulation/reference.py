@@ -70,9 +70,9 @@ import numpy as np
 import pandas as pd
 from mesa.discrete_space import FixedAgent, Network
 
-from .brand import Brand
+from .inputs import model_inputs, resolve_params
 from .metrics import Tally, model_reporters
-from .network import MeanFieldAdjacency, build_graph, to_adjacency
+from .network import MeanFieldAdjacency
 from .params import Params
 from .state import IMMIGRANT, ConsumerState
 
@@ -499,18 +499,11 @@ class ReferenceModel(mesa.Model):
                  collect_agents: bool = False, graph: tuple[nx.Graph, np.ndarray] | None = None,
                  **overrides: Any) -> None:
         super().__init__(rng=rng)
-        base = dict(params) if params is not None else {}
-        self.params = params if isinstance(params, Params) and not overrides else Params(**{**base, **overrides})
-        p = self.params
+        self.params = p = resolve_params(params, overrides)
         # Input, built exactly as in the engine (same draws in the same order), so that the
         # same seed gives the same graph, segments and initial state.
-        if graph is None:
-            graph = build_graph(p, self.rng)
-        self.graph, segment = graph
-        self.adjacency = to_adjacency(self.graph, p.weak_tie_strength)  # tie strengths (input)
-        initial = ConsumerState.initial(segment, p, self.rng)
+        self.graph, self.adjacency, initial, self.brand = model_inputs(p, self.rng, graph)
         n = initial.n
-        self.brand = Brand.from_params(p, n)
         self.record = PublicRecord(p.record_capacity)
         self.tally = Tally()
 

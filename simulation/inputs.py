@@ -1,0 +1,36 @@
+"""What both engines build before the first step, in the same order from the same draws.
+
+The vectorised engine and the per-agent reference share this (it is input, not a
+process), so the same seed gives both the same graph, segments and initial state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from .brand import Brand
+from .network import build_graph, to_adjacency
+from .params import Params
+from .state import ConsumerState
+
+
+def resolve_params(params: Params | Mapping[str, Any] | None, overrides: Mapping[str, Any]) -> Params:
+    """The validated parameters of a model: ``params`` (or defaults) updated by ``overrides``."""
+    if isinstance(params, Params) and not overrides:
+        return params
+    return Params(**{**(dict(params) if params is not None else {}), **overrides})
+
+
+def model_inputs(p: Params, rng: np.random.Generator,
+                 graph: tuple[nx.Graph, np.ndarray] | None = None):
+    """(graph, adjacency, initial state, brand). Draw order: graph, segments, state."""
+    if graph is None:
+        graph = build_graph(p, rng)
+    G, segment = graph
+    adjacency = to_adjacency(G, p.weak_tie_strength)
+    state = ConsumerState.initial(segment, p, rng)
+    return G, adjacency, state, Brand.from_params(p, adjacency.n)
