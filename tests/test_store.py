@@ -111,8 +111,8 @@ def test_record_done_is_one_transaction(tmp_path, exp, outputs):
         record(store, task, ts)
         store.con.set_trace_callback(None)
     writes = [s for s in statements if not s.upper().startswith("SELECT")]
-    assert writes[0] == "BEGIN IMMEDIATE" and writes[-1] == "COMMIT"
-    assert sum(s in ("BEGIN IMMEDIATE", "COMMIT", "ROLLBACK") for s in writes) == 2
+    assert writes[0].upper().startswith("BEGIN") and writes[-1].upper() == "COMMIT"
+    assert sum(s.upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "END")) for s in writes) == 2
     kinds = {s.split("(")[0].split()[2] for s in writes[1:-1] if s.startswith("INSERT")}
     assert kinds == {"runs", "steps", "finals"}
     assert seen_by_reader == [{"runs": 0, "steps": 0, "finals": 0}]  # nothing visible before COMMIT
@@ -516,7 +516,12 @@ def _same_rows(read: pd.DataFrame, loaded: pd.DataFrame, rtol: float) -> None:
             if pd.api.types.is_integer_dtype(b):
                 assert (a.to_numpy() == b.to_numpy()).all(), col  # ids, seeds, steps: exact
         else:
-            assert a.fillna("").astype(str).tolist() == b.fillna("").astype(str).tolist(), col
+            assert _texts(a) == _texts(b), col
+
+
+def _texts(column: pd.Series) -> list[str]:
+    """Text cells, a missing one (None, NaN) as ''."""
+    return ["" if pd.isna(x) else str(x) for x in column.astype(object)]
 
 
 def test_export_csv_round_trips(tmp_path, swept):
@@ -533,7 +538,7 @@ def test_export_csv_round_trips(tmp_path, swept):
 
 
 @pytest.mark.xfail(strict=True, reason="BUG: store.py export: float_format='%.6g' also rounds the runs "
-                   "table's started/finished Unix times (~1.8e9 s) to 6 digits, i.e. to ~1000 s")
+                   "table's started/finished Unix times (~1.8e9 s) to 6 digits, i.e. to 10,000 s")
 def test_export_csv_keeps_run_times_to_the_second(tmp_path, swept):
     out, _ = swept
     export(out, "csv", tmp_path)

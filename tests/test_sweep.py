@@ -22,7 +22,7 @@ What is checked:
   ``--metric`` is refused with a suggestion.
 
 Sizes are tiny (100 consumers x 5 weeks) except the interruption experiment (60 runs of
-1000 x 52, ~12 s on 2 workers); the file takes ~1.5 min on 2 cores, most of it in the
+2000 x 52, ~13 s on 2 workers); the file takes ~1-1.5 min on 2 cores, most of it in the
 ``slow`` tests (interruptions, dask).
 """
 
