@@ -34,16 +34,41 @@ def _mean(x: np.ndarray) -> float:
     return float(x.mean()) if x.size else 0.0
 
 
+def _masked_mean(x: np.ndarray, mask: np.ndarray) -> float:
+    """Mean of x over mask (0 for an empty mask), without materialising x[mask]."""
+    n = np.count_nonzero(mask)
+    return float(np.sum(x, where=mask) / n) if n else 0.0
+
+
+def _customer(m) -> np.ndarray:
+    """Mask of consumers with at least one purchase, computed once per collected step."""
+    key = (id(m.state), m.steps)
+    cache = getattr(m, "_customer_cache", None)
+    if cache is None or cache[0] != key:
+        cache = (key, m.state.purchases >= 1)
+        m._customer_cache = cache
+    return cache[1]
+
+
+def _segment_mask(m, segment: int) -> np.ndarray:
+    """Segment masks never change: computed once per state object."""
+    cache = getattr(m, "_segment_cache", None)
+    if cache is None or cache[0] != id(m.state):
+        cache = (id(m.state), {NATIVE: m.state.segment == NATIVE, IMMIGRANT: m.state.segment == IMMIGRANT})
+        m._segment_cache = cache
+    return cache[1][segment]
+
+
 def awareness(m) -> float:
     return float(m.state.aware.mean())
 
 
 def mean_attitude(m) -> float:
-    return _mean(m.state.attitude[m.state.aware])
+    return _masked_mean(m.state.attitude, m.state.aware)
 
 
 def customers(m) -> float:
-    return float((m.state.purchases >= 1).mean())
+    return float(_customer(m).mean())
 
 
 def repeat_customers(m) -> float:
@@ -51,7 +76,7 @@ def repeat_customers(m) -> float:
 
 
 def loyalty(m) -> float:
-    return _mean(m.state.loyalty[m.state.purchases >= 1])
+    return _masked_mean(m.state.loyalty, _customer(m))
 
 
 def loyal_share(m) -> float:
@@ -61,11 +86,14 @@ def loyal_share(m) -> float:
 def nps(m) -> float:
     """Net promoter score over aware consumers: score = 5 (a + 1) on 0..10, promoters
     score >= 9, detractors <= 6; NPS = 100 (share promoters - share detractors)."""
-    a = m.state.attitude[m.state.aware]
-    if a.size == 0:
+    aware = m.state.aware
+    n = np.count_nonzero(aware)
+    if n == 0:
         return 0.0
-    score = 5.0 * (a + 1.0)
-    return float(100.0 * ((score >= 9.0).mean() - (score <= 6.0).mean()))
+    score = 5.0 * (m.state.attitude + 1.0)
+    promoters = np.count_nonzero((score >= 9.0) & aware)
+    detractors = np.count_nonzero((score <= 6.0) & aware)
+    return float(100.0 * (promoters - detractors) / n)
 
 
 def wom_positive(m) -> float:
@@ -110,8 +138,7 @@ def roi(m) -> float:
 
 
 def _segment_loyalty(m, segment: int) -> float:
-    mask = (m.state.segment == segment) & (m.state.purchases >= 1)
-    return _mean(m.state.loyalty[mask])
+    return _masked_mean(m.state.loyalty, _segment_mask(m, segment) & _customer(m))
 
 
 def loyalty_natives(m) -> float:
@@ -123,11 +150,11 @@ def loyalty_immigrants(m) -> float:
 
 
 def awareness_natives(m) -> float:
-    return _mean(m.state.aware[m.state.segment == NATIVE])
+    return _masked_mean(m.state.aware, _segment_mask(m, NATIVE))
 
 
 def awareness_immigrants(m) -> float:
-    return _mean(m.state.aware[m.state.segment == IMMIGRANT])
+    return _masked_mean(m.state.aware, _segment_mask(m, IMMIGRANT))
 
 
 def followers(m) -> float:

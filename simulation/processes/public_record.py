@@ -77,9 +77,11 @@ class PublicRecord:
         slots = self.slots()
         return slots, np.exp(-(now - self.step[slots]) / recency)
 
-    def sample(self, n_draws: int, now: int, recency: float, rng: np.random.Generator) -> np.ndarray:
-        """Draw ``n_draws`` slots with replacement, recency-weighted (inverse CDF)."""
-        slots, w = self.recency_weights(now, recency)
+    def sample(self, n_draws: int, now: int, recency: float, rng: np.random.Generator,
+               weights: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+        """Draw ``n_draws`` slots with replacement, recency-weighted (inverse CDF).
+        ``weights``: the (slots, weights) of :meth:`recency_weights`, if already computed."""
+        slots, w = weights if weights is not None else self.recency_weights(now, recency)
         cdf = np.cumsum(w)
         picks = np.searchsorted(cdf, rng.random(n_draws) * cdf[-1], side="right")
         return slots[np.minimum(picks, len(slots) - 1)]
@@ -110,12 +112,12 @@ def read_public_record(state: ConsumerState, record: PublicRecord, params: Param
     readers = np.flatnonzero(state.online)
     if record.size == 0 or len(readers) == 0 or params.post_reach == 0:
         return 0
-    _, w = record.recency_weights(step, params.recency)
-    n_reads = int(rng.poisson(params.post_reach * w.sum()))
+    weights = record.recency_weights(step, params.recency)
+    n_reads = int(rng.poisson(params.post_reach * weights[1].sum()))
     if n_reads == 0:
         return 0
     listener = readers[rng.integers(0, len(readers), size=n_reads)]
-    post = record.sample(n_reads, step, params.recency, rng)
+    post = record.sample(n_reads, step, params.recency, rng, weights)
     sentiment = record.sentiment[post]
     replied = record.replied[post]
     spin = record.spin[post]
