@@ -171,6 +171,8 @@ def load_experiment(path: str | os.PathLike, **overrides: Any) -> Experiment:
     replicates = _whole(path, "experiment", "replicates", exp.get("replicates", 1), 1)
     seed = _whole(path, "experiment", "seed", exp.get("seed", 0), 0)
     base = dict(data.get("base", {}))
+    if "steps" in base:
+        raise ParameterError(f"{path}: [base] steps: the number of weeks goes in [experiment] steps")
     sweep = dict(data.get("sweep", {}))
     for key in sweep:
         if key not in _SWEEP_KEYS:
@@ -191,6 +193,9 @@ def load_experiment(path: str | os.PathLike, **overrides: Any) -> Experiment:
     for key, spec in parameters.items():
         if key not in PARAMETERS:
             raise _unknown_key(path, "sweep.parameters", key, PARAMETERS)
+        if key == "steps":
+            raise ParameterError(f"{path}: [sweep.parameters] steps cannot be swept: the number of "
+                                 "weeks is [experiment] steps (one per experiment)")
         if isinstance(spec, list) and spec:
             grid[key] = spec
         elif isinstance(spec, dict) and set(spec) == {"min", "max"}:

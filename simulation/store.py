@@ -99,21 +99,27 @@ class RunStore:
             _sniff(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         con = _connect(path)
-        if existed:
-            _check_is_store(con, path)
-            row = con.execute("SELECT value FROM meta WHERE key='experiment'").fetchone()
-            if row and row[0] != definition:
-                con.close()
-                raise StoreError(f"'{path}' holds runs of a different experiment definition; "
-                                 "use another --out folder (or the same experiment file)")
-        else:
-            con.execute("PRAGMA journal_mode = WAL")
-            con.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-            con.executescript(_SCHEMA)
-            with _transaction(con):
-                con.executemany("INSERT INTO meta VALUES (?, ?)", [
-                    ("format", str(FORMAT_VERSION)), ("experiment", definition),
-                    ("created", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))])
+        try:
+            if existed:
+                _check_is_store(con, path)
+                row = _guard(path, lambda: con.execute(
+                    "SELECT value FROM meta WHERE key='experiment'").fetchone())
+                if row and row[0] != definition:
+                    raise StoreError(f"'{path}' holds runs of a different experiment definition; "
+                                     "use another --out folder (or the same experiment file)")
+            else:
+                con.execute("PRAGMA journal_mode = WAL")
+                # schema, identity and definition in one transaction: a store is complete or absent
+                with _transaction(con):
+                    con.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                    for statement in filter(str.strip, _SCHEMA.split(";")):
+                        con.execute(statement)
+                    con.executemany("INSERT INTO meta VALUES (?, ?)", [
+                        ("format", str(FORMAT_VERSION)), ("experiment", definition),
+                        ("created", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))])
+        except BaseException:
+            con.close()
+            raise
         con.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: durable at checkpoints, never corrupt
         return cls(path, con)
 
@@ -127,7 +133,11 @@ class RunStore:
             raise StoreError(f"no run store at '{path}' (run a sweep with --out there first)")
         _sniff(path)
         con = _connect(path)
-        _check_is_store(con, path)
+        try:
+            _check_is_store(con, path)
+        except BaseException:
+            con.close()
+            raise
         return cls(path, con)
 
     def close(self) -> None:
@@ -141,7 +151,8 @@ class RunStore:
 
     # --- writing ------------------------------------------------------------------------
     def done_ids(self) -> set[str]:
-        return {r[0] for r in self.con.execute("SELECT run_id FROM runs WHERE status='done'")}
+        return _guard(self.path, lambda: {r[0] for r in self.con.execute(
+            "SELECT run_id FROM runs WHERE status='done'")})
 
     def record_done(self, run: Mapping[str, Any], timeseries: pd.DataFrame, *, started: float,
                     finished: float, versions: Mapping[str, str], git_commit: str | None) -> None:
@@ -226,15 +237,21 @@ class _transaction:
 
 
 def _sniff(path: Path) -> None:
-    """Refuse a file that is not SQLite before sqlite3 touches it."""
+    """Refuse a file that is not SQLite, through a read-only SQLite connection.
+
+    Not with open()/close(): on POSIX, closing any descriptor of a file drops all the
+    process's locks on it, including those of a writer connection in the same process
+    (SQLite's documented way to corrupt a database).
+    """
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(16)
-    except OSError as exc:
-        raise StoreError(f"cannot read '{path}': {exc}") from None
-    if head != b"SQLite format 3\x00":
-        raise StoreError(f"'{path}' is not a womsim run store (not an SQLite database); "
-                         "it was left untouched: choose another --out folder")
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30.0)
+        try:
+            con.execute("PRAGMA schema_version").fetchone()
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"'{path}' is not a womsim run store (not an SQLite database: {exc}); "
+                         "it was left untouched: choose another --out folder") from None
 
 
 def load(directory: str | Path) -> dict[str, pd.DataFrame]:
@@ -242,9 +259,26 @@ def load(directory: str | Path) -> dict[str, pd.DataFrame]:
 
     ``timeseries`` and ``finals`` hold finished runs only, with the varied parameters
     (and ``strategy``) as columns; ``runs`` lists every run with its status and error.
+    The three tables are read in one transaction: a consistent snapshot even while a
+    sweep writes.
     """
     with RunStore.open(directory) as store:
-        return {"runs": store.runs(), "timeseries": store.timeseries(), "finals": store.finals()}
+        def read():
+            store.con.execute("BEGIN")
+            try:
+                return {"runs": store.runs(), "timeseries": store.timeseries(), "finals": store.finals()}
+            finally:
+                store.con.execute("COMMIT")
+        return _guard(store.path, read)
+
+
+def _guard(path: Path, read):
+    """Run a read; a damaged database becomes a one-line StoreError, not a traceback."""
+    try:
+        return read()
+    except (sqlite3.DatabaseError, pd.errors.DatabaseError) as exc:
+        raise StoreError(f"run store '{path}' is damaged and cannot be read ({exc}); "
+                         "move it away and run the sweep again") from None
 
 
 def export(directory: str | Path, fmt: str = "csv", out: str | Path | None = None) -> list[Path]:
@@ -259,8 +293,8 @@ def export(directory: str | Path, fmt: str = "csv", out: str | Path | None = Non
     paths = []
     for name, df in tables.items():
         path = out / f"{name}.{fmt}"
-        if fmt == "csv":
-            write_atomic(path, df.to_csv(index=False, float_format="%.6g"))
+        if fmt == "csv":  # full precision: run times are Unix seconds
+            write_atomic(path, df.to_csv(index=False))
         else:
             try:
                 tmp = path.with_name(f".{path.name}.tmp")

@@ -60,9 +60,13 @@ def run_sweep(exp: Experiment, out: str | Path, *, workers: int | None = None,
     tasks = exp.tasks()
     store = RunStore.create(out / STORE_FILE, exp.definition())
     versions, commit = package_versions(), git_commit()
+    try:
+        done_before = store.done_ids()  # reads the store: a damaged one fails here, before any write
+    except BaseException:
+        store.close()
+        raise
     write_json(out / "sweep.json", {"experiment": exp.definition(), "file": str(exp.path),
                                     "tasks": len(tasks), **provenance()})
-    done_before = store.done_ids()
     todo = [t for t in tasks if t.run_id not in done_before]
     counts = {"done": 0, "failed": 0}
     bar = tqdm(total=len(tasks), initial=len(tasks) - len(todo), desc=exp.name, unit="run",
@@ -78,7 +82,7 @@ def run_sweep(exp: Experiment, out: str | Path, *, workers: int | None = None,
             store.record_failed(task.as_record(), result["error"], started=result["started"],
                                 finished=result["finished"], versions=versions, git_commit=commit)
             counts["failed"] += 1
-            bar.write(f"run {task.run_id} failed: {result['error'].splitlines()[0]}")
+            bar.write(f"run {task.run_id} failed: {result['error'].splitlines()[0]}", file=sys.stderr)
         bar.set_postfix(failed=counts["failed"], refresh=False)
         bar.update()
 
@@ -125,10 +129,11 @@ def _run_local(todo: list[Task], workers: int | None, record) -> None:
                 if nxt is not None:
                     pending[pool.submit(run_task_safely, nxt)] = nxt
     except BaseException:
+        procs = list((getattr(pool, "_processes", None) or {}).values())  # before shutdown clears it
         for fut in pending:
             fut.cancel()
         pool.shutdown(wait=False, cancel_futures=True)
-        for proc in list(getattr(pool, "_processes", {}).values()):
+        for proc in procs:
             proc.terminate()
         raise
     pool.shutdown(wait=True)

@@ -304,9 +304,6 @@ def test_foreign_file_is_refused_and_untouched(tmp_path, exp, kind):
     _refused_untouched(tmp_path, lambda: run_sweep(exp, tmp_path, workers=1, progress=False))
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: store.py RunStore.open/create + load: a womsim store with a "
-                   "damaged page passes the header/schema check, then the first query raises a raw "
-                   "sqlite3/pandas DatabaseError instead of StoreError")
 def test_damaged_store_is_a_store_error(tmp_path, exp):
     path = tmp_path / STORE_FILE
     damage_store(path, exp)
@@ -401,10 +398,6 @@ def test_reader_in_the_writers_process_loads_the_committed_state(tmp_path, exp, 
         assert load(tmp_path)["runs"]["run_id"].tolist() == [second.run_id]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: store.py _sniff opens/closes runs.sqlite with Python open(): "
-                   "closing any fd of the file drops every POSIX lock this process holds on it, incl. an "
-                   "open writer's; a reader in another process then deletes the WAL under the writer "
-                   "('disk I/O error')")
 def test_load_in_the_writers_process_does_not_break_the_writer(tmp_path, exp, outputs):
     """A notebook that sweeps in a thread and loads to watch progress, while a second
     process (e.g. ``run.py export``) reads the same store."""
@@ -423,9 +416,6 @@ def test_load_in_the_writers_process_does_not_break_the_writer(tmp_path, exp, ou
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: store.py load: runs, timeseries and finals are read in three "
-                   "separate read transactions, so a load during a sweep can list finals/steps of runs "
-                   "missing from 'runs' (wrap the three reads in one BEGIN ... COMMIT)")
 def test_load_is_one_consistent_snapshot(tmp_path, exp, outputs, monkeypatch):
     first, second = exp.tasks()[0], exp.tasks()[1]
     writer = new_store(tmp_path, exp)
@@ -537,8 +527,6 @@ def test_export_csv_round_trips(tmp_path, swept):
     assert victim.run_id not in set(pd.read_csv(tmp_path / "finals.csv")["run_id"])
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: store.py export: float_format='%.6g' also rounds the runs "
-                   "table's started/finished Unix times (~1.8e9 s) to 6 digits, i.e. to 10,000 s")
 def test_export_csv_keeps_run_times_to_the_second(tmp_path, swept):
     out, _ = swept
     export(out, "csv", tmp_path)

@@ -311,8 +311,6 @@ budget = {budget}
     assert {t.labels["budget"] for t in a} == {t.labels["budget"] for t in b}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: experiment.py Experiment.tasks: [experiment] steps overrides a "
-                   "'steps' list in [sweep.parameters]; the labels say 3 and 8 weeks, every run simulates 5")
 def test_steps_in_sweep_parameters_is_honoured_or_refused(tmp_path):
     path = write(tmp_path / "steps.toml", "[experiment]\nsteps = 5\n[base]\nn_consumers = 100\n"
                  "[sweep.parameters]\nsteps = [3, 8]\n")
@@ -325,8 +323,6 @@ def test_steps_in_sweep_parameters_is_honoured_or_refused(tmp_path):
         assert task.params["steps"] == task.labels["steps"]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: experiment.py load_experiment: '[base] steps = 7' is accepted "
-                   "and silently replaced by [experiment] steps (default 104)")
 def test_steps_in_base_is_honoured_or_refused(tmp_path):
     path = write(tmp_path / "steps.toml", "[base]\nn_consumers = 100\nsteps = 7\n")
     try:
@@ -539,9 +535,6 @@ def ctrl_c(tmp_path_factory):
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="BUG: sweep.py _run_local: on KeyboardInterrupt, pool._processes is None "
-                   "after pool.shutdown(), so 'for proc in ...values()' raises AttributeError: exit 1 with a "
-                   "traceback instead of 130")
 def test_ctrl_c_exits_130_saying_work_is_saved(ctrl_c):
     _, _, code, stdout, stderr = ctrl_c
     assert code == 130, f"exit {code}\nstdout:\n{stdout}\nstderr:\n{stderr}"
