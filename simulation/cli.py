@@ -74,6 +74,19 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--format", default="csv", choices=("csv", "parquet"))
     ex.add_argument("--out", default=None, metavar="DIR", help="where to write (default: DIR)")
 
+    r = sub.add_parser("report", help="HTML and Markdown report of a simulate, headline or sweep folder")
+    r.add_argument("dir", metavar="DIR", help="an output folder (timeseries.csv or runs.sqlite)")
+    r.add_argument("--metric", default="loyalty", help="metric of the sweep figures (default: %(default)s)")
+    r.add_argument("--no-network", action="store_true", help="skip the network snapshots (they re-run the model)")
+
+    an = sub.add_parser("animate", help="GIF (or MP4 with ffmpeg) of attitudes spreading, two strategies side by side")
+    an.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE")
+    an.add_argument("--seed", type=int, default=0, metavar="S")
+    an.add_argument("--steps", type=int, default=None, metavar="N", help="weeks (default: 52)")
+    an.add_argument("--fps", type=int, default=4)
+    an.add_argument("--out", default="results/animation.gif", metavar="FILE.gif")
+    an.add_argument("--no-progress", action="store_true")
+
     v = sub.add_parser("validate", help="docking (Bass, DeGroot, Friedkin-Johnsen) and engine-vs-reference checks")
     v.add_argument("--out", default="results/validation", metavar="DIR", help="output folder (default: %(default)s)")
     v.add_argument("--quick", action="store_true", help="smaller sizes (a smoke test, not the published check)")
@@ -236,6 +249,23 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_report(args) -> int:
+    from .report import main_report
+
+    return main_report(args.dir, args.metric, snapshots=not args.no_network)
+
+
+def cmd_animate(args) -> int:
+    from .params import Params
+    from .snapshots import main_animate
+
+    _positive("--steps", args.steps)
+    _positive("--fps", args.fps)
+    _positive("--seed", args.seed, 0)
+    values = Params.parse_assignments(args.sets)
+    return main_animate(values, args.seed, args.out, args.steps, args.fps, not args.no_progress)
+
+
 def cmd_facts(args) -> int:
     from .facts import main_facts
 
@@ -244,7 +274,8 @@ def cmd_facts(args) -> int:
 
 COMMANDS = {"headline": cmd_headline, "simulate": cmd_simulate, "params": cmd_params,
             "validate": cmd_validate, "facts": cmd_facts, "sweep": cmd_sweep,
-            "sensitivity": cmd_sensitivity, "export": cmd_export}
+            "sensitivity": cmd_sensitivity, "export": cmd_export, "report": cmd_report,
+            "animate": cmd_animate}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,8 +1,9 @@
 """The headline comparison: six strategies at equal budget, paired on the same seeds.
 
 ``python run.py`` runs ``experiments/headline.toml`` and writes ``results/headline/``:
-the tidy CSVs, ``run.json``, ``loyalty.png`` (loyalty over time with 95 % CI bands),
-``final.png`` (final metrics per strategy) and ``report.md``.
+the tidy CSVs, ``run.json``, and the report (``report.md``, ``report.html``) with its
+figures beside them: ``loyalty.png`` (loyalty over time with 95 % CI bands), ``final.png``
+(final metrics per strategy), ``metrics.png`` and the others that apply.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from .stats import mean_ci
 
 HEADLINE_FILE = REPO_ROOT / "experiments" / "headline.toml"
 TABLE_METRICS = ("loyalty", "loyal_share", "nps", "awareness", "customers", "incremental_roi")
-FINAL_PLOT_METRICS = ("loyalty", "loyal_share", "nps", "awareness", "customers", "incremental_roi")
 
 
 def incremental_roi(summary: pd.DataFrame, baseline: str = "none") -> pd.Series:
@@ -73,8 +73,6 @@ def format_table(table: pd.DataFrame, markdown: bool = False) -> str:
 def run_headline(out: Path, experiment: Experiment | None = None, workers: int | None = None,
                  progress: bool = True) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Run the comparison, write ``out/``, return (timeseries, summary, table)."""
-    from . import plots
-
     exp = experiment or load_experiment(HEADLINE_FILE)
     start = time.perf_counter()
     tasks = exp.tasks()
@@ -89,14 +87,6 @@ def run_headline(out: Path, experiment: Experiment | None = None, workers: int |
     out.mkdir(parents=True, exist_ok=True)
     write_atomic(out / "timeseries.csv", ts.to_csv(index=False, float_format="%.6g"))
     write_atomic(out / "summary.csv", summary.to_csv(index=False, float_format="%.6g"))
-    scenario = (f"{exp.base.get('n_consumers', 'default')} consumers, {exp.base.get('network', 'default network')}, "
-                f"budget {exp.base.get('budget', 1.0)}, {exp.replicates} replicates")
-    plots.plot_timeseries(ts, "loyalty", out / "loyalty",
-                          title=f"Loyalty of customers by strategy\n{scenario}")
-    plots.plot_final(summary, list(FINAL_PLOT_METRICS), out / "final",
-                     title=f"After {exp.steps} weeks ({scenario})")
-    plots.plot_small_multiples(ts, ["awareness", "loyalty", "nps", "trust", "public_sentiment", "profit"],
-                               out / "metrics", title=f"Main metrics over time ({scenario})")
     elapsed = time.perf_counter() - start
     meta = {
         "experiment": {"name": exp.name, "file": _display_path(exp.path), "steps": exp.steps,
@@ -108,7 +98,9 @@ def run_headline(out: Path, experiment: Experiment | None = None, workers: int |
         **provenance(),
     }
     write_json(out / "run.json", meta)
-    write_atomic(out / "report.md", report_markdown(exp, table, meta))
+    from .report import build_report
+
+    build_report(out, figure_dir=".")  # report.md, report.html and every figure, beside the CSVs
     return ts, summary, table
 
 
@@ -118,47 +110,3 @@ def _display_path(path: str) -> str:
         return str(Path(path).resolve().relative_to(REPO_ROOT))
     except ValueError:
         return str(path)
-
-
-def report_markdown(exp: Experiment, table: pd.DataFrame, meta: dict) -> str:
-    best = table.loc[table["loyalty"].idxmax()]
-    v = meta["versions"]
-    return f"""# Headline comparison: broadcast or dialogue?
-
-What was run: `{meta['command']}` from `{_display_path(exp.path)}`: strategies
-{', '.join(f'`{s}`' for s in exp.grid.get('strategy', []))} at equal budget, {exp.replicates} replicates each
-(replicate seeds derived from experiment seed {exp.seed}; every strategy of a replicate uses the same
-seed, so the same graph and random numbers), {exp.steps} weekly steps, base parameters
-`{exp.base}` (all others at their defaults, see `run.json`).
-Versions: Python {v['python']}, mesa {v['mesa']}, numpy {v['numpy']}, networkx {v['networkx']};
-commit `{meta['git_commit']}`; created {meta['created']}; took {meta['timing_s']['total']} s.
-
-## Final values (mean [95 % t-interval] over replicates)
-
-{format_table(table, markdown=True)}
-
-`loyalty` is the mean loyalty of customers (0..1), `loyal_share` the share of all consumers with
-loyalty >= 0.7, `nps` the net promoter score of aware consumers, `awareness` and `customers` shares
-of the population, `incremental_roi` = (profit - profit of `none` on the same seed) / spend.
-
-Highest mean loyalty: **{best['strategy']}** ({best['loyalty']:.3f}). Where two intervals overlap,
-the difference is not established by these replicates.
-
-## Figures
-
-![Loyalty over time](loyalty.png)
-
-*How to read:* one line per strategy, the mean over replicates; the band is the 95 % confidence
-interval of that mean. Lines that separate early and stay apart are robust differences.
-
-![Final metrics](final.png)
-
-*How to read:* one panel per metric after the last week; the dot with bars is the mean with its
-95 % interval, the small points are the replicates. The spread of `incremental_roi` is why
-ROI is hard to measure: the same strategy, on the same budget, gives very different returns.
-
-![Main metrics over time](metrics.png)
-
-*How to read:* awareness, loyalty, NPS, trust, public sentiment and cumulative profit over time,
-mean and 95 % band per strategy.
-"""
