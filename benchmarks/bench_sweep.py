@@ -102,15 +102,15 @@ def _machine_ticks() -> tuple[int, int]:
     """(busy, steal) jiffies of all CPUs from /proc/stat."""
     with open("/proc/stat") as fh:
         v = [int(x) for x in fh.readline().split()[1:]]
-    user, nice, system, idle, iowait, irq, softirq, steal = (v + [0] * 8)[:8]
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (v + [0] * 8)[:8]
     return user + nice + system + irq + softirq, steal
 
 
 class OthersCPU:
     """CPU used by processes OUTSIDE this benchmark's process tree during an interval, in
     cores (CPU-seconds / wall-seconds), and the hypervisor's steal time in cores. Linux
-    /proc only (NaN elsewhere); processes that start and end inside the interval and are
-    not reaped by a surviving outside process are missed."""
+    /proc only (NaN elsewhere). Approximate: processes that end inside the interval count
+    only if reaped by a surviving outside process (e.g. another session's shell)."""
 
     def __enter__(self):
         self.ok = os.path.isdir("/proc/self")
@@ -137,6 +137,9 @@ class OthersCPU:
 
         tck = os.sysconf("SC_CLK_TCK")
         used = sum(t - self.a.get(pid, (0, 0))[1] for pid, (_, t) in b.items() if not ours(pid))
+        # an outside process that ended was (at best) reaped into its parent's child time,
+        # which then holds its whole life: take off what it had used before the interval
+        used -= sum(t for pid, (_, t) in self.a.items() if pid not in b and not ours(pid))
         self.others = max(0, used) / tck / wall
         self.steal = (m1[1] - self.m0[1]) / tck / wall
 
@@ -268,7 +271,7 @@ def main() -> None:
         net = benchlib.median((a - c) / b - 1 for a, b, c in
                               zip(times["dask w=2"], times["local w=2"], times["cluster only"]))
         print(f"  of which not cluster start/stop: (dask - cluster only) / local - 1 = {100 * net:.0f} %")
-    print(f"load1 before/after each repeat: " + ", ".join(f"{a:.2f}/{b:.2f}" for a, b in loads))
+    print("load1 before/after each repeat: " + ", ".join(f"{a:.2f}/{b:.2f}" for a, b in loads))
     print("results identical run by run across configurations: "
           + ("yes" if not mismatches else "NO: " + "; ".join(mismatches)))
 
