@@ -212,7 +212,12 @@ def build_figures(data: Data, out: Path, metric: str = "loyalty", snapshots: boo
         if {"dialogue", "broadcast"} <= set(strategies):
             a, b, label = "dialogue", "broadcast", "dialogue minus broadcast"
         else:
-            a, b, label = None, {y: float(np.min(finals[y]))}, f"each {y} minus {y} = {np.min(finals[y]):g}"
+            # one strategy: compare each value of an axis with its lowest value, preferably
+            # dialogue_share (its lowest value is pure broadcast)
+            others = [s for s in strategies if s != "none"] or strategies
+            pin = "dialogue_share" if "dialogue_share" in (x, y) else y
+            a, b = others[0], {pin: float(np.min(finals[pin]))}
+            label = f"{a}: each {pin} minus {pin} = {np.min(finals[pin]):g}"
         add("difference", f"Where the answer flips: {label}",
             f"Difference of mean final {metric}: {label}. Blue (positive) favours the first, red the "
             "second; the bold zero contour is where the answer flips.",
