@@ -20,6 +20,7 @@ from .errors import WomsimError
 from .experiment import Experiment
 from .metrics import METRIC_NAMES
 from .params import closest
+from .plots import plot_indices  # lived here before; still importable from this module
 from .store import load
 
 
@@ -69,38 +70,6 @@ def analyse(exp: Experiment, finals: pd.DataFrame, metric: str = "loyalty") -> p
                                  "mu_star": si["mu_star"][i], "mu_star_conf": si["mu_star_conf"][i],
                                  "sigma": si["sigma"][i]})
     return pd.DataFrame(rows)
-
-
-def plot_indices(table: pd.DataFrame, path_stem: Path, metric: str, title: str) -> list[Path]:
-    """Bar chart of the indices with their 95 % CIs, one panel per strategy."""
-    import matplotlib.pyplot as plt
-
-    from .plots import STRATEGY_COLORS, STYLE, save_figure
-
-    strategies = list(dict.fromkeys(table["strategy"]))
-    sobol = "S1" in table
-    with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(1, len(strategies), figsize=(max(4.5, 3.6 * len(strategies)), 3.8),
-                                 layout="constrained", squeeze=False, sharey=True)
-        for ax, strategy in zip(axes[0], strategies):
-            t = table[(table["strategy"] == strategy) & (table["combo"] == 0)]
-            y = np.arange(len(t))
-            colour = STRATEGY_COLORS.get(strategy, "#0072B2")
-            if sobol:
-                ax.barh(y + 0.2, t["ST"], 0.4, xerr=t["ST_conf"], color=colour, label="total (ST)")
-                ax.barh(y - 0.2, t["S1"], 0.4, xerr=t["S1_conf"], color=colour, alpha=0.45,
-                        label="first order (S1)")
-                ax.set_xlabel(f"Sobol index of {metric}")
-            else:
-                ax.barh(y, t["mu_star"], 0.6, xerr=t["mu_star_conf"], color=colour, label="mu*")
-                ax.plot(t["sigma"], y, "kD", ms=4, label="sigma")
-                ax.set_xlabel(f"Morris elementary effects on {metric}")
-            ax.set_yticks(y, t["parameter"])
-            ax.set_title(strategy)
-            ax.axvline(0, color="0.5", lw=0.8)
-        axes[0][0].legend(loc="lower right", fontsize=8)
-        fig.suptitle(title, x=0.01, ha="left")
-        return save_figure(fig, path_stem)
 
 
 def sensitivity_report(exp: Experiment, out: Path, metric: str = "loyalty") -> pd.DataFrame:
