@@ -60,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="continue an interrupted sweep (finished runs are always skipped; this only says so)")
     sw.add_argument("--replicates", type=int, default=None, metavar="R", help="override the file's replicates")
     sw.add_argument("--steps", type=int, default=None, metavar="N", help="override the file's steps")
+    sw.add_argument("--no-report", action="store_true", help="do not write report.html / report.md at the end")
     _add_run_options(sw)
 
     se = sub.add_parser("sensitivity", help="Sobol / Morris indices (SALib) of a sobol or morris experiment")
@@ -211,9 +212,14 @@ def cmd_sweep(args) -> int:
     for name in ("replicates", "steps", "workers"):
         _positive(f"--{name}", getattr(args, name, None))
     exp = load_experiment(args.experiment, replicates=args.replicates, steps=args.steps)
-    result, _ = _sweep(args, exp)
+    result, out = _sweep(args, exp)
     if result.interrupted:
         return 130
+    if not args.no_report and result.done + result.skipped > 0:
+        from .report import build_report
+
+        paths = build_report(out)
+        print(f"report: {paths['html']}")
     return 1 if result.failed else 0
 
 
@@ -235,6 +241,9 @@ def cmd_sensitivity(args) -> int:
     if result.interrupted:
         return 130
     table = sensitivity_report(exp, out, args.metric)
+    from .report import build_report
+
+    build_report(out, metric=args.metric)
     print(f"\nSensitivity of final {args.metric} ({exp.design}, 95 % confidence intervals):")
     print(table.drop(columns="combo").to_string(index=False, float_format=lambda x: f"{x:.3f}"))
     print(f"\nWrote {out}/sensitivity_{args.metric}.csv and .png")
