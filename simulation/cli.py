@@ -88,6 +88,11 @@ def build_parser() -> argparse.ArgumentParser:
     an.add_argument("--out", default="results/animation.gif", metavar="FILE.gif")
     an.add_argument("--no-progress", action="store_true")
 
+    vz = sub.add_parser("viz", help="the classroom dashboard in the browser: broadcast vs. networked, live")
+    vz.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
+    vz.add_argument("--port", type=int, default=8765, help="port (default: %(default)s)")
+    vz.add_argument("--public", action="store_true", help="listen on all interfaces (0.0.0.0): only on a trusted network")
+
     v = sub.add_parser("validate", help="docking (Bass, DeGroot, Friedkin-Johnsen) and engine-vs-reference checks")
     v.add_argument("--out", default="results/validation", metavar="DIR", help="output folder (default: %(default)s)")
     v.add_argument("--quick", action="store_true", help="smaller sizes (a smoke test, not the published check)")
@@ -275,6 +280,14 @@ def cmd_animate(args) -> int:
     return main_animate(values, args.seed, args.out, args.steps, args.fps, not args.no_progress)
 
 
+def cmd_viz(args) -> int:
+    from .app import main_viz
+
+    if not 1 <= args.port <= 65535:
+        raise WomsimError(f"--port {args.port}: allowed 1 .. 65535")
+    return main_viz("0.0.0.0" if args.public else args.host, args.port, False)
+
+
 def cmd_facts(args) -> int:
     from .facts import main_facts
 
@@ -284,7 +297,7 @@ def cmd_facts(args) -> int:
 COMMANDS = {"headline": cmd_headline, "simulate": cmd_simulate, "params": cmd_params,
             "validate": cmd_validate, "facts": cmd_facts, "sweep": cmd_sweep,
             "sensitivity": cmd_sensitivity, "export": cmd_export, "report": cmd_report,
-            "animate": cmd_animate}
+            "animate": cmd_animate, "viz": cmd_viz}
 
 
 def main(argv: list[str] | None = None) -> int:
