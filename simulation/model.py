@@ -18,17 +18,16 @@ from typing import Any
 import mesa
 import networkx as nx
 import numpy as np
-import pandas as pd
 from mesa.discrete_space import Network
 
 from . import processes as proc
 from .agents import AGENT_REPORTERS, Consumer
 from .metrics import Tally, model_reporters
-from .inputs import model_inputs, resolve_params
+from .inputs import RunMixin, model_inputs, resolve_params
 from .params import Params
 
 
-class WordOfMouthModel(mesa.Model):
+class WordOfMouthModel(RunMixin, mesa.Model):
     """Consumers on a social graph, a brand with a strategy, and a public record.
 
     Parameters
@@ -102,13 +101,3 @@ class WordOfMouthModel(mesa.Model):
         tally.revenue += p.margin * tally.purchases
         self.datacollector.collect(self)
 
-    def run(self, steps: int | None = None) -> None:
-        """Run ``steps`` weeks (default: ``params.steps``)."""
-        for _ in range(self.params.steps if steps is None else steps):
-            self.step()
-
-    def timeseries(self) -> pd.DataFrame:
-        """Model metrics, one row per step (step 0 = initial state)."""
-        df = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-        df.insert(0, "step", np.arange(len(df)))
-        return df

@@ -67,10 +67,9 @@ from typing import Any, NamedTuple
 import mesa
 import networkx as nx
 import numpy as np
-import pandas as pd
 from mesa.discrete_space import FixedAgent, Network
 
-from .inputs import model_inputs, resolve_params
+from .inputs import RunMixin, model_inputs, resolve_params
 from .metrics import Tally, model_reporters
 from .network import MeanFieldAdjacency
 from .params import Params
@@ -482,7 +481,7 @@ class ReferenceConsumer(FixedAgent):
 # ----------------------------------------------------------------------------------------
 # The model
 # ----------------------------------------------------------------------------------------
-class ReferenceModel(mesa.Model):
+class ReferenceModel(RunMixin, mesa.Model):
     """The per-agent twin of :class:`simulation.model.WordOfMouthModel`.
 
     Same constructor (``params``, ``rng=``, ``collect_agents=``, ``graph=``,
@@ -728,13 +727,3 @@ class ReferenceModel(mesa.Model):
         self.refresh_state()
         self.datacollector.collect(self)
 
-    def run(self, steps: int | None = None) -> None:
-        """Run ``steps`` weeks (default: ``params.steps``)."""
-        for _ in range(self.params.steps if steps is None else steps):
-            self.step()
-
-    def timeseries(self) -> pd.DataFrame:
-        """Model metrics, one row per step (step 0 = initial state)."""
-        df = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-        df.insert(0, "step", np.arange(len(df)))
-        return df

@@ -22,7 +22,6 @@ Everything is tiny (100 consumers x 5 weeks); the file takes ~20 s on 2 cores.
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
 import sys
