@@ -199,6 +199,7 @@ def build_figures(data: Data, out: Path, metric: str = "loyalty", snapshots: boo
                 f"Final {metric} (mean and 95 % band over replicates and over the other swept parameters) "
                 f"as {x} varies, one line per strategy. Where lines cross, the answer flips.",
                 lambda p, x=x: plots.plot_sweep_1d(finals, x, metric, p, title=f"{metric} vs. {x}\n{scen}"))
+    design_kind = data.meta.get("experiment", {}).get("design", "grid") if data.kind == "sweep" else "grid"
     if len(numeric) >= 2 and hasattr(plots, "plot_heatmap"):
         x, y = numeric[:2]
         for st in strategies:
@@ -211,6 +212,8 @@ def build_figures(data: Data, out: Path, metric: str = "loyalty", snapshots: boo
                                                     title=f"{metric}, {st}\n{scen}"))
         if {"dialogue", "broadcast"} <= set(strategies):
             a, b, label = "dialogue", "broadcast", "dialogue minus broadcast"
+        elif design_kind != "grid":
+            a = b = None  # sampled designs share no axis values to pin: no difference map
         else:
             # one strategy: compare each value of an axis with its lowest value, preferably
             # dialogue_share (its lowest value is pure broadcast)
@@ -218,11 +221,12 @@ def build_figures(data: Data, out: Path, metric: str = "loyalty", snapshots: boo
             pin = "dialogue_share" if "dialogue_share" in (x, y) else y
             a, b = others[0], {pin: float(np.min(finals[pin]))}
             label = f"{a}: each {pin} minus {pin} = {np.min(finals[pin]):g}"
-        add("difference", f"Where the answer flips: {label}",
-            f"Difference of mean final {metric}: {label}. Blue (positive) favours the first, red the "
-            "second; the bold zero contour is where the answer flips.",
-            lambda p: plots.plot_difference(finals, x, y, metric, p, a=a, b=b,
-                                            title=f"{metric}: {label}\n{scen}"))
+        if a is not None:
+            add("difference", f"Where the answer flips: {label}",
+                f"Difference of mean final {metric}: {label}. Blue (positive) favours the first, red "
+                "the second; the bold zero contour is where the answer flips.",
+                lambda p: plots.plot_difference(finals, x, y, metric, p, a=a, b=b,
+                                                title=f"{metric}: {label}\n{scen}"))
     design = data.meta.get("experiment", {}).get("design") if data.kind == "sweep" else None
     if design in ("sobol", "morris"):
         from .experiment import Experiment

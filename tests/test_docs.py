@@ -122,7 +122,9 @@ def test_stated_defaults_match_the_code(odd):
 
 def test_step_order_matches_the_code(odd):
     source = MODEL_PATH.read_text(encoding="utf-8")
-    body = source[source.index("    def step(self)"):source.index("    def run(self")]
+    start = source.index("    def step(self)")
+    end = source.find("\n    def ", start + 1)
+    body = source[start:end if end > 0 else len(source)]
     calls = re.findall(r"proc\.(\w+)\(", body)
     assert len(calls) >= 9, f"could not read the process calls of WordOfMouthModel.step: {calls}"
     overview = _section(odd, 3)
