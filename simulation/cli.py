@@ -236,12 +236,9 @@ def cmd_sensitivity(args) -> int:
     exp = load_experiment(args.experiment)
     if exp.design not in ("sobol", "morris"):
         raise WomsimError(f"{args.experiment}: sensitivity needs [sweep] design = sobol | morris, not '{exp.design}'")
-    from .metrics import METRIC_NAMES
-    from .params import closest
+    from .metrics import check_metric
 
-    if args.metric not in METRIC_NAMES:
-        hint = closest(args.metric, METRIC_NAMES)
-        raise WomsimError(f"--metric '{args.metric}' is not a metric" + (f" (did you mean '{hint}'?)" if hint else ""))
+    check_metric(args.metric)
     result, out = _sweep(args, exp)
     if result.interrupted:
         return 130

@@ -190,6 +190,17 @@ METRICS: dict[str, tuple[Callable, str, str]] = {
 METRIC_NAMES = tuple(METRICS)
 
 
+def check_metric(name: str) -> str:
+    """``name`` if it is a metric, else a one-line error with the closest valid name."""
+    if name not in METRICS:
+        from .errors import WomsimError
+        from .params import closest
+
+        hint = closest(name, METRIC_NAMES)
+        raise WomsimError(f"--metric '{name}' is not a metric" + (f" (did you mean '{hint}'?)" if hint else ""))
+    return name
+
+
 def model_reporters() -> dict[str, Callable]:
     """Reporter dict for :class:`mesa.DataCollector`."""
     return {name: fn for name, (fn, _, _) in METRICS.items()}

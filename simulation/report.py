@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import WomsimError
-from .metrics import METRIC_NAMES
+from .metrics import check_metric
 from .provenance import provenance, write_atomic
 
 SUMMARY_METRICS = ("loyalty", "loyal_share", "nps", "awareness", "customers", "trust", "profit",
@@ -368,11 +368,7 @@ def _html(title, data, what, prov, status, failed, table, figs) -> str:
 
 
 def main_report(directory: str, metric: str = "loyalty", snapshots: bool = True) -> int:
-    if metric not in METRIC_NAMES:
-        from .params import closest
-
-        hint = closest(metric, METRIC_NAMES)
-        raise WomsimError(f"--metric '{metric}' is not a metric" + (f" (did you mean '{hint}'?)" if hint else ""))
+    check_metric(metric)
     paths = build_report(directory, metric, snapshots)
     print(f"wrote {paths['html']} and {paths['md']}")
     return 0

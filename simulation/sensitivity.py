@@ -18,8 +18,7 @@ import pandas as pd
 
 from .errors import WomsimError
 from .experiment import Experiment
-from .metrics import METRIC_NAMES
-from .params import closest
+from .metrics import check_metric
 from .plots import plot_indices  # lived here before; still importable from this module
 from .store import load
 
@@ -31,9 +30,7 @@ def analyse(exp: Experiment, finals: pd.DataFrame, metric: str = "loyalty") -> p
     The design-point index (``point``) is the row of the sample matrix within its grid
     combination, so the outputs line up with SALib's sample order.
     """
-    if metric not in METRIC_NAMES:
-        hint = closest(metric, METRIC_NAMES)
-        raise WomsimError(f"--metric {metric!r} is not a metric" + (f" (did you mean '{hint}'?)" if hint else ""))
+    check_metric(metric)
     if exp.design not in ("sobol", "morris"):
         raise WomsimError(f"{exp.path}: sensitivity needs design = sobol | morris, not {exp.design!r}")
     prob = exp.problem()
