@@ -17,7 +17,7 @@ over repeats of ms/step and the ratio model/SI (the median of the per-repeat rat
 Target: ratio <= 5 at N = 100k.
 
 ``--profile`` (on by default whenever the ratio is above 5) times each process function
-of ``simulation.processes`` by wrapping it from here (the package is not edited) and
+of ``simulation.core.processes`` by wrapping it from here (the package is not edited) and
 prints ms/step per process; ``--cprofile K`` adds cProfile's top K functions by own time.
 """
 
@@ -33,7 +33,7 @@ import time
 from collections import defaultdict
 
 import benchlib
-import simulation.processes as proc
+import simulation.core.processes as proc
 from simulation import WordOfMouthModel
 
 TARGET = 5.0
@@ -83,10 +83,10 @@ def process_profile(params: dict, graph, seed: int, steps: int, warmup: int):
     """ms/step per process function, data collection and the rest of the step (these add
     up to the step), plus, separately, what is inside them: helpers of the processes and
     each metric of the data collection."""
-    # The modules, not the functions of the same name that simulation.processes re-exports.
-    broadcast_mod = importlib.import_module("simulation.processes.broadcast")
-    record_mod = importlib.import_module("simulation.processes.public_record")
-    wom_mod = importlib.import_module("simulation.processes.word_of_mouth")
+    # The modules, not the functions of the same name that simulation.core.processes re-exports.
+    broadcast_mod = importlib.import_module("simulation.core.processes.broadcast")
+    record_mod = importlib.import_module("simulation.core.processes.public_record")
+    wom_mod = importlib.import_module("simulation.core.processes.word_of_mouth")
 
     spent: dict[str, float] = defaultdict(float)
     inner: dict[str, float] = defaultdict(float)

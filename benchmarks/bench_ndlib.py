@@ -59,7 +59,7 @@ else:
     NDLIB_ERROR = None
 
 from simulation import WordOfMouthModel
-from simulation.presets import preset_values
+from simulation.core.presets import preset_values
 
 
 def make_graph(kind: str, n: int, k: int, seed: int) -> nx.Graph:

@@ -3,7 +3,7 @@
     python benchmarks/bench_reference.py --repeats 3
 
 The vectorised engine (``WordOfMouthModel``) and the per-agent Mesa reference
-(``create_model({..., "engine": "reference"})``, ``simulation/reference.py``) run the same
+(``create_model({..., "engine": "reference"})``, ``simulation/core/reference.py``) run the same
 model: Barabasi-Albert m = 5, strategy `mixed`, at N = 10k and N = 300. Both get the
 same prepared graph (``graph=``; if the reference does not take it, the same seed, which
 builds the same graph when both draw it first: checked and reported). The engine runs
@@ -21,7 +21,7 @@ import argparse
 import time
 
 import benchlib
-from simulation.runner import create_model
+from simulation.research.runner import create_model
 
 TARGET = 100.0
 

@@ -4,7 +4,7 @@
 
 A grid sweep of 1,000 short runs (N = 100, 10 weeks: the report's cost depends on the
 number of runs and steps, not on N) is made once into a temporary folder; then
-``simulation.report.build_report`` is timed (all figures, Markdown and self-contained
+``simulation.outputs.report.build_report`` is timed (all figures, Markdown and self-contained
 HTML), median of the repeats.
 """
 
@@ -16,10 +16,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from simulation.experiment import load_experiment
-from simulation.provenance import package_versions
-from simulation.report import build_report
-from simulation.sweep import run_sweep
+from simulation.research.experiment import load_experiment
+from simulation.research.provenance import package_versions
+from simulation.outputs.report import build_report
+from simulation.research.sweep import run_sweep
 
 EXPERIMENT = """
 [experiment]

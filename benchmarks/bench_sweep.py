@@ -7,7 +7,7 @@ The experiment is written to a temporary TOML file by this script (nothing in
 ``experiments/`` is used): a grid of 4 strategies (none, broadcast, dialogue, mixed) x
 ``--replicates`` replicates (default 10, i.e. 40 runs), N = ``--n-consumers`` (1000),
 ``--steps`` weeks (52), Barabasi-Albert, budget 1. Each configuration runs it with
-``simulation.sweep.run_sweep(exp, out, workers=..., scheduler=..., progress=False)`` into a
+``simulation.research.sweep.run_sweep(exp, out, workers=..., scheduler=..., progress=False)`` into a
 FRESH temporary folder (so no run is skipped by resume), timed wall-clock around the whole
 call, i.e. as a user of ``run.py sweep`` waits for it: store creation, pool or cluster
 start-up and shut-down included.
@@ -146,7 +146,7 @@ class OthersCPU:
 
 def run_once(exp, root: Path, label: str, workers: int, scheduler: str | None):
     """Wall seconds of one full sweep into a fresh folder; (seconds, result, out folder)."""
-    from simulation.sweep import run_sweep
+    from simulation.research.sweep import run_sweep
 
     out = Path(tempfile.mkdtemp(prefix=f"{label.replace(' ', '_').replace('=', '')}_", dir=root))
     with OthersCPU() as cpu:
@@ -171,7 +171,7 @@ def cluster_only(workers: int) -> float:
 
 
 def finals_key(out: Path):
-    from simulation.store import load
+    from simulation.research.store import load
 
     f = load(out)["finals"].sort_values("run_id").reset_index(drop=True)
     return f.drop(columns=[c for c in ("started", "finished") if c in f.columns])
@@ -195,8 +195,8 @@ def main() -> None:
         have_dask = False
         print("dask.distributed is not installed: the Dask rows are skipped")
 
-    from simulation.experiment import load_experiment
-    from simulation.runner import run_simulation
+    from simulation.research.experiment import load_experiment
+    from simulation.research.runner import run_simulation
 
     root = Path(tempfile.mkdtemp(prefix="bench_sweep_"))
     try:

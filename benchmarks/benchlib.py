@@ -75,8 +75,8 @@ def ba_params(n: int, **extra) -> dict:
 
 def shared_graph(params: dict, seed: int):
     """(graph, segment) built once, to run several models on the same consumers."""
-    from simulation.network import build_graph
-    from simulation.params import Params
+    from simulation.core.network import build_graph
+    from simulation.core.params import Params
 
     return build_graph(Params(**params), np.random.default_rng(seed))
 

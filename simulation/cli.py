@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from .errors import WomsimError
+from simulation.errors import WomsimError
 
 EXIT_USAGE = 2
 
@@ -114,7 +114,7 @@ def _positive(name: str, value: int | None, low: int = 1) -> None:
 
 
 def cmd_params(args) -> int:
-    from .params import parameter_table
+    from simulation.core.params import parameter_table
 
     print(parameter_table(markdown=args.markdown))
     return 0
@@ -124,7 +124,7 @@ def _preflight(params) -> None:
     """Build the graph once before any run, so a bad graph file fails before work starts."""
     import numpy as np
 
-    from .network import build_graph
+    from simulation.core.network import build_graph
 
     build_graph(params, np.random.default_rng(0))
 
@@ -132,15 +132,15 @@ def _preflight(params) -> None:
 def cmd_simulate(args) -> int:
     import pandas as pd
 
-    from .params import Params
-    from .provenance import provenance, write_atomic, write_json
-    from .runner import Task, final_rows, run_seed, run_tasks
+    from simulation.core.params import Params
+    from simulation.research.provenance import provenance, write_atomic, write_json
+    from simulation.research.runner import Task, final_rows, run_seed, run_tasks
 
     _positive("--replicates", args.replicates)
     _positive("--steps", args.steps)
     _positive("--seed", args.seed, 0)
     _positive("--workers", args.workers)
-    from .presets import preset_values
+    from simulation.core.presets import preset_values
 
     base = Params.from_toml(args.params) if args.params else Params()
     preset = preset_values(args.preset) if args.preset else {}
@@ -168,8 +168,8 @@ def cmd_simulate(args) -> int:
 
 
 def cmd_headline(args) -> int:
-    from .experiment import load_experiment
-    from .headline import HEADLINE_FILE, format_table, run_headline
+    from simulation.research.experiment import load_experiment
+    from simulation.research.headline import HEADLINE_FILE, format_table, run_headline
 
     for name in ("replicates", "steps", "workers"):
         _positive(f"--{name}", getattr(args, name, None))
@@ -186,7 +186,7 @@ def cmd_headline(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from .validation import format_checks, run_validation
+    from simulation.research.validation import format_checks, run_validation
 
     _positive("--workers", args.workers)
     start = time.perf_counter()
@@ -199,7 +199,7 @@ def cmd_validate(args) -> int:
 
 
 def _sweep(args, exp):
-    from .sweep import run_sweep
+    from simulation.research.sweep import run_sweep
 
     out = Path(args.out or Path("results") / exp.name)
     result = run_sweep(exp, out, workers=args.workers, scheduler=args.scheduler, progress=not args.no_progress)
@@ -212,7 +212,7 @@ def _sweep(args, exp):
 
 
 def cmd_sweep(args) -> int:
-    from .experiment import load_experiment
+    from simulation.research.experiment import load_experiment
 
     for name in ("replicates", "steps", "workers"):
         _positive(f"--{name}", getattr(args, name, None))
@@ -221,7 +221,7 @@ def cmd_sweep(args) -> int:
     if result.interrupted:
         return 130
     if not args.no_report and result.done + result.skipped > 0:
-        from .report import build_report
+        from simulation.outputs.report import build_report
 
         paths = build_report(out)
         print(f"report: {paths['html']}")
@@ -229,21 +229,21 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_sensitivity(args) -> int:
-    from .experiment import load_experiment
-    from .sensitivity import sensitivity_report
+    from simulation.research.experiment import load_experiment
+    from simulation.research.sensitivity import sensitivity_report
 
     _positive("--workers", args.workers)
     exp = load_experiment(args.experiment)
     if exp.design not in ("sobol", "morris"):
         raise WomsimError(f"{args.experiment}: sensitivity needs [sweep] design = sobol | morris, not '{exp.design}'")
-    from .metrics import check_metric
+    from simulation.core.metrics import check_metric
 
     check_metric(args.metric)
     result, out = _sweep(args, exp)
     if result.interrupted:
         return 130
     table = sensitivity_report(exp, out, args.metric)
-    from .report import build_report
+    from simulation.outputs.report import build_report
 
     build_report(out, metric=args.metric)
     print(f"\nSensitivity of final {args.metric} ({exp.design}, 95 % confidence intervals):")
@@ -253,7 +253,7 @@ def cmd_sensitivity(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from .store import export
+    from simulation.research.store import export
 
     paths = export(args.dir, args.format, args.out)
     print("wrote " + ", ".join(str(p) for p in paths))
@@ -261,14 +261,14 @@ def cmd_export(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from .report import main_report
+    from simulation.outputs.report import main_report
 
     return main_report(args.dir, args.metric, snapshots=not args.no_network)
 
 
 def cmd_animate(args) -> int:
-    from .params import Params
-    from .snapshots import main_animate
+    from simulation.core.params import Params
+    from simulation.outputs.snapshots import main_animate
 
     _positive("--steps", args.steps)
     _positive("--fps", args.fps)
@@ -278,7 +278,7 @@ def cmd_animate(args) -> int:
 
 
 def cmd_viz(args) -> int:
-    from .app import main_viz
+    from simulation.dashboard.app import main_viz
 
     if not 1 <= args.port <= 65535:
         raise WomsimError(f"--port {args.port}: allowed 1 .. 65535")
@@ -286,7 +286,7 @@ def cmd_viz(args) -> int:
 
 
 def cmd_facts(args) -> int:
-    from .facts import main_facts
+    from simulation.research.facts import main_facts
 
     return main_facts(args.dir, args.out, progress=not args.no_progress)
 

@@ -8,7 +8,7 @@ What is checked:
   replicates get distinct seeds; outputs are byte-identical for the same seed and for any
   number of workers, and differ for another seed; ``--params`` files are read and
   ``--set`` overrides them.
-* ``params`` lists every parameter of :data:`simulation.params.PARAMETERS`, also as a
+* ``params`` lists every parameter of :data:`simulation.core.params.PARAMETERS`, also as a
   Markdown table.
 * Bad input ends with exit code 2, exactly one ``error: ...`` line on stderr naming the
   parameter or file (with the closest valid name and the allowed range where there is
@@ -36,28 +36,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.params import PARAMETERS, STRATEGIES
+from simulation.core.params import PARAMETERS, STRATEGIES
 
-REPO = Path(__file__).resolve().parents[1]
-DATA = Path(__file__).parent / "data"
-TIMEOUT = 300
+from conftest import DATA, REPO, TIMEOUT, ok, run_cli, tree
 
 
-def run_cli(*args: str | os.PathLike, timeout: float = TIMEOUT) -> subprocess.CompletedProcess:
-    """``python run.py ARGS`` from the repository root, output captured as text."""
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONWARNINGS"}
-    return subprocess.run([sys.executable, "run.py", *map(str, args)], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=timeout)
 
 
-def ok(result: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
-    assert result.returncode == 0, f"exit {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
-    return result
-
-
-def tree(path: Path) -> dict[str, bytes]:
-    """Every file below ``path`` (hidden ones included) with its bytes."""
-    return {str(p.relative_to(path)): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
 
 
 # ----------------------------------------------------------------------------------------

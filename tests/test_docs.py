@@ -20,13 +20,13 @@ from pathlib import Path
 
 import pytest
 
-from simulation.metrics import METRICS
-from simulation.params import PARAMETERS, parameter_table
+from simulation.core.metrics import METRICS
+from simulation.core.params import PARAMETERS, parameter_table
 
 ROOT = Path(__file__).resolve().parents[1]
 ODD_PATH = ROOT / "docs" / "ODD.md"
-PROCESS_DIR = ROOT / "simulation" / "processes"
-MODEL_PATH = ROOT / "simulation" / "model.py"
+PROCESS_DIR = ROOT / "simulation" / "core" / "processes"
+MODEL_PATH = ROOT / "simulation" / "core" / "model.py"
 
 TABLE_HEADER = "| name | default | allowed | unit | meaning | source |"
 
@@ -66,7 +66,7 @@ def test_parameter_table_is_current(odd):
     block, _, _ = _table_block(odd)
     expected = parameter_table(markdown=True)
     assert block == expected, (
-        "the parameter table in docs/ODD.md differs from simulation/params.py: regenerate "
+        "the parameter table in docs/ODD.md differs from simulation/core/params.py: regenerate "
         "it with `python run.py params --markdown` and update the prose where defaults changed")
 
 
@@ -86,7 +86,7 @@ def test_every_parameter_is_described_in_prose(odd, name):
 def test_every_metric_is_defined(odd, name):
     observation = _section(odd, 4)
     assert f"`{name}`" in observation, (
-        f"metric '{name}' of simulation.metrics.METRICS is not defined in the ODD's "
+        f"metric '{name}' of simulation.core.metrics.METRICS is not defined in the ODD's "
         "design concepts (observation)")
 
 
@@ -117,7 +117,7 @@ def test_stated_defaults_match_the_code(odd):
                                                                rel_tol=1e-12, abs_tol=1e-12)
         if not ok:
             wrong.append(f"{name}: ODD says {value}, code default is {default!r}")
-    assert not wrong, "defaults in docs/ODD.md differ from simulation/params.py:\n" + "\n".join(wrong)
+    assert not wrong, "defaults in docs/ODD.md differ from simulation/core/params.py:\n" + "\n".join(wrong)
 
 
 def test_step_order_matches_the_code(odd):

@@ -4,8 +4,8 @@ The worlds are matplotlib figures built with the object-oriented API
 (``matplotlib.figure.Figure``, no pyplot state), so sessions in different threads never
 share a figure; the metric charts are plain SVG strings, cheap enough to redraw every week. Consumers are coloured by
 attitude (diverging, -1 red .. +1 blue; unaware grey) and sized by loyalty, as in
-:mod:`simulation.snapshots`; digital immigrants are squares. The networked world is drawn
-on :func:`simulation.snapshots.layout`, computed once per graph and cached.
+:mod:`simulation.outputs.snapshots`; digital immigrants are squares. The networked world is drawn
+on :func:`simulation.outputs.snapshots.layout`, computed once per graph and cached.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from matplotlib.collections import LineCollection
 from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
-from ..snapshots import ATTITUDE_CMAP, EDGE_COLOR, UNAWARE_COLOR, layout
-from ..state import IMMIGRANT
-from .worlds import HORIZON, TwoWorlds, WeekEvents
+from simulation.outputs.snapshots import ATTITUDE_CMAP, EDGE_COLOR, UNAWARE_COLOR, layout
+from simulation.core.state import IMMIGRANT
+from simulation.dashboard.worlds import HORIZON, TwoWorlds, WeekEvents
 
 __all__ = ["AD_COLOR", "FANPAGE_COLOR", "MAX_TIES_SHOWN", "REPLY_COLOR", "WOM_NEGATIVE",
            "WOM_POSITIVE", "draw_networked", "draw_sender", "is_complete", "metrics_svg",

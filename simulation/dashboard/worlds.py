@@ -1,6 +1,6 @@
 """The two worlds of the classroom dashboard, stepped together as one Mesa model.
 
-:class:`TwoWorlds` holds two :class:`~simulation.model.WordOfMouthModel` runs on the *same
+:class:`TwoWorlds` holds two :class:`~simulation.core.model.WordOfMouthModel` runs on the *same
 consumers* (same N, same segments) with the *same seed* and the same strategy settings:
 
 ``sender``
@@ -37,9 +37,9 @@ import mesa
 import networkx as nx
 import numpy as np
 
-from ..model import WordOfMouthModel
-from ..network import build_graph
-from ..params import NETWORKS, PARAMETERS, STRATEGIES, Params
+from simulation.core.model import WordOfMouthModel
+from simulation.core.network import build_graph
+from simulation.core.params import NETWORKS, PARAMETERS, STRATEGIES, Params
 
 __all__ = ["CONTROLS", "CLASSROOM_PRESETS", "DEFAULTS", "HORIZON", "MAX_CONSUMERS",
            "NETWORK_CHOICES", "TwoWorlds", "WeekEvents", "preset_controls"]
@@ -58,7 +58,7 @@ SENDER_ONLY = {"network": "empty", "post_prob": 0.0, "post_reach": 0.0}
 class Control:
     """One dashboard control: a model parameter with the bounds its slider gets.
 
-    Bounds come from :data:`~simulation.params.PARAMETERS`, narrowed to a classroom range
+    Bounds come from :data:`~simulation.core.params.PARAMETERS`, narrowed to a classroom range
     where the model allows far more (``budget`` up to 1,000, ``n_consumers`` up to 5
     million) so that the slider stays usable.
     """

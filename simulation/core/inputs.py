@@ -1,0 +1,53 @@
+"""What both engines build before the first step, in the same order from the same draws.
+
+The vectorised engine and the per-agent reference share this (it is input, not a
+process), so the same seed gives both the same graph, segments and initial state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+
+from simulation.core.brand import Brand
+from simulation.core.network import build_graph, to_adjacency
+from simulation.core.params import Params
+from simulation.core.state import ConsumerState
+
+
+class RunMixin:
+    """``run`` and ``timeseries``, the same for both engines (a Mesa model with ``params``
+    and a ``datacollector``)."""
+
+    def run(self, steps: int | None = None) -> None:
+        """Run ``steps`` weeks (default: ``params.steps``)."""
+        for _ in range(self.params.steps if steps is None else steps):
+            self.step()
+
+    def timeseries(self) -> pd.DataFrame:
+        """Model metrics, one row per step (step 0 = initial state)."""
+        df = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        df.insert(0, "step", np.arange(len(df)))
+        return df
+
+
+def resolve_params(params: Params | Mapping[str, Any] | None, overrides: Mapping[str, Any]) -> Params:
+    """The validated parameters of a model: ``params`` (or defaults) updated by ``overrides``."""
+    if isinstance(params, Params) and not overrides:
+        return params
+    return Params(**{**(dict(params) if params is not None else {}), **overrides})
+
+
+def model_inputs(p: Params, rng: np.random.Generator,
+                 graph: tuple[nx.Graph, np.ndarray] | None = None):
+    """(graph, adjacency, initial state, brand). Draw order: graph, segments, state."""
+    if graph is None:
+        graph = build_graph(p, rng)
+    G, segment = graph
+    adjacency = to_adjacency(G, p.weak_tie_strength)
+    state = ConsumerState.initial(segment, p, rng)
+    return G, adjacency, state, Brand.from_params(p, adjacency.n)

@@ -1,0 +1,103 @@
+"""The word-of-mouth model: a Mesa model whose consumers live in numpy arrays.
+
+Examples
+--------
+>>> from simulation import WordOfMouthModel
+>>> model = WordOfMouthModel({"n_consumers": 300, "strategy": "dialogue"}, rng=1)
+>>> model.run(10)
+>>> df = model.timeseries()
+>>> int(df["step"].iloc[-1]), bool(0.0 <= df["awareness"].iloc[-1] <= 1.0)
+(10, True)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import mesa
+import networkx as nx
+import numpy as np
+from mesa.discrete_space import Network
+
+from simulation.core import processes as proc
+from simulation.core.agents import AGENT_REPORTERS, Consumer
+from simulation.core.metrics import Tally, model_reporters
+from simulation.core.inputs import RunMixin, model_inputs, resolve_params
+from simulation.core.params import Params
+
+
+class WordOfMouthModel(RunMixin, mesa.Model):
+    """Consumers on a social graph, a brand with a strategy, and a public record.
+
+    Parameters
+    ----------
+    params : Params or mapping, optional
+        Model parameters (validated; see ``python run.py params``). Missing ones default.
+    rng : int, numpy Generator or SeedSequence, optional
+        The only source of randomness: the graph, the segments and every process draw
+        from ``self.rng``. The same seed gives the same run.
+    collect_agents : bool
+        Also collect agent-level data each step (expensive: N rows per step).
+    graph : (networkx.Graph, segment array), optional
+        A prepared graph with nodes 0..N-1 and its segments, to run several models on the
+        same consumers (the dashboard does). Built from ``params`` when omitted.
+    **overrides
+        Parameter values that take precedence over ``params``.
+    """
+
+    def __init__(self, params: Params | Mapping[str, Any] | None = None, *, rng=None,
+                 collect_agents: bool = False, graph: tuple[nx.Graph, np.ndarray] | None = None,
+                 **overrides: Any) -> None:
+        super().__init__(rng=rng)
+        self.params = p = resolve_params(params, overrides)
+        self.graph, self.adjacency, self.state, self.brand = model_inputs(p, self.rng, graph)
+        n = self.adjacency.n
+        self.online_prob = self.state.by_segment(p.online_native, p.online_immigrant)
+        self.record = proc.PublicRecord(p.record_capacity)
+        self.tally = Tally()
+
+        # The Mesa view: one FixedAgent per node, on a topological Network (no layout:
+        # a spring layout costs minutes at 10k nodes; the dashboard lays out for display).
+        self.space = Network(self.graph, layout=None, random=self.random)
+        cells = [self.space[i] for i in range(n)]
+        Consumer.create_agents(self, n, index=np.arange(n), cell=cells)
+
+        self.datacollector = mesa.DataCollector(
+            model_reporters=model_reporters(),
+            agent_reporters=AGENT_REPORTERS if collect_agents else None,
+        )
+        self.datacollector.collect(self)
+
+    @property
+    def n_consumers(self) -> int:
+        return self.state.n
+
+    def step(self) -> None:
+        """One week. The processes run in this fixed order (docs/ODD.md, "Process overview"):
+
+        1. broadcast, 2. fan page, 3. purchase, 4. experience, 5. word of mouth,
+        6. public record (read last week's record, then post), 7. dialogue, 8. forgetting;
+        then money flows and data collection.
+        """
+        p, s, rng, brand, t = self.params, self.state, self.rng, self.brand, self.steps
+        tally = self.tally
+        s.online[:] = rng.random(s.n) < self.online_prob
+        tally.impressions = proc.broadcast(s, p, brand.broadcast_budget, brand.ad_claim, rng)
+        proc.fanpage(s, p, brand.fanpage_budget, brand.quality, rng)
+        tally.purchases = proc.purchase(s, p, rng, self.adjacency)
+        proc.experience(s, p, brand.quality, rng)
+        impression = proc.choose_talkers(s, p, rng)
+        reported = s.expectation.copy()  # what talkers report, private and public: this snapshot
+        tally.wom_positive, tally.wom_negative = proc.word_of_mouth(s, self.adjacency, p, impression, reported, rng)
+        proc.read_public_record(s, self.record, p, t, rng)
+        posts_before = self.record.total_posts
+        proc.post_publicly(s, self.record, p, impression, reported, t, rng)
+        tally.replies = proc.dialogue(s, self.record, p, brand.dialogue_budget, brand.reply_claim,
+                                    brand.quality, t, rng)
+        tally.posts = self.record.total_posts - posts_before
+        proc.forget(s, p)
+        tally.spend += brand.weekly_spend
+        tally.revenue += p.margin * tally.purchases
+        self.datacollector.collect(self)
+

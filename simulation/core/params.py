@@ -1,0 +1,533 @@
+"""The one parameter object of womsim: every model parameter, validated in one place.
+
+Each parameter has a default, an allowed range (or a set of choices), a unit, a one-line
+meaning and a source (a paper, or "assumption"). ``docs/ODD.md`` and ``python run.py params``
+are generated from / checked against :data:`PARAMETERS`, so this file is the single place
+where a default lives. The engine, the per-agent reference, the experiment layer and the
+tests all take a :class:`Params`.
+
+Money is measured in *impression units*: 1.0 is the price of one ad impression
+(about EUR 0.01 at a EUR 10 CPM). ``budget = 1`` therefore buys, if spent on broadcast,
+one impression per consumer per week, whatever the population size.
+
+Examples
+--------
+>>> p = Params(strategy="dialogue", budget=2)
+>>> p.budget
+2.0
+>>> p.replace(quality=-0.2).quality
+-0.2
+>>> Params(budjet=1)
+Traceback (most recent call last):
+...
+simulation.errors.ParameterError: unknown parameter 'budjet' (did you mean 'budget'?)
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import os
+import tomllib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from simulation.errors import ParameterError
+
+ENGINES = ("vectorised", "reference")
+PURCHASE_MODELS = ("attitude", "bass")
+STRATEGIES = ("none", "broadcast", "hype", "fanpage", "dialogue", "mixed")
+GENERATED_NETWORKS = (
+    "barabasi_albert",
+    "watts_strogatz",
+    "erdos_renyi",
+    "powerlaw_cluster",
+    "stochastic_block",
+    "complete",
+    "empty",
+)
+BUILTIN_NETWORKS = ("karate", "les_miserables")
+NETWORKS = GENERATED_NETWORKS + BUILTIN_NETWORKS
+FILE_PREFIX = "file:"
+
+
+@dataclass(frozen=True)
+class Spec:
+    """Definition of one parameter: what it is, what it may be, where its default comes from."""
+
+    name: str
+    default: Any
+    kind: type  # int, float, str or bool
+    low: float | None = None
+    high: float | None = None
+    choices: tuple[str, ...] | None = None
+    unit: str = ""
+    meaning: str = ""
+    source: str = "assumption"
+    group: str = ""
+
+    def allowed(self) -> str:
+        """Human-readable allowed range, as used in error messages and the table."""
+        if self.name == "network":
+            return " | ".join(self.choices) + " | file:PATH"
+        if self.choices:
+            return " | ".join(self.choices)
+        if self.kind is bool:
+            return "true | false"
+        lo = "-inf" if self.low is None else _fmt(self.low)
+        hi = "inf" if self.high is None else _fmt(self.high)
+        return f"{lo} .. {hi}"
+
+
+def _fmt(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else repr(float(x))
+
+
+def _p(name, default, kind, low=None, high=None, *, unit="", meaning, source="assumption",
+       group, choices=None) -> Spec:
+    return Spec(name, default, kind, low, high, choices, unit, meaning, source, group)
+
+
+_SPECS: list[Spec] = [
+    # --- population ---------------------------------------------------------------------
+    _p("n_consumers", 2000, int, 2, 5_000_000, unit="consumers", group="population",
+       meaning="number of consumers (ignored by karate, les_miserables and file: graphs, "
+               "whose size is their own)"),
+    _p("immigrant_share", 0.3, float, 0.0, 1.0, unit="share", group="population",
+       meaning="share of digital immigrants (rarely online, more exposed to mass media)",
+       source="assumption (segments after Prensky 2001)"),
+    _p("initial_awareness", 0.02, float, 0.0, 1.0, unit="share", group="population",
+       meaning="share of consumers aware of the brand at step 0"),
+    _p("initial_attitude_sd", 0.0, float, 0.0, 2.0, unit="-1..1", group="population",
+       meaning="spread of initial attitudes: a(0) = clip(N(0, sd), -1, 1), also the baseline "
+               "attitude decays back to (0 = everyone starts neutral)"),
+    _p("initial_trust", 0.5, float, 0.0, 1.0, unit="0..1", group="population",
+       meaning="trust in brand messages at step 0, and the level trust drifts back to"),
+    # --- network -------------------------------------------------------------------------
+    _p("network", "barabasi_albert", str, group="network", choices=NETWORKS,
+       meaning="social graph: a generator, a networkx built-in graph, or file:PATH "
+               "(edge list, .graphml, .gml)"),
+    _p("mean_degree", 6.0, float, 1.0, 1000.0, unit="ties", group="network",
+       meaning="mean number of ties per consumer in generated graphs (BA and Holme-Kim use "
+               "m = round(mean_degree / 2))",
+       source="assumption (close to the mean of 6 reported in Goldenberg, Libai & Muller 2001 simulations)"),
+    _p("rewire_p", 0.1, float, 0.0, 1.0, unit="probability", group="network",
+       meaning="rewiring probability of watts_strogatz", source="Watts & Strogatz 1998"),
+    _p("triangle_p", 0.5, float, 0.0, 1.0, unit="probability", group="network",
+       meaning="triad-formation probability of powerlaw_cluster", source="Holme & Kim 2002"),
+    _p("homophily", 0.8, float, 0.0, 1.0, unit="share", group="network",
+       meaning="expected share of ties inside one's own segment in stochastic_block",
+       source="assumption (homophily by age, McPherson, Smith-Lovin & Cook 2001)"),
+    _p("weak_tie_strength", 0.3, float, 0.01, 1.0, unit="0..1", group="network",
+       meaning="strength of a tie with no shared neighbours; embedded ties rise to 1",
+       source="Granovetter 1973; Onnela et al. 2007 (overlap)"),
+    # --- time ----------------------------------------------------------------------------
+    _p("steps", 104, int, 1, 100_000, unit="weeks", group="time",
+       meaning="number of weekly steps to simulate"),
+    # --- brand and strategy --------------------------------------------------------------
+    _p("strategy", "dialogue", str, group="brand", choices=STRATEGIES,
+       meaning="how the budget is spent: none, broadcast (honest ads), hype (inflated ads), "
+               "fanpage (passive page), dialogue (public replies), mixed (split)"),
+    _p("budget", 1.0, float, 0.0, 1000.0, unit="impressions/consumer/week", group="brand",
+       meaning="weekly marketing spend per consumer, in impression units (same for every "
+               "strategy except none)"),
+    _p("dialogue_share", 0.5, float, 0.0, 1.0, unit="share", group="brand",
+       meaning="in mixed: share of the budget spent on dialogue (the rest on honest broadcast "
+               "and fan page)"),
+    _p("fanpage_share", 0.0, float, 0.0, 1.0, unit="share", group="brand",
+       meaning="in mixed: share of the budget spent on the fan page"),
+    _p("quality", 0.3, float, -1.0, 1.0, unit="-1..1", group="brand",
+       meaning="true product quality Q (mean experience)"),
+    _p("quality_noise", 0.3, float, 0.0, 2.0, unit="-1..1", group="brand",
+       meaning="standard deviation of one consumption experience around Q"),
+    _p("hype", 0.4, float, 0.0, 2.0, unit="-1..1", group="brand",
+       meaning="claim inflation: the brand's claim is clip(Q + hype); used by hype ads and "
+               "by spin in dishonest replies"),
+    _p("honesty", 1.0, float, 0.0, 1.0, unit="0..1", group="brand",
+       meaning="share of truth in dialogue replies (1 = states Q, 0 = repeats the claim)"),
+    _p("margin", 100.0, float, 0.0, 1e9, unit="impression units", group="brand",
+       meaning="contribution margin of one purchase",
+       source="assumption (EUR 1 margin at a EUR 10 CPM)"),
+    _p("reply_cost", 200.0, float, 0.01, 1e9, unit="impression units", group="brand",
+       meaning="cost of one public reply",
+       source="assumption (about 4 minutes of a community manager at EUR 30/h)"),
+    # --- broadcast -----------------------------------------------------------------------
+    _p("media_exposure_immigrant", 1.5, float, 0.0, 100.0, unit="ratio", group="broadcast",
+       meaning="weight of a digital immigrant in the random allocation of impressions "
+               "(natives: 1)"),
+    _p("ad_effect", 0.05, float, 0.0, 1.0, unit="per exposure", group="broadcast",
+       meaning="pull of attitude toward the claim by one fresh exposure at trust 1",
+       source="assumption (small short-term ad effects, Sethuraman, Tellis & Briesch 2011)"),
+    _p("ad_expectation_effect", 0.1, float, 0.0, 1.0, unit="per exposure", group="broadcast",
+       meaning="pull of expectation toward the claim by one fresh exposure at trust 1"),
+    _p("wearout", 3.0, float, 0.1, 1000.0, unit="exposures", group="broadcast",
+       meaning="irritation at which an exposure's effect has fallen to 1/e",
+       source="Cacioppo & Petty 1979 (agreement peaks after a few exposures)"),
+    _p("reactance_threshold", 5.0, float, 0.0, 1000.0, unit="exposures", group="broadcast",
+       meaning="irritation beyond which an exposure causes reactance instead of persuasion",
+       source="Cacioppo & Petty 1979; Friestad & Wright 1994"),
+    _p("reactance_attitude", 0.05, float, 0.0, 1.0, unit="per exposure", group="broadcast",
+       meaning="attitude drop per reactant exposure", source="assumption (Friestad & Wright 1994)"),
+    _p("reactance_trust", 0.05, float, 0.0, 1.0, unit="per exposure", group="broadcast",
+       meaning="relative trust loss per reactant exposure",
+       source="assumption (Friestad & Wright 1994)"),
+    _p("irritation_decay", 0.5, float, 0.0, 1.0, unit="per week", group="broadcast",
+       meaning="share of ad irritation that fades each week"),
+    # --- fan page ------------------------------------------------------------------------
+    _p("fanpage_effect", 0.5, float, 0.0, 10.0, unit="ratio", group="fanpage",
+       meaning="effect of one page post on a follower, relative to an ad exposure"),
+    _p("fanpage_posts", 3, int, 0, 100, unit="posts/week", group="fanpage",
+       meaning="most page posts an online follower sees per week"),
+    _p("follow_prob", 0.05, float, 0.0, 1.0, unit="per week", group="fanpage",
+       meaning="probability that an online, aware consumer who likes the brand follows its page"),
+    _p("follow_threshold", 0.3, float, -1.0, 1.0, unit="-1..1", group="fanpage",
+       meaning="attitude needed to follow the page (followers below 0 unfollow)"),
+    # --- purchase ------------------------------------------------------------------------
+    _p("purchase_model", "attitude", str, group="purchase", choices=PURCHASE_MODELS,
+       meaning="attitude: logistic in attitude and loyalty (aware consumers); bass: first "
+               "purchase by the network Bass hazard bass_p + bass_q * adopted share of neighbours"),
+    _p("bass_p", 0.03, float, 0.0, 1.0, unit="per week", group="purchase",
+       meaning="Bass innovation coefficient (purchase_model = bass)",
+       source="Sultan, Farley & Lehmann 1990 (mean over 213 applications)"),
+    _p("bass_q", 0.38, float, 0.0, 10.0, unit="per week", group="purchase",
+       meaning="Bass imitation coefficient (purchase_model = bass)",
+       source="Sultan, Farley & Lehmann 1990"),
+    _p("purchase_freq", 0.25, float, 0.0, 1.0, unit="per week", group="purchase",
+       meaning="cap of the weekly purchase probability (category purchase frequency)"),
+    _p("purchase_intercept", -1.0, float, -50.0, 50.0, unit="logit", group="purchase",
+       meaning="intercept of the purchase logit"),
+    _p("purchase_attitude", 4.0, float, 0.0, 50.0, unit="logit", group="purchase",
+       meaning="weight of attitude in the purchase logit"),
+    _p("purchase_loyalty", 2.0, float, 0.0, 50.0, unit="logit", group="purchase",
+       meaning="weight of loyalty in the purchase logit"),
+    # --- experience ----------------------------------------------------------------------
+    _p("disconfirmation_weight", 0.5, float, 0.0, 5.0, unit="ratio", group="experience",
+       meaning="weight of disconfirmation (experience - expectation) in satisfaction",
+       source="Oliver 1980 (expectation-disconfirmation)"),
+    _p("experience_attitude", 0.5, float, 0.0, 1.0, unit="per purchase", group="experience",
+       meaning="pull of attitude toward satisfaction after a purchase"),
+    _p("experience_expectation", 0.5, float, 0.0, 1.0, unit="per purchase", group="experience",
+       meaning="pull of expectation toward the experience after a purchase"),
+    _p("loyalty_gain", 0.2, float, 0.0, 1.0, unit="per purchase", group="experience",
+       meaning="loyalty gain per unit of satisfaction"),
+    _p("loyalty_loss", 0.3, float, 0.0, 1.0, unit="per purchase", group="experience",
+       meaning="loyalty loss per unit of dissatisfaction (larger: losses loom larger)",
+       source="Anderson & Sullivan 1993 (asymmetric satisfaction effects)"),
+    _p("disappointment_threshold", 0.3, float, 0.0, 2.0, unit="-1..1", group="experience",
+       meaning="negative disconfirmation beyond which trust is lost (the ad over-promised)"),
+    _p("disappointment_trust", 0.5, float, 0.0, 1.0, unit="per unit", group="experience",
+       meaning="relative trust loss per unit of disconfirmation beyond the threshold"),
+    # --- word of mouth -------------------------------------------------------------------
+    _p("talk_base", 0.01, float, 0.0, 1.0, unit="per week", group="wom",
+       meaning="talk probability of a buyer with a neutral experience (non-buyers: times "
+               "talk_nonbuyer)"),
+    _p("talk_positive", 0.3, float, 0.0, 1.0, unit="per week", group="wom",
+       meaning="extra talk probability at the most positive impression (U-shape, right arm)",
+       source="Anderson 1998 (U-shaped WOM)"),
+    _p("talk_negative", 0.5, float, 0.0, 1.0, unit="per week", group="wom",
+       meaning="extra talk probability at the most negative impression (U-shape, left arm)",
+       source="Anderson 1998 (the dissatisfied talk more per person)"),
+    _p("talk_nonbuyer", 0.3, float, 0.0, 1.0, unit="ratio", group="wom",
+       meaning="salience of an impression without a purchase this week, relative to an experience"),
+    _p("wom_reach", 0.5, float, 0.0, 1.0, unit="probability", group="wom",
+       meaning="probability that a talker reaches a neighbour over a tie of strength 1"),
+    _p("wom_influence", 0.3, float, 0.0, 1.0, unit="per message", group="wom",
+       meaning="pull of the listener's attitude toward a message of weight 1"),
+    _p("wom_expectation", 0.3, float, 0.0, 1.0, unit="per message", group="wom",
+       meaning="pull of the listener's expectation toward the talker's expectation"),
+    _p("confidence_bound", 1.0, float, 0.0, 2.0, unit="-1..1", group="wom",
+       meaning="messages farther than this from the listener's attitude are resisted",
+       source="Deffuant et al. 2000; Hegselmann & Krause 2002 (bounded confidence)"),
+    _p("resistance", 0.3, float, 0.0, 1.0, unit="ratio", group="wom",
+       meaning="weight kept by a message beyond the confidence bound",
+       source="East, Hammond & Lomax 2008 (resistance to disconfirming WOM)"),
+    # --- public record -------------------------------------------------------------------
+    _p("online_native", 0.6, float, 0.0, 1.0, unit="per week", group="public",
+       meaning="probability that a digital native reads or posts in public this week"),
+    _p("online_immigrant", 0.1, float, 0.0, 1.0, unit="per week", group="public",
+       meaning="probability that a digital immigrant reads or posts in public this week"),
+    _p("post_prob", 0.5, float, 0.0, 1.0, unit="probability", group="public",
+       meaning="probability that an online talker also posts in public"),
+    _p("post_reach", 10.0, float, 0.0, 1e6, unit="readers/week", group="public",
+       meaning="readers per week of a post of age 0, falling as exp(-age / recency); a post is "
+               "first read the week after it is written (age 1); readers are online consumers"),
+    _p("recency", 4.0, float, 0.1, 10_000.0, unit="weeks", group="public",
+       meaning="time constant of the recency weighting of public posts"),
+    _p("stranger_weight_native", 0.5, float, 0.0, 1.0, unit="tie strength", group="public",
+       meaning="weight a digital native gives a stranger's public post"),
+    _p("stranger_weight_immigrant", 0.2, float, 0.0, 1.0, unit="tie strength", group="public",
+       meaning="weight a digital immigrant gives a stranger's public post"),
+    _p("record_capacity", 5000, int, 10, 100_000_000, unit="posts", group="public",
+       meaning="posts kept in the public record (a ring buffer; older posts only in aggregates)"),
+    _p("reply_trust_gain", 0.02, float, 0.0, 1.0, unit="per reply read", group="public",
+       meaning="trust gain of a reader who sees an honest brand reply"),
+    _p("resolved_damping", 0.7, float, 0.0, 1.0, unit="share", group="public",
+       meaning="share of a resolved complaint's negative pull that disappears for readers"),
+    # --- dialogue ------------------------------------------------------------------------
+    _p("reply_window", 4.0, float, 0.0, 10_000.0, unit="weeks", group="dialogue",
+       meaning="posts older than this are no longer answered"),
+    _p("resolve_prob", 0.5, float, 0.0, 1.0, unit="probability", group="dialogue",
+       meaning="probability that an honest reply resolves a complaint",
+       source="assumption (service recovery, de Matos, Henrique & Rossi 2007)"),
+    _p("recovery_attitude", 0.3, float, 0.0, 1.0, unit="share", group="dialogue",
+       meaning="pull of a resolved complainer's attitude toward +1",
+       source="de Matos, Henrique & Rossi 2007 (satisfaction gain)"),
+    _p("recovery_trust", 0.2, float, 0.0, 1.0, unit="share", group="dialogue",
+       meaning="pull of a resolved complainer's trust toward 1"),
+    _p("recovery_loyalty", 0.02, float, 0.0, 1.0, unit="share", group="dialogue",
+       meaning="pull of a resolved complainer's loyalty toward 1 (kept small)",
+       source="de Matos, Henrique & Rossi 2007 (no significant repurchase gain)"),
+    _p("reply_expectation", 0.5, float, 0.0, 1.0, unit="share", group="dialogue",
+       meaning="pull of the author's expectation toward what the reply states"),
+    _p("spin_detection", 1.0, float, 0.0, 1.0, unit="probability", group="dialogue",
+       meaning="probability of detecting spin per unit of dishonesty: p = spin_detection * (1 - honesty)"),
+    _p("backlash_trust", 0.3, float, 0.0, 1.0, unit="share", group="dialogue",
+       meaning="relative trust loss of an author who detects spin, and the pull of their "
+               "attitude toward -backlash_sentiment",
+       source="assumption (persuasion knowledge, Friestad & Wright 1994)"),
+    _p("backlash_sentiment", 0.7, float, 0.0, 1.0, unit="-1..1", group="dialogue",
+       meaning="negativity of the public backlash post written after detected spin"),
+    _p("conversation_trust", 0.05, float, 0.0, 1.0, unit="share", group="dialogue",
+       meaning="pull of trust toward 1 for a neutral or positive poster who gets a reply"),
+    _p("conversation_loyalty", 0.01, float, 0.0, 1.0, unit="share", group="dialogue",
+       meaning="pull of loyalty toward 1 for a neutral or positive poster who gets a reply"),
+    # --- forgetting ----------------------------------------------------------------------
+    _p("attitude_decay", 0.02, float, 0.0, 1.0, unit="per week", group="forgetting",
+       meaning="share of attitude that fades back toward 0 each week"),
+    _p("trust_decay", 0.02, float, 0.0, 1.0, unit="per week", group="forgetting",
+       meaning="share of the gap to initial_trust that closes each week"),
+    _p("loyalty_decay", 0.002, float, 0.0, 1.0, unit="per week", group="forgetting",
+       meaning="share of loyalty that fades each week without reinforcement"),
+    # --- engine --------------------------------------------------------------------------
+    _p("engine", "vectorised", str, group="engine", choices=ENGINES,
+       meaning="vectorised: the fast array engine; reference: the per-agent Mesa "
+               "implementation of the same rules (slow, readable, the test oracle)",
+       source="Rand & Rust 2011 (verification by an independent implementation)"),
+    # --- metrics -------------------------------------------------------------------------
+    _p("loyal_threshold", 0.7, float, 0.0, 1.0, unit="0..1", group="metrics",
+       meaning="loyalty at or above which a consumer counts as loyal (loyal_share)",
+       source="MODEL.md"),
+]
+
+PARAMETERS: dict[str, Spec] = {s.name: s for s in _SPECS}
+
+
+def closest(name: str, candidates: Iterable[str]) -> str | None:
+    """Closest valid name for a typo, or None."""
+    match = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return match[0] if match else None
+
+
+def _unknown(name: str, where: str = "") -> ParameterError:
+    hint = closest(name, PARAMETERS)
+    suggestion = f" (did you mean '{hint}'?)" if hint else ""
+    return ParameterError(f"unknown parameter '{name}'{where}{suggestion}")
+
+
+def _coerce(spec: Spec, value: Any, where: str = "") -> Any:
+    """Convert ``value`` (possibly a command-line string) to the spec's type and check it."""
+    name = spec.name
+    bad = f"parameter '{name}'{where}"
+    if spec.kind is bool:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in ("true", "false", "1", "0", "yes", "no"):
+            return value.strip().lower() in ("true", "1", "yes")
+        raise ParameterError(f"{bad} = {value!r} is not a boolean: allowed true | false")
+    if spec.kind is str:
+        if not isinstance(value, str):
+            raise ParameterError(f"{bad} = {value!r} is not a string: allowed {spec.allowed()}")
+        value = value.strip()
+        if name == "network" and value.startswith(FILE_PREFIX):
+            path = value[len(FILE_PREFIX):]
+            if not path:
+                raise ParameterError(f"{bad} = {value!r}: file: needs a path, e.g. file:graph.txt")
+            if not os.path.isfile(path):
+                raise ParameterError(f"{bad}: graph file '{path}' does not exist or is not a file")
+            if not os.access(path, os.R_OK):
+                raise ParameterError(f"{bad}: graph file '{path}' is not readable")
+            return value
+        if spec.choices and value not in spec.choices:
+            hint = closest(value, spec.choices)
+            suggestion = f" (did you mean '{hint}'?)" if hint else ""
+            raise ParameterError(
+                f"{bad} = {value!r} is not allowed: allowed {spec.allowed()}{suggestion}")
+        return value
+    # numbers
+    if isinstance(value, bool):
+        raise ParameterError(f"{bad} = {value!r} is a boolean, expected a number in {spec.allowed()}")
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            number = int(text) if spec.kind is int and _looks_int(text) else float(text)
+        except ValueError:
+            raise ParameterError(
+                f"{bad} = {value!r} is not a number: allowed {spec.allowed()}") from None
+    elif isinstance(value, (int, float)) or hasattr(value, "__float__"):
+        number = value
+    else:
+        raise ParameterError(f"{bad} = {value!r} is not a number: allowed {spec.allowed()}")
+    try:
+        fnum = float(number)
+    except OverflowError:
+        raise ParameterError(f"{bad} = {value!r} is out of range: allowed {spec.allowed()}") from None
+    except (TypeError, ValueError):
+        raise ParameterError(f"{bad} = {value!r} is not a number: allowed {spec.allowed()}") from None
+    if math.isnan(fnum) or math.isinf(fnum):
+        raise ParameterError(f"{bad} = {value!r} is not a finite number: allowed {spec.allowed()}")
+    if spec.kind is int:
+        if not fnum.is_integer():
+            raise ParameterError(f"{bad} = {value!r} is not a whole number: allowed {spec.allowed()}")
+        number = int(fnum)
+    else:
+        number = fnum
+    if (spec.low is not None and number < spec.low) or (spec.high is not None and number > spec.high):
+        raise ParameterError(f"{bad} = {value!r} is out of range: allowed {spec.allowed()}")
+    return number
+
+
+def _looks_int(text: str) -> bool:
+    return text.lstrip("+-").isdigit()
+
+
+class Params(Mapping[str, Any]):
+    """All model parameters, validated; immutable.
+
+    Parameters
+    ----------
+    **values
+        Any subset of the names in :data:`PARAMETERS`; the rest take their defaults.
+        Strings are accepted for numbers and booleans (as they come from ``--set``).
+
+    Raises
+    ------
+    ParameterError
+        For an unknown name (with the closest valid name), a value of the wrong type,
+        NaN or infinity, a value out of range, or an inconsistent combination.
+    """
+
+    __slots__ = ("_values",)
+
+    def __init__(self, **values: Any) -> None:
+        clean = {name: spec.default for name, spec in PARAMETERS.items()}
+        for name, value in values.items():
+            spec = PARAMETERS.get(name)
+            if spec is None:
+                raise _unknown(name)
+            clean[name] = _coerce(spec, value)
+        _check_combinations(clean)
+        object.__setattr__(self, "_values", clean)
+
+    # --- construction ------------------------------------------------------------------
+    @classmethod
+    def from_dict(cls, values: Mapping[str, Any]) -> Params:
+        """Build from a mapping (e.g. a TOML table or a worker's parameter dict)."""
+        return cls(**dict(values))
+
+    @classmethod
+    def from_toml(cls, path: str | os.PathLike, table: str | None = "params") -> Params:
+        """Build from a TOML file: the named table if present, else the top level.
+
+        Errors name the file and the key.
+        """
+        path = os.fspath(path)
+        try:
+            with open(path, "rb") as fh:
+                data = tomllib.load(fh)
+        except FileNotFoundError:
+            raise ParameterError(f"parameter file '{path}' does not exist") from None
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ParameterError(f"parameter file '{path}' cannot be read: {exc}") from None
+        if table and isinstance(data.get(table), dict):
+            extra = [k for k in data if k != table]
+            if extra:
+                raise ParameterError(f"{path}: key '{extra[0]}' outside the [{table}] table; "
+                                     f"put every parameter inside [{table}]")
+            data = data[table]
+        try:
+            return cls.from_dict(data)
+        except ParameterError as exc:
+            raise ParameterError(f"{path}: {exc}") from None
+
+    @staticmethod
+    def parse_assignments(items: Iterable[str]) -> dict[str, Any]:
+        """Parse ``key=value`` strings from ``--set`` into a dict (values still strings)."""
+        out: dict[str, Any] = {}
+        for item in items:
+            if "=" not in item:
+                raise ParameterError(f"--set {item!r} is not of the form key=value")
+            key, value = item.split("=", 1)
+            key = key.strip()
+            if key not in PARAMETERS:
+                raise _unknown(key, " in --set")
+            out[key] = value
+        return out
+
+    def replace(self, **changes: Any) -> Params:
+        """A copy with some values changed (validated again)."""
+        return Params(**{**self._values, **changes})
+
+    # --- access ------------------------------------------------------------------------
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self._values[name]
+        except KeyError:
+            raise _unknown(name) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("Params is immutable: use params.replace(name=value)")
+
+    def __getitem__(self, name: str) -> Any:
+        return self._values[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        changed = {k: v for k, v in self._values.items() if v != PARAMETERS[k].default}
+        inner = ", ".join(f"{k}={v!r}" for k, v in changed.items())
+        return f"Params({inner})"
+
+    def __reduce__(self):  # picklable for worker processes
+        return (Params.from_dict, (dict(self._values),))
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict of all values (JSON-serialisable)."""
+        return dict(self._values)
+
+    def differing(self) -> dict[str, Any]:
+        """Only the values that differ from the defaults."""
+        return {k: v for k, v in self._values.items() if v != PARAMETERS[k].default}
+
+
+def _check_combinations(v: dict[str, Any]) -> None:
+    total = v["dialogue_share"] + v["fanpage_share"]
+    if total > 1 + 1e-12:
+        raise ParameterError(
+            f"parameters 'dialogue_share' + 'fanpage_share' = {total:g} exceed 1: "
+            "allowed shares of the budget sum to at most 1")
+
+
+def parameter_table(markdown: bool = False) -> str:
+    """The table of all parameters (name, default, allowed, unit, meaning, source)."""
+    rows = [("name", "default", "allowed", "unit", "meaning", "source")]
+    for s in _SPECS:
+        rows.append((s.name, str(s.default), s.allowed(), s.unit, s.meaning, s.source))
+    if markdown:
+        lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
+        lines += ["| " + " | ".join(c.replace("|", "\\|") for c in r).replace("\n", " ") + " |"
+                  for r in rows[1:]]
+        return "\n".join(lines)
+    lines = []
+    group = None
+    for s in _SPECS:
+        if s.group != group:
+            group = s.group
+            lines.append(f"\n[{group}]")
+        lines.append(f"  {s.name:<26} {str(s.default):<16} {s.allowed():<22} {s.unit}")
+        lines.append(f"      {s.meaning}  (source: {s.source})")
+    return "\n".join(lines).lstrip("\n")

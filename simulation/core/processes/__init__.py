@@ -1,0 +1,35 @@
+"""The processes of MODEL.md, one module each, each a function over the state arrays.
+
+Order within a step (see ``WordOfMouthModel.step`` and docs/ODD.md): broadcast, fan page,
+purchase, experience, word of mouth, public record (read, then post), dialogue, forgetting.
+Within each process every consumer acts on the same snapshot and the changes are applied
+together (synchronous update).
+"""
+
+from simulation.core.processes.broadcast import broadcast, exposure_response
+from simulation.core.processes.dialogue import dialogue
+from simulation.core.processes.experience import experience
+from simulation.core.processes.fanpage import fanpage
+from simulation.core.processes.forgetting import forget
+from simulation.core.processes.influence import social_influence
+from simulation.core.processes.public_record import PublicRecord, post_publicly, read_public_record
+from simulation.core.processes.purchase import purchase, purchase_probability
+from simulation.core.processes.word_of_mouth import choose_talkers, talk_probability, word_of_mouth
+
+__all__ = [
+    "PublicRecord",
+    "broadcast",
+    "choose_talkers",
+    "dialogue",
+    "experience",
+    "exposure_response",
+    "fanpage",
+    "forget",
+    "post_publicly",
+    "purchase",
+    "purchase_probability",
+    "read_public_record",
+    "social_influence",
+    "talk_probability",
+    "word_of_mouth",
+]

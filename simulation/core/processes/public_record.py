@@ -1,0 +1,148 @@
+"""The public record: posts everyone can read, and the brand's public replies.
+
+"Billions can answer publicly": online talkers post, online consumers read a
+recency-weighted sample of recent posts and, where the brand replied, the reply too.
+Memory is bounded: the record is a ring buffer of the last ``record_capacity`` posts plus
+running totals.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from simulation.core.params import Params
+from simulation.core.state import IMMIGRANT, ConsumerState
+from simulation.core.processes.influence import social_influence
+
+
+class PublicRecord:
+    """Ring buffer of public posts with their replies.
+
+    Per post: ``author``, ``sentiment`` (the author's impression, -1..1), ``content`` (the
+    quality the author reports), ``step``, ``replied``, ``reply_claim`` (what the reply
+    says about quality), ``resolved`` (a complaint the reply resolved), ``spin`` (the
+    author detected spin in the reply and said so).
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = int(capacity)
+        self.author = np.full(self.capacity, -1, dtype=np.int64)
+        self.sentiment = np.zeros(self.capacity)
+        self.content = np.zeros(self.capacity)
+        self.step = np.zeros(self.capacity, dtype=np.int64)
+        self.seq = np.zeros(self.capacity, dtype=np.int64)  # order of writing, over all time
+        self.replied = np.zeros(self.capacity, dtype=bool)
+        self.reply_claim = np.zeros(self.capacity)
+        self.resolved = np.zeros(self.capacity, dtype=bool)
+        self.spin = np.zeros(self.capacity, dtype=bool)
+        self.size = 0
+        self.head = 0  # next slot to write
+        self.total_posts = 0
+        self.total_replies = 0
+
+    def __len__(self) -> int:
+        return self.size
+
+    def slots(self) -> np.ndarray:
+        """Indices of the occupied slots (order irrelevant)."""
+        return np.arange(self.size) if self.size < self.capacity else np.arange(self.capacity)
+
+    def append(self, author: np.ndarray, sentiment: np.ndarray, content: np.ndarray,
+               step: int) -> np.ndarray:
+        """Add posts (overwriting the oldest when full); return their slots."""
+        m = len(author)
+        if m == 0:
+            return np.empty(0, dtype=np.int64)
+        if m > self.capacity:  # only the newest fit
+            author, sentiment, content = author[-self.capacity:], sentiment[-self.capacity:], content[-self.capacity:]
+            self.total_posts += m - self.capacity
+            m = self.capacity
+        where = (self.head + np.arange(m)) % self.capacity
+        self.author[where] = author
+        self.sentiment[where] = sentiment
+        self.content[where] = content
+        self.step[where] = step
+        self.seq[where] = self.total_posts + np.arange(m)
+        self.replied[where] = False
+        self.reply_claim[where] = 0.0
+        self.resolved[where] = False
+        self.spin[where] = False
+        self.head = int((self.head + m) % self.capacity)
+        self.size = min(self.size + m, self.capacity)
+        self.total_posts += m
+        return where
+
+    def recency_weights(self, now: int, recency: float) -> tuple[np.ndarray, np.ndarray]:
+        """(slots, weights exp(-(now - step) / recency)) of the occupied slots."""
+        slots = self.slots()
+        return slots, np.exp(-(now - self.step[slots]) / recency)
+
+    def sample(self, n_draws: int, now: int, recency: float, rng: np.random.Generator,
+               weights: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+        """Draw ``n_draws`` slots with replacement, recency-weighted (inverse CDF).
+        ``weights``: the (slots, weights) of :meth:`recency_weights`, if already computed."""
+        slots, w = weights if weights is not None else self.recency_weights(now, recency)
+        cdf = np.cumsum(w)
+        picks = np.searchsorted(cdf, rng.random(n_draws) * cdf[-1], side="right")
+        return slots[np.minimum(picks, len(slots) - 1)]
+
+    def mean_sentiment(self, now: int, recency: float) -> float:
+        """Recency-weighted mean sentiment of the record (what a reader would see on average)."""
+        if self.size == 0:
+            return 0.0
+        slots, w = self.recency_weights(now, recency)
+        return float(np.dot(w, self.sentiment[slots]) / w.sum())
+
+
+def read_public_record(state: ConsumerState, record: PublicRecord, params: Params, step: int,
+                       rng: np.random.Generator) -> int:
+    """Online consumers read the public record as it stood at the end of last week.
+
+    Each post finds ``post_reach * exp(-age / recency)`` readers a week, so the number of
+    reads follows the volume of posts (a quiet brand is rarely read about); the week's
+    reads (Poisson) go to online consumers drawn uniformly and to posts drawn
+    recency-weighted. A post influences like a stranger's WOM with weight
+    ``stranger_weight_<segment>``. If the brand replied and the author did not expose spin,
+    the reader takes the reply's claim as the reported quality and trust moves toward 1 by
+    ``reply_trust_gain`` (``1 - (1 - trust)(1 - g)``); where the author exposed spin, trust
+    is multiplied by ``1 - g``. A resolved complaint loses ``resolved_damping`` of its
+    negative pull. Readers are drawn with replacement and may read their own post.
+    Returns the number of reads.
+    """
+    readers = np.flatnonzero(state.online)
+    if record.size == 0 or len(readers) == 0 or params.post_reach == 0:
+        return 0
+    weights = record.recency_weights(step, params.recency)
+    n_reads = int(rng.poisson(params.post_reach * weights[1].sum()))
+    if n_reads == 0:
+        return 0
+    listener = readers[rng.integers(0, len(readers), size=n_reads)]
+    post = record.sample(n_reads, step, params.recency, rng, weights)
+    sentiment = record.sentiment[post]
+    replied = record.replied[post]
+    spin = record.spin[post]
+    honest_reply = replied & ~spin
+    valence = np.where(record.resolved[post] & (sentiment < 0),
+                       sentiment * (1.0 - params.resolved_damping), sentiment)
+    content = np.where(honest_reply, record.reply_claim[post], record.content[post])
+    weight = np.where(state.segment[listener] == IMMIGRANT, params.stranger_weight_immigrant,
+                      params.stranger_weight_native)
+    n = state.n
+    seen_good = np.bincount(listener[honest_reply], minlength=n)
+    seen_spin = np.bincount(listener[replied & spin], minlength=n)
+    social_influence(state, listener, weight, valence, content, params)
+    g = params.reply_trust_gain
+    saw = np.flatnonzero(seen_good + seen_spin)  # only those who saw a reply change
+    trust = 1.0 - (1.0 - state.trust[saw]) * (1.0 - g) ** seen_good[saw]
+    state.trust[saw] = trust * (1.0 - g) ** seen_spin[saw]
+    return n_reads
+
+
+def post_publicly(state: ConsumerState, record: PublicRecord, params: Params, impression: np.ndarray,
+                  reported: np.ndarray, step: int, rng: np.random.Generator) -> int:
+    """Online talkers post with probability ``post_prob``: sentiment = their impression,
+    content = the quality they report (the same snapshot their private messages carry).
+    Returns the number of posts."""
+    posters = np.flatnonzero(state.talked & state.online & (rng.random(state.n) < params.post_prob))
+    record.append(posters, impression[posters], reported[posters], step)
+    return len(posters)

@@ -1,0 +1,374 @@
+"""Reports: ``python run.py report DIR`` writes ``DIR/report.html`` and ``DIR/report.md``.
+
+``DIR`` is the output of ``simulate`` or ``headline`` (``timeseries.csv``, ``summary.csv``,
+``run.json``) or of a sweep (``runs.sqlite``). The report says what was run (parameters,
+design, seeds, package versions, commit), gives the summary table with confidence
+intervals, every figure that applies to the data, and a short "how to read this" per
+figure. The HTML is self-contained (figures embedded as data URIs, no external asset), so
+it opens offline. A sweep still in progress is reported as far as it got, and failed runs
+are listed with their error.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from simulation.errors import WomsimError
+from simulation.core.metrics import check_metric
+from simulation.research.provenance import provenance, write_atomic
+
+SUMMARY_METRICS = ("loyalty", "loyal_share", "nps", "awareness", "customers", "trust", "profit",
+                   "incremental_roi")
+FIGURE_DIR = "figures"
+
+
+@dataclass
+class Figure:
+    name: str
+    title: str
+    how_to_read: str
+    paths: list[Path] = field(default_factory=list)
+
+    @property
+    def png(self) -> Path:
+        return next(p for p in self.paths if p.suffix == ".png")
+
+
+@dataclass
+class Data:
+    """Everything a report is built from, whatever the kind of output folder."""
+
+    kind: str                      # "runs" (simulate / headline) or "sweep"
+    directory: Path
+    timeseries: pd.DataFrame
+    finals: pd.DataFrame
+    meta: dict[str, Any]
+    varied: list[str]
+    runs: pd.DataFrame | None = None
+    tasks_total: int | None = None
+
+    @property
+    def strategies(self) -> list[str]:
+        return list(dict.fromkeys(self.finals["strategy"])) if "strategy" in self.finals else []
+
+
+# --------------------------------------------------------------------------------------
+# reading
+# --------------------------------------------------------------------------------------
+def read_output(directory: str | Path) -> Data:
+    """Load a simulate/headline folder or a sweep store, with a clear error otherwise."""
+    from simulation.research.summaries import incremental_roi
+
+    d = Path(directory)
+    if not d.is_dir():
+        raise WomsimError(f"report: '{d}' is not a folder (give the --out folder of simulate, "
+                          "headline or sweep)")
+    if (d / "runs.sqlite").exists():
+        from simulation.research.store import load
+
+        tables = load(d)
+        runs, finals, ts = tables["runs"], tables["finals"], tables["timeseries"]
+        sweep_meta = _read_json(d / "sweep.json")
+        exp = sweep_meta.get("experiment", {})
+        if finals.empty:
+            failed = runs[runs["status"] == "failed"] if not runs.empty else runs
+            detail = (f"; {len(failed)} run(s) failed, e.g. {failed['run_id'].iloc[0]}: "
+                      f"{str(failed['error'].iloc[0]).splitlines()[0]}") if len(failed) else ""
+            raise WomsimError(f"report: no finished runs in '{d / 'runs.sqlite'}'{detail}")
+        varied = [k for k in [*exp.get("grid", {}), *exp.get("ranges", {})] if k != "strategy"]
+        data = Data("sweep", d, ts, finals, sweep_meta, varied, runs, sweep_meta.get("tasks"))
+    elif (d / "timeseries.csv").exists():
+        ts = pd.read_csv(d / "timeseries.csv")
+        summary_path = d / "summary.csv"
+        finals = pd.read_csv(summary_path) if summary_path.exists() else _last_steps(ts)
+        meta = _read_json(d / "run.json")
+        varied = [k for k in meta.get("grid", {}) if k != "strategy"]
+        data = Data("runs", d, ts, finals, meta, varied)
+    else:
+        raise WomsimError(f"report: '{d}' holds no womsim output (no runs.sqlite, no timeseries.csv)")
+    if "strategy" in data.finals and "incremental_roi" not in data.finals:
+        data.finals["incremental_roi"] = incremental_roi(data.finals)
+    return data
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        return {}
+    except (OSError, json.JSONDecodeError) as exc:
+        raise WomsimError(f"report: '{path}' cannot be read: {exc}") from None
+
+
+def _last_steps(ts: pd.DataFrame) -> pd.DataFrame:
+    keys = [c for c in ("strategy", "replicate", "seed") if c in ts]
+    return ts[ts["step"] == ts.groupby(keys)["step"].transform("max")].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------
+# summary table
+# --------------------------------------------------------------------------------------
+def summary_table(data: Data, metrics=SUMMARY_METRICS) -> pd.DataFrame:
+    """Mean [95 % CI] of the final metrics per strategy (and per varied parameter, up to 2)."""
+    from simulation.research.stats import summarise
+
+    metrics = [m for m in metrics if m in data.finals]
+    by = [*data.varied[:2], "strategy"] if len(data.finals.groupby(data.varied[:2] or ["strategy"])) <= 60 \
+        else ["strategy"]
+    by = [b for b in by if b in data.finals]
+    table = summarise(data.finals, by, metrics)
+    out = table[by].copy()
+    for m in metrics:
+        digits = 1 if m in ("nps", "profit") else 3
+        mean, lo, hi = table[f"{m}_mean"], table[f"{m}_lo"], table[f"{m}_hi"]
+        out[m] = [("-" if not np.isfinite(a) else f"{a:.{digits}f} [{b:.{digits}f}, {c:.{digits}f}]")
+                  for a, b, c in zip(mean, lo, hi)]
+    out["n"] = table[f"{metrics[0]}_n"].astype(int).to_numpy() if metrics else 0
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# figures
+# --------------------------------------------------------------------------------------
+def _scenario(data: Data) -> str:
+    if data.kind == "sweep":
+        exp = data.meta.get("experiment", {})
+        return (f"{exp.get('name', data.directory.name)}: {exp.get('design', 'grid')} design, "
+                f"{exp.get('replicates', '?')} replicates, {exp.get('steps', '?')} weeks")
+    p = data.meta.get("params") or data.meta.get("base") or {}
+    if isinstance(p, dict) and p and isinstance(next(iter(p.values())), dict):
+        p = next(iter(p.values()))  # headline: params per strategy
+    n = p.get("n_consumers", "?")
+    return f"{n} consumers, {p.get('network', '?')}, budget {p.get('budget', '?')}"
+
+
+def build_figures(data: Data, out: Path, metric: str = "loyalty", snapshots: bool = True) -> list[Figure]:
+    """Every figure that applies to the data, saved under ``out``."""
+    from simulation.outputs import plots
+
+    figs: list[Figure] = []
+    scen = _scenario(data)
+    strategies = data.strategies
+    ts, finals = data.timeseries, data.finals
+
+    def add(name: str, title: str, how: str, make: Callable[[Path], list[Path]]) -> None:
+        figs.append(Figure(name, title, how, make(out / name)))
+
+    if "strategy" in ts:
+        add("metrics", "Main metrics over time",
+            "One line per strategy: the mean over runs; the band is the 95 % confidence interval of "
+            "that mean. In a sweep, runs of all design points are pooled per strategy.",
+            lambda p: plots.plot_small_multiples(ts, ["awareness", "loyalty", "nps", "trust",
+                                                      "public_sentiment", "profit"], p,
+                                                 title=f"Main metrics over time\n{scen}"))
+        add("loyalty", "Loyalty over time",
+            "Mean loyalty of customers per strategy with its 95 % band. Lines that separate early and "
+            "stay apart are robust differences.",
+            lambda p: plots.plot_timeseries(ts, "loyalty", p, title=f"Loyalty of customers by strategy\n{scen}"))
+        add("final", "Final values per strategy",
+            "After the last week: the large marker and bar are the mean and its 95 % interval, the "
+            "small points the single runs.",
+            lambda p: plots.plot_final(finals, [m for m in ("loyalty", "loyal_share", "nps", "awareness",
+                                                            "customers", "incremental_roi") if m in finals], p,
+                                       title=f"Final values\n{scen}"))
+    if "incremental_roi" in finals and finals["incremental_roi"].notna().any() and hasattr(plots, "plot_incremental_roi"):
+        add("incremental_roi", "Incremental ROI across replicates",
+            "Profit gained over doing nothing (same seed), per unit spent, one point per run. The width "
+            "of the interval is the answer to 'why is ROI so hard to compute': the same strategy on the "
+            "same budget returns very different amounts from run to run.",
+            lambda p: plots.plot_incremental_roi(finals, p, title=f"Incremental ROI against no marketing\n{scen}"))
+    if {"loyalty_natives", "loyalty_immigrants"} <= set(finals) and hasattr(plots, "plot_segments"):
+        add("segments", "Digital natives vs. immigrants",
+            "Loyalty and awareness by segment and strategy: dialogue and the public record reach "
+            "digital natives; digital immigrants are rarely online and see more mass media.",
+            lambda p: plots.plot_segments(finals, p, title=f"Segments\n{scen}"))
+    numeric = [v for v in data.varied if v in finals and pd.api.types.is_numeric_dtype(finals[v])
+               and finals[v].nunique() > 1]
+    if numeric and hasattr(plots, "plot_sweep_1d"):
+        for x in numeric:
+            add(f"sweep_{x}", f"{metric} vs. {x}",
+                f"Final {metric} (mean and 95 % band over replicates and over the other swept parameters) "
+                f"as {x} varies, one line per strategy. Where lines cross, the answer flips.",
+                lambda p, x=x: plots.plot_sweep_1d(finals, x, metric, p, title=f"{metric} vs. {x}\n{scen}"))
+    design_kind = data.meta.get("experiment", {}).get("design", "grid") if data.kind == "sweep" else "grid"
+    if len(numeric) >= 2 and hasattr(plots, "plot_heatmap"):
+        x, y = numeric[:2]
+        for st in strategies:
+            if st == "none":
+                continue
+            add(f"heatmap_{st}", f"{metric}: {x} x {y} ({st})",
+                f"Mean final {metric} over the {x} x {y} grid for strategy {st}; contour lines join "
+                "equal values.",
+                lambda p, st=st: plots.plot_heatmap(finals, x, y, metric, p, strategy=st,
+                                                    title=f"{metric}, {st}\n{scen}"))
+        if {"dialogue", "broadcast"} <= set(strategies):
+            a, b, label = "dialogue", "broadcast", "dialogue minus broadcast"
+        elif design_kind != "grid":
+            a = b = None  # sampled designs share no axis values to pin: no difference map
+        else:
+            # one strategy: compare each value of an axis with its lowest value, preferably
+            # dialogue_share (its lowest value is pure broadcast)
+            others = [s for s in strategies if s != "none"] or strategies
+            pin = "dialogue_share" if "dialogue_share" in (x, y) else y
+            a, b = others[0], {pin: float(np.min(finals[pin]))}
+            label = f"{a}: each {pin} minus {pin} = {np.min(finals[pin]):g}"
+        if a is not None:
+            add("difference", f"Where the answer flips: {label}",
+                f"Difference of mean final {metric}: {label}. Blue (positive) favours the first, red "
+                "the second; the bold zero contour is where the answer flips.",
+                lambda p: plots.plot_difference(finals, x, y, metric, p, a=a, b=b,
+                                                title=f"{metric}: {label}\n{scen}"))
+    design = data.meta.get("experiment", {}).get("design") if data.kind == "sweep" else None
+    if design in ("sobol", "morris"):
+        from simulation.research.experiment import Experiment
+        from simulation.research.sensitivity import analyse
+
+        e = data.meta["experiment"]
+        exp = Experiment(e["name"], e["steps"], e["replicates"], e["seed"], e["base"], e["grid"],
+                         str(data.directory), e["design"], e["samples"],
+                         {k: tuple(v) for k, v in e["ranges"].items()}, e["baseline"])
+        try:
+            table = analyse(exp, finals, metric)
+        except WomsimError:
+            table = None  # sweep still in progress: indices need every design point
+        if table is not None and not table.empty:
+            plot_indices = getattr(plots, "plot_indices", None)
+            if plot_indices is None:
+                from simulation.research.sensitivity import plot_indices
+            add("sensitivity", f"Sensitivity of {metric}",
+                "Sobol: first-order (S1, the parameter alone) and total (ST, with interactions) shares "
+                "of the variance of the output, with 95 % intervals. Morris: mu* ranks influence, "
+                "sigma flags non-linearity and interactions.",
+                lambda p: plot_indices(table, p, metric, f"Sensitivity of final {metric}\n{scen}"))
+    if snapshots and data.kind == "runs" and {"broadcast", "dialogue"} & set(strategies):
+        params = _params_of(data)
+        if params and params.get("n_consumers", 0) <= 20_000:
+            try:
+                from simulation.outputs.snapshots import plot_network_snapshots
+            except ImportError:
+                plot_network_snapshots = None
+            if plot_network_snapshots is not None:
+                steps = int(params.get("steps", 52))
+                pair = [s for s in ("broadcast", "dialogue") if s in strategies] or strategies[:2]
+                seed = int(data.finals["seed"].iloc[0]) if "seed" in data.finals else 0
+                add("network", "Attitudes on the network",
+                    "Each dot a consumer on the same layout in every panel: colour = attitude (blue "
+                    "positive, red negative, grey unaware), size = loyalty; one row per strategy, one "
+                    "column per week shown. Same consumers and seed in both rows.",
+                    lambda p: plot_network_snapshots(params, seed, sorted({0, steps // 4, steps // 2, steps}),
+                                                     pair, p, title=f"Attitudes on the network\n{scen}"))
+    return figs
+
+
+def _params_of(data: Data) -> dict[str, Any]:
+    p = data.meta.get("params")
+    if isinstance(p, dict) and p and isinstance(next(iter(p.values())), dict):
+        p = next(iter(p.values()))
+    return dict(p or {})
+
+
+# --------------------------------------------------------------------------------------
+# writing
+# --------------------------------------------------------------------------------------
+def _status(data: Data) -> tuple[str, list[tuple[str, str]]]:
+    if data.kind != "sweep" or data.runs is None:
+        return f"{len(data.finals)} finished run(s).", []
+    counts = data.runs["status"].value_counts().to_dict()
+    done, failed = counts.get("done", 0), counts.get("failed", 0)
+    total = data.tasks_total or (done + failed)
+    text = f"{done} of {total} runs finished, {failed} failed."
+    if done + failed < total:
+        text += (f" **The sweep is still in progress or was interrupted**: this report covers the "
+                 f"{done} finished runs; run the same sweep command again to complete it.")
+    bad = data.runs[data.runs["status"] == "failed"]
+    return text, [(r, str(e).splitlines()[0] if e else "") for r, e in zip(bad["run_id"], bad["error"])]
+
+
+def build_report(directory: str | Path, metric: str = "loyalty", snapshots: bool = True,
+                 figure_dir: str = FIGURE_DIR) -> dict[str, Path]:
+    """Write ``report.md`` and ``report.html`` (and the figures, in ``figure_dir``) into
+    ``directory``."""
+    data = read_output(directory)
+    d = data.directory
+    figs = build_figures(data, d / figure_dir, metric=metric, snapshots=snapshots)
+    table = summary_table(data)
+    status, failed = _status(data)
+    meta = data.meta
+    prov = {k: meta.get(k) for k in ("created", "command", "versions", "git_commit") if k in meta}
+    what = meta.get("experiment") or {k: meta.get(k) for k in ("changed", "base_seed", "seeds", "replicates")}
+    title = f"womsim report: {d.name}"
+    md = _markdown(title, data, what, prov, status, failed, table, figs, figure_dir)
+    html_text = _html(title, data, what, prov, status, failed, table, figs)
+    write_atomic(d / "report.md", md)
+    write_atomic(d / "report.html", html_text)
+    return {"md": d / "report.md", "html": d / "report.html"}
+
+
+def _table_md(df: pd.DataFrame) -> str:
+    cols = list(df.columns)
+    lines = ["| " + " | ".join(map(str, cols)) + " |", "|" + "---|" * len(cols)]
+    lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in df.itertuples(index=False)]
+    return "\n".join(lines)
+
+
+def _markdown(title, data, what, prov, status, failed, table, figs, figure_dir) -> str:
+    parts = [f"# {title}", "", "## What was run", "",
+             f"- Output: `{data.directory}` ({'sweep run store' if data.kind == 'sweep' else 'simulation runs'})",
+             f"- Definition: `{json.dumps(what, default=str)}`",
+             f"- Provenance: `{json.dumps(prov, default=str)}`",
+             f"- Report made: `{provenance()['created']}`", "", f"**Status:** {status}", ""]
+    if failed:
+        parts += ["### Failed runs", ""] + [f"- `{r}`: {e}" for r, e in failed] + [""]
+    parts += ["## Final values (mean [95 % t-interval] over runs)", "", _table_md(table), ""]
+    parts += ["## Figures", ""]
+    for f in figs:
+        src = f.png.name if figure_dir in ("", ".") else f"{figure_dir}/{f.png.name}"
+        parts += [f"### {f.title}", "", f"![{f.title}]({src})", "",
+                  f"*How to read:* {f.how_to_read}", ""]
+    return "\n".join(parts)
+
+
+_CSS = """body{font-family:system-ui,-apple-system,"Segoe UI",sans-serif;max-width:1100px;margin:2em auto;
+padding:0 1em;color:#222;line-height:1.45}table{border-collapse:collapse;font-size:.85em;margin:1em 0}
+td,th{border:1px solid #ccc;padding:.25em .5em;text-align:left}th{background:#f3f3f3}
+img{max-width:100%;border:1px solid #eee}code{background:#f6f6f6;padding:0 .2em;word-break:break-all}
+.how{color:#444;font-style:italic}.status{background:#fff8e1;padding:.5em;border-left:4px solid #E69F00}"""
+
+
+def _html(title, data, what, prov, status, failed, table, figs) -> str:
+    esc = html.escape
+    rows = "".join("<tr>" + "".join(f"<td>{esc(str(v))}</td>" for v in r) + "</tr>"
+                   for r in table.itertuples(index=False))
+    head = "".join(f"<th>{esc(str(c))}</th>" for c in table.columns)
+    body = [f"<h1>{esc(title)}</h1>", "<h2>What was run</h2><ul>",
+            f"<li>Output: <code>{esc(str(data.directory))}</code></li>",
+            f"<li>Definition: <code>{esc(json.dumps(what, default=str))}</code></li>",
+            f"<li>Provenance: <code>{esc(json.dumps(prov, default=str))}</code></li></ul>",
+            f"<p class='status'><b>Status:</b> {esc(status).replace('**', '')}</p>"]
+    if failed:
+        body.append("<h3>Failed runs</h3><ul>" + "".join(
+            f"<li><code>{esc(r)}</code>: {esc(e)}</li>" for r, e in failed) + "</ul>")
+    body.append(f"<h2>Final values (mean [95 % t-interval] over runs)</h2><table><tr>{head}</tr>{rows}</table>")
+    body.append("<h2>Figures</h2>")
+    for f in figs:
+        data_uri = "data:image/png;base64," + base64.b64encode(f.png.read_bytes()).decode()
+        body.append(f"<h3>{esc(f.title)}</h3><img alt='{esc(f.title)}' src='{data_uri}'>"
+                    f"<p class='how'>How to read: {esc(f.how_to_read)}</p>")
+    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'><title>{esc(title)}</title>"
+            f"<style>{_CSS}</style></head><body>{''.join(body)}</body></html>\n")
+
+
+def main_report(directory: str, metric: str = "loyalty", snapshots: bool = True) -> int:
+    check_metric(metric)
+    paths = build_report(directory, metric, snapshots)
+    print(f"wrote {paths['html']} and {paths['md']}")
+    return 0

@@ -1,0 +1,239 @@
+"""Experiment files (``experiments/*.toml``): fixed parameters, a design, replicates.
+
+Shape::
+
+    [experiment]            # name, steps, replicates, seed
+    [base]                  # fixed parameters
+    [sweep]
+    design = "grid"         # grid | lhs | sobol | morris
+    samples = 64            # lhs: points; sobol: N of Saltelli (N (D + 2) points); morris: trajectories
+    baseline = false        # also run strategy "none" at every point, same seed (incremental ROI)
+    [sweep.parameters]
+    dialogue_share = [0.0, 0.5, 1.0]       # a list: crossed with everything else (grid)
+    budget = { min = 0.5, max = 4.0 }      # a range: sampled by the design (lhs | sobol | morris)
+
+Lists are crossed (full factorial) with the sampled points of the ranges, so
+``strategy = [...]`` with ``budget = {min, max}`` runs every strategy at every sampled budget.
+
+Seeds: a run's seed depends only on (experiment seed, scenario, replicate) where the
+scenario is the design point *without* the strategy (numpy SeedSequence, see
+:func:`simulation.research.runner.run_seed`). All strategies of a scenario and replicate therefore
+run on the same consumers and random numbers (common random numbers): differences between
+strategies are paired, and the ``none`` baseline gives incremental ROI run by run. Never
+on order or worker.
+
+Every key is checked: an unknown section or key, or a bad parameter value, is a one-line
+:class:`~simulation.errors.ParameterError` naming the file and the key.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from simulation.errors import ParameterError
+from simulation.core.params import PARAMETERS, Params, closest
+from simulation.research.runner import Task, run_seed
+
+_SECTIONS = {"experiment", "base", "sweep"}
+_EXPERIMENT_KEYS = {"name", "steps", "replicates", "seed"}
+_SWEEP_KEYS = {"design", "samples", "baseline", "parameters"}
+DESIGNS = ("grid", "lhs", "sobol", "morris")
+
+
+@dataclass(frozen=True)
+class Experiment:
+    name: str
+    steps: int
+    replicates: int
+    seed: int
+    base: dict[str, Any]
+    grid: dict[str, list[Any]]
+    path: str = ""
+    design: str = "grid"
+    samples: int = 0
+    ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
+    baseline: bool = False
+
+    # --- the design ---------------------------------------------------------------------
+    def problem(self) -> dict[str, Any]:
+        """The SALib problem of the ranged parameters."""
+        names = list(self.ranges)
+        return {"num_vars": len(names), "names": names, "bounds": [list(self.ranges[n]) for n in names]}
+
+    def sample_matrix(self) -> np.ndarray:
+        """Rows = sampled points of the ranged parameters (empty design: one empty row)."""
+        if not self.ranges:
+            return np.empty((1, 0))
+        prob = self.problem()
+        if self.design == "lhs":
+            from scipy.stats import qmc
+
+            rng = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(2**31,)))
+            unit = qmc.LatinHypercube(d=prob["num_vars"], rng=rng).random(self.samples)
+            lo, hi = np.array(prob["bounds"]).T
+            return qmc.scale(unit, lo, hi)
+        if self.design == "sobol":
+            from SALib.sample import sobol
+
+            return sobol.sample(prob, self.samples, calc_second_order=False, seed=self.seed)
+        if self.design == "morris":
+            from SALib.sample import morris
+
+            return morris.sample(prob, self.samples, num_levels=4, seed=self.seed)
+        raise ParameterError(f"{self.path}: ranges need design = lhs | sobol | morris, not {self.design!r}")
+
+    def strategies(self) -> list[str]:
+        strategies = list(self.grid.get("strategy", [self.base.get("strategy", PARAMETERS["strategy"].default)]))
+        if self.baseline and "none" not in strategies:
+            strategies.append("none")
+        return strategies
+
+    def scenarios(self) -> list[dict[str, Any]]:
+        """Design points without the strategy: grid combinations x sampled ranges."""
+        grid = {k: v for k, v in self.grid.items() if k != "strategy"}
+        combos = [dict(zip(grid, c)) for c in itertools.product(*grid.values())] or [{}]
+        names = list(self.ranges)
+        samples = self.sample_matrix()
+        out = []
+        for combo in combos:
+            for row in samples:
+                point = dict(combo)
+                for name, value in zip(names, row):
+                    point[name] = int(round(value)) if PARAMETERS[name].kind is int else float(value)
+                out.append(point)
+        return out
+
+    def points(self) -> list[dict[str, Any]]:
+        """Every design point incl. the strategy."""
+        return [{**s, "strategy": st} for s in self.scenarios() for st in self.strategies()]
+
+    def tasks(self) -> list[Task]:
+        """One task per (scenario, strategy, replicate), seeds as in the module docstring."""
+        out = []
+        for k, scenario in enumerate(self.scenarios()):
+            for strategy in self.strategies():
+                params = Params(**{**self.base, **scenario, "strategy": strategy, "steps": self.steps}).to_dict()
+                for r in range(self.replicates):
+                    labels = {**scenario, "strategy": strategy, "replicate": r}
+                    out.append(Task(params, run_seed(self.seed, r, point=k), labels,
+                                    run_id=f"p{k:05d}-{strategy}-r{r:03d}", point=k))
+        return out
+
+    def definition(self) -> dict[str, Any]:
+        """What identifies the experiment (a run store belongs to exactly one)."""
+        return {"name": self.name, "steps": self.steps, "replicates": self.replicates, "seed": self.seed,
+                "base": self.base, "grid": self.grid, "design": self.design, "samples": self.samples,
+                "ranges": {k: list(v) for k, v in self.ranges.items()}, "baseline": self.baseline}
+
+
+def _unknown_key(path: str, where: str, key: str, allowed) -> ParameterError:
+    hint = closest(key, allowed)
+    suggestion = f" (did you mean '{hint}'?)" if hint else ""
+    return ParameterError(f"{path}: unknown key '{key}' in [{where}]{suggestion}; "
+                          f"allowed: {', '.join(sorted(allowed))}")
+
+
+def _whole(path: str, where: str, key: str, value: Any, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ParameterError(f"{path}: [{where}] {key} = {value!r}: allowed a whole number >= {low}")
+    return value
+
+
+def load_experiment(path: str | os.PathLike, **overrides: Any) -> Experiment:
+    """Read and validate an experiment file; ``overrides`` replace [experiment] values."""
+    path = os.fspath(path)
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ParameterError(f"experiment file '{path}' does not exist") from None
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ParameterError(f"experiment file '{path}' cannot be read: {exc}") from None
+    for key in data:
+        if key not in _SECTIONS:
+            raise _unknown_key(path, "top level", key, _SECTIONS)
+        if not isinstance(data[key], dict):
+            raise ParameterError(f"{path}: '{key}' must be a table ([{key}]), got {data[key]!r}")
+    exp = dict(data.get("experiment", {}))
+    for key in exp:
+        if key not in _EXPERIMENT_KEYS:
+            raise _unknown_key(path, "experiment", key, _EXPERIMENT_KEYS)
+    exp.update({k: v for k, v in overrides.items() if v is not None})
+    name = str(exp.get("name", Path(path).stem))
+    steps = _whole(path, "experiment", "steps", exp.get("steps", PARAMETERS["steps"].default), 1)
+    replicates = _whole(path, "experiment", "replicates", exp.get("replicates", 1), 1)
+    seed = _whole(path, "experiment", "seed", exp.get("seed", 0), 0)
+    base = dict(data.get("base", {}))
+    if "steps" in base:
+        raise ParameterError(f"{path}: [base] steps: the number of weeks goes in [experiment] steps")
+    sweep = dict(data.get("sweep", {}))
+    for key in sweep:
+        if key not in _SWEEP_KEYS:
+            raise _unknown_key(path, "sweep", key, _SWEEP_KEYS)
+    design = sweep.get("design", "grid")
+    if design not in DESIGNS:
+        hint = closest(str(design), DESIGNS)
+        raise ParameterError(f"{path}: [sweep] design = {design!r}: allowed {' | '.join(DESIGNS)}"
+                             + (f" (did you mean '{hint}'?)" if hint else ""))
+    baseline = sweep.get("baseline", False)
+    if not isinstance(baseline, bool):
+        raise ParameterError(f"{path}: [sweep] baseline = {baseline!r}: allowed true | false")
+    parameters = sweep.get("parameters", {})
+    if not isinstance(parameters, dict):
+        raise ParameterError(f"{path}: [sweep] parameters must be a table of name = [values] or "
+                             f"name = {{ min = ., max = . }}, got {parameters!r}")
+    grid, ranges = {}, {}
+    for key, spec in parameters.items():
+        if key not in PARAMETERS:
+            raise _unknown_key(path, "sweep.parameters", key, PARAMETERS)
+        if key == "steps":
+            raise ParameterError(f"{path}: [sweep.parameters] steps cannot be swept: the number of "
+                                 "weeks is [experiment] steps (one per experiment)")
+        if isinstance(spec, list) and spec:
+            grid[key] = spec
+        elif isinstance(spec, dict) and set(spec) == {"min", "max"}:
+            ranges[key] = _range(path, key, spec)
+        else:
+            raise ParameterError(f"{path}: [sweep.parameters] {key} must be a non-empty list of values "
+                                 "or a range { min = ., max = . }")
+    samples = sweep.get("samples", 0)
+    if ranges:
+        if design == "grid":
+            raise ParameterError(f"{path}: [sweep.parameters] {next(iter(ranges))} is a range: ranges need "
+                                 "design = lhs | sobol | morris (grid takes lists)")
+        samples = _whole(path, "sweep", "samples", samples, 2)
+    elif design != "grid":
+        raise ParameterError(f"{path}: [sweep] design = {design!r} needs at least one range "
+                             "parameter (name = { min = ., max = . })")
+    try:
+        Params(**base)
+        for key, values in grid.items():
+            for v in values:
+                Params(**{**base, key: v})
+        for key, (lo, hi) in ranges.items():
+            Params(**{**base, key: lo})
+            Params(**{**base, key: hi})
+    except ParameterError as exc:
+        raise ParameterError(f"{path}: {exc}") from None
+    return Experiment(name, steps, replicates, seed, base, grid, path, design, int(samples or 0),
+                      ranges, baseline)
+
+
+def _range(path: str, key: str, spec: dict) -> tuple[float, float]:
+    kind = PARAMETERS[key].kind
+    if kind not in (int, float):
+        raise ParameterError(f"{path}: [sweep.parameters] {key} is not numeric: give a list of values")
+    lo, hi = spec["min"], spec["max"]
+    for v in (lo, hi):
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise ParameterError(f"{path}: [sweep.parameters] {key} range bounds must be numbers, got {v!r}")
+    if not lo < hi:
+        raise ParameterError(f"{path}: [sweep.parameters] {key}: min = {lo} must be below max = {hi}")
+    return float(lo), float(hi)

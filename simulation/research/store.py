@@ -1,0 +1,312 @@
+"""The run store: one embedded SQLite database per experiment (``DIR/runs.sqlite``).
+
+Tables
+------
+``meta``       key/value: store format, the experiment definition it belongs to, created.
+``runs``       one row per run: run id, design point, strategy, replicate, seed, parameters,
+               status (``done`` | ``failed``), error text, timings, package versions, commit.
+``steps``      per-step metrics, one row per (run, step), one column per metric (tidy).
+``finals``     the last step of every finished run, one row per run.
+
+Each finished run is written in ONE transaction as soon as it returns (the driver alone
+writes; workers only compute), so a run is either complete in the store or absent: a sweep
+killed at any moment loses only the runs in flight. WAL mode lets readers load the store
+while a sweep writes to it.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> d = pathlib.Path(tempfile.mkdtemp())
+>>> with RunStore.create(d / "runs.sqlite", {"name": "demo"}) as store:
+...     store.done_ids()
+set()
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from simulation.errors import WomsimError
+from simulation.core.metrics import METRIC_NAMES
+
+STORE_FILE = "runs.sqlite"
+APPLICATION_ID = 0x574F4D53  # "WOMS": marks a file as a womsim store
+FORMAT_VERSION = 1
+
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY, point INTEGER NOT NULL, strategy TEXT, replicate INTEGER NOT NULL,
+    seed INTEGER NOT NULL, labels TEXT NOT NULL, params TEXT NOT NULL, status TEXT NOT NULL,
+    error TEXT, started REAL, finished REAL, seconds REAL, versions TEXT, git_commit TEXT);
+CREATE TABLE IF NOT EXISTS steps (
+    run_id TEXT NOT NULL, step INTEGER NOT NULL,
+    {", ".join(f'"{m}" REAL' for m in METRIC_NAMES)},
+    PRIMARY KEY (run_id, step));
+CREATE TABLE IF NOT EXISTS finals (
+    run_id TEXT PRIMARY KEY, step INTEGER NOT NULL,
+    {", ".join(f'"{m}" REAL' for m in METRIC_NAMES)});
+"""
+
+
+class StoreError(WomsimError):
+    """A file that is not a womsim store, or a store of another experiment."""
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    con = sqlite3.connect(path, timeout=30.0, isolation_level=None)  # explicit transactions
+    con.execute("PRAGMA busy_timeout = 30000")
+    return con
+
+
+def _check_is_store(con: sqlite3.Connection, path: Path) -> None:
+    try:
+        app = con.execute("PRAGMA application_id").fetchone()[0]
+        tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"'{path}' is not a womsim run store (not an SQLite database: {exc})") from None
+    if app != APPLICATION_ID or not {"meta", "runs", "steps", "finals"} <= tables:
+        raise StoreError(f"'{path}' is not a womsim run store (an SQLite file of another kind); "
+                         "choose another --out folder")
+
+
+class RunStore:
+    """Writer/reader of one experiment's run store. Use :meth:`create` or :meth:`open`."""
+
+    def __init__(self, path: Path, con: sqlite3.Connection) -> None:
+        self.path = path
+        self.con = con
+
+    # --- opening ------------------------------------------------------------------------
+    @classmethod
+    def create(cls, path: str | Path, experiment: Mapping[str, Any], resume: bool = True) -> RunStore:
+        """Open ``path`` for writing the runs of ``experiment`` (created if absent).
+
+        An existing store must belong to the same experiment definition; any other file at
+        ``path`` is refused and left untouched.
+        """
+        path = Path(path)
+        definition = json.dumps(experiment, sort_keys=True, default=str)
+        existed = path.exists() and path.stat().st_size > 0
+        if existed:
+            _sniff(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        con = _connect(path)
+        try:
+            if existed:
+                _check_is_store(con, path)
+                row = _guard(path, lambda: con.execute(
+                    "SELECT value FROM meta WHERE key='experiment'").fetchone())
+                if row and row[0] != definition:
+                    raise StoreError(f"'{path}' holds runs of a different experiment definition; "
+                                     "use another --out folder (or the same experiment file)")
+            else:
+                con.execute("PRAGMA journal_mode = WAL")
+                # schema, identity and definition in one transaction: a store is complete or absent
+                with _transaction(con):
+                    con.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                    for statement in filter(str.strip, _SCHEMA.split(";")):
+                        con.execute(statement)
+                    con.executemany("INSERT INTO meta VALUES (?, ?)", [
+                        ("format", str(FORMAT_VERSION)), ("experiment", definition),
+                        ("created", time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))])
+        except BaseException:
+            con.close()
+            raise
+        con.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: durable at checkpoints, never corrupt
+        return cls(path, con)
+
+    @classmethod
+    def open(cls, path: str | Path) -> RunStore:
+        """Open an existing store read-only-in-spirit (for loading)."""
+        path = Path(path)
+        if path.is_dir():
+            path = path / STORE_FILE
+        if not path.is_file():
+            raise StoreError(f"no run store at '{path}' (run a sweep with --out there first)")
+        _sniff(path)
+        con = _connect(path)
+        try:
+            _check_is_store(con, path)
+        except BaseException:
+            con.close()
+            raise
+        return cls(path, con)
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> RunStore:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # --- writing ------------------------------------------------------------------------
+    def done_ids(self) -> set[str]:
+        return _guard(self.path, lambda: {r[0] for r in self.con.execute(
+            "SELECT run_id FROM runs WHERE status='done'")})
+
+    def record_done(self, run: Mapping[str, Any], timeseries: pd.DataFrame, *, started: float,
+                    finished: float, versions: Mapping[str, str], git_commit: str | None) -> None:
+        """Write one finished run (its row, all its steps, its final values) atomically."""
+        cols = ["step", *METRIC_NAMES]
+        values = timeseries[cols].astype(float).to_numpy()
+        rows = [(run["run_id"], int(v[0]), *map(_num, v[1:])) for v in values]
+        marks = ", ".join("?" * (len(cols) + 1))
+        with _transaction(self.con):
+            self._delete(run["run_id"])
+            self._insert_run(run, "done", None, started, finished, versions, git_commit)
+            self.con.executemany(f"INSERT INTO steps VALUES ({marks})", rows)
+            self.con.execute(f"INSERT INTO finals VALUES ({marks})", rows[-1])
+
+    def record_failed(self, run: Mapping[str, Any], error: str, *, started: float, finished: float,
+                      versions: Mapping[str, str], git_commit: str | None) -> None:
+        with _transaction(self.con):
+            self._delete(run["run_id"])
+            self._insert_run(run, "failed", error, started, finished, versions, git_commit)
+
+    def _delete(self, run_id: str) -> None:
+        for table in ("runs", "steps", "finals"):
+            self.con.execute(f"DELETE FROM {table} WHERE run_id = ?", (run_id,))
+
+    def _insert_run(self, run, status, error, started, finished, versions, git_commit) -> None:
+        labels = dict(run["labels"])
+        self.con.execute(
+            "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (run["run_id"], int(run["point"]), labels.get("strategy"), int(run["replicate"]),
+             int(run["seed"]), json.dumps(labels, default=str), json.dumps(run["params"], default=str),
+             status, error, started, finished, finished - started, json.dumps(versions), git_commit))
+
+    # --- reading ------------------------------------------------------------------------
+    def experiment(self) -> dict[str, Any]:
+        row = self.con.execute("SELECT value FROM meta WHERE key='experiment'").fetchone()
+        return json.loads(row[0]) if row else {}
+
+    def runs(self) -> pd.DataFrame:
+        df = pd.read_sql_query("SELECT * FROM runs ORDER BY point, strategy, replicate", self.con)
+        return _expand_labels(df)
+
+    def counts(self) -> dict[str, int]:
+        return dict(self.con.execute("SELECT status, COUNT(*) FROM runs GROUP BY status").fetchall())
+
+    def timeseries(self) -> pd.DataFrame:
+        return self._joined("steps", ["step"])
+
+    def finals(self) -> pd.DataFrame:
+        return self._joined("finals", [])
+
+    def _joined(self, table: str, order: list[str]) -> pd.DataFrame:
+        sql = (f"SELECT r.run_id, r.point, r.replicate, r.seed, r.labels, t.* FROM {table} t "
+               "JOIN runs r USING (run_id) WHERE r.status = 'done' "
+               f"ORDER BY r.point, r.strategy, r.replicate{''.join(', t.' + o for o in order)}")
+        df = pd.read_sql_query(sql, self.con)
+        df = df.loc[:, ~df.columns.duplicated()]
+        return _expand_labels(df)
+
+
+def _expand_labels(df: pd.DataFrame) -> pd.DataFrame:
+    """Turn the JSON ``labels`` column into columns (the varied parameters, strategy)."""
+    if df.empty or "labels" not in df:
+        return df
+    labels = pd.DataFrame([json.loads(x) for x in df.pop("labels")], index=df.index)
+    labels = labels.drop(columns=[c for c in labels.columns if c in df.columns])
+    return pd.concat([df.iloc[:, :1], labels, df.iloc[:, 1:]], axis=1)
+
+
+def _num(x: float) -> float | None:
+    return None if x != x else float(x)  # NaN -> NULL
+
+
+class _transaction:
+    def __init__(self, con: sqlite3.Connection) -> None:
+        self.con = con
+
+    def __enter__(self):
+        self.con.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type, exc, tb):
+        self.con.execute("ROLLBACK" if exc_type else "COMMIT")
+
+
+def _sniff(path: Path) -> None:
+    """Refuse a file that is not SQLite, through a read-only SQLite connection.
+
+    Not with open()/close(): on POSIX, closing any descriptor of a file drops all the
+    process's locks on it, including those of a writer connection in the same process
+    (SQLite's documented way to corrupt a database).
+    """
+    try:
+        con = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30.0)
+        try:
+            con.execute("PRAGMA schema_version").fetchone()
+        finally:
+            con.close()
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"'{path}' is not a womsim run store (not an SQLite database: {exc}); "
+                         "it was left untouched: choose another --out folder") from None
+
+
+def load(directory: str | Path) -> dict[str, pd.DataFrame]:
+    """Load a run store into pandas: ``{"runs", "timeseries", "finals"}``.
+
+    ``timeseries`` and ``finals`` hold finished runs only, with the varied parameters
+    (and ``strategy``) as columns; ``runs`` lists every run with its status and error.
+    The three tables are read in one transaction: a consistent snapshot even while a
+    sweep writes.
+    """
+    with RunStore.open(directory) as store:
+        def read():
+            store.con.execute("BEGIN")
+            try:
+                return {"runs": store.runs(), "timeseries": store.timeseries(), "finals": store.finals()}
+            finally:
+                store.con.execute("COMMIT")
+        return _guard(store.path, read)
+
+
+def _guard(path: Path, read):
+    """Run a read; a damaged database becomes a one-line StoreError, not a traceback."""
+    try:
+        return read()
+    except (sqlite3.DatabaseError, pd.errors.DatabaseError) as exc:
+        raise StoreError(f"run store '{path}' is damaged and cannot be read ({exc}); "
+                         "move it away and run the sweep again") from None
+
+
+def export(directory: str | Path, fmt: str = "csv", out: str | Path | None = None) -> list[Path]:
+    """Write ``runs``, ``timeseries`` and ``finals`` as CSV or Parquet files beside the store."""
+    from simulation.research.provenance import write_atomic
+
+    if fmt not in ("csv", "parquet"):
+        raise WomsimError(f"--format {fmt!r}: allowed csv | parquet")
+    tables = load(directory)
+    out = Path(out or (Path(directory) if Path(directory).is_dir() else Path(directory).parent))
+    out.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for name, df in tables.items():
+        path = out / f"{name}.{fmt}"
+        if fmt == "csv":  # full precision: run times are Unix seconds
+            write_atomic(path, df.to_csv(index=False))
+        else:
+            try:
+                tmp = path.with_name(f".{path.name}.tmp")
+                df.to_parquet(tmp, index=False)
+                tmp.replace(path)
+            except ImportError:
+                raise WomsimError("--format parquet needs pyarrow: pip install pyarrow") from None
+        paths.append(path)
+    return paths
+
+
+def failed_runs(directory: str | Path) -> Iterable[tuple[str, str]]:
+    runs = load(directory)["runs"]
+    failed = runs[runs["status"] == "failed"]
+    return list(zip(failed["run_id"], failed["error"]))

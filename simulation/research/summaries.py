@@ -1,0 +1,40 @@
+"""Summaries of finished runs: paired incremental ROI and confidence-interval tables.
+
+One place for the numbers that tables and figures show (docs/ODD.md, "Observation"):
+the headline, the reports and the baseline test all read them from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from simulation.research.stats import mean_ci
+
+
+def incremental_roi(summary: pd.DataFrame, baseline: str = "none") -> pd.Series:
+    """(profit - profit of the baseline on the same seed) / spend, per run.
+
+    NaN for the baseline itself and for runs with no spend. Pairs by ``seed`` (common
+    random numbers), so the interval across replicates measures what the strategy adds.
+    """
+    base = summary.loc[summary["strategy"] == baseline].set_index("seed")["profit"]
+    if base.empty:
+        return pd.Series(np.nan, index=summary.index)
+    paired = summary["seed"].map(base)
+    spend = summary["spend"].where(summary["spend"] > 0)
+    return (summary["profit"] - paired) / spend
+
+
+def confidence_table(summary: pd.DataFrame, metrics: Sequence[str], by: str = "strategy") -> pd.DataFrame:
+    """Per group (in order of appearance): ``n``, and the mean with its 95 % Student-t interval
+    of each final metric (columns ``m``, ``m_lo``, ``m_hi``)."""
+    rows = []
+    for value, group in summary.groupby(by, sort=False):
+        row = {by: value, "n": len(group)}
+        for m in metrics:
+            row[m], row[f"{m}_lo"], row[f"{m}_hi"] = mean_ci(group[m].to_numpy())
+        rows.append(row)
+    return pd.DataFrame(rows)

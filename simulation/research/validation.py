@@ -1,0 +1,314 @@
+"""Verification and docking (Rand & Rust 2011): ``python run.py validate``.
+
+Checks, each with its expected value, measured value and tolerance:
+
+* **Bass on the complete graph** (Bass 1969): with the ``bass`` preset the mean adoption
+  curve over seeds follows the discrete recursion F(t+1) = F(t) + (p + q F(t))(1 - F(t))
+  (max abs deviation <= 0.01), for several (p, q) incl. p = 0.03, q = 0.38 (Sultan, Farley
+  & Lehmann 1990).
+* **Bass on sparse graphs** (Fibich & Levin, as cited in MODEL.md: the complete graph is the fastest case):
+  on Barabasi-Albert, Watts-Strogatz and Erdos-Renyi graphs the mean curve is never
+  significantly above the complete graph's (one-sided, 3 standard errors).
+* **DeGroot** (1974): with the ``degroot`` preset attitudes converge to pi^T x(0), pi the
+  stationary distribution of the update matrix (within 1e-6).
+* **Friedkin-Johnsen** (1990): with stubbornness, to (I - Lambda W)^-1 (I - Lambda) x(0).
+* **Two implementations agree**: engine vs. per-agent reference, in distribution
+  (:func:`compare_samples`).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+from scipy import stats
+
+from simulation.core.metrics import METRIC_NAMES
+from simulation.core.params import Params
+from simulation.core.presets import preset_values
+from simulation.research.runner import Task, run_seed, run_tasks
+
+BASS_PAIRS = ((0.03, 0.38), (0.01, 0.5), (0.1, 0.2))
+
+
+@dataclass
+class Check:
+    check: str
+    expected: str
+    measured: float
+    tolerance: str
+    passed: bool
+    detail: str = ""
+
+    @property
+    def status(self) -> str:
+        return "PASS" if self.passed else "FAIL"
+
+
+def bass_recursion(p: float, q: float, steps: int) -> np.ndarray:
+    """F(0) = 0, F(t+1) = F(t) + (p + q F(t)) (1 - F(t)): the discrete Bass model.
+
+    Examples
+    --------
+    >>> bass_recursion(0.03, 0.38, 2).round(5).tolist()
+    [0.0, 0.03, 0.07016]
+    """
+    F = np.zeros(steps + 1)
+    for t in range(steps):
+        F[t + 1] = F[t] + (p + q * F[t]) * (1.0 - F[t])
+    return F
+
+
+def _adoption_curves(params: dict, seeds: int, base_seed: int, workers, progress, desc) -> np.ndarray:
+    tasks = [Task(params, run_seed(base_seed, r), {"replicate": r}) for r in range(seeds)]
+    frames = run_tasks(tasks, workers=workers, progress=progress, desc=desc)
+    return np.stack([f["adopters"].to_numpy() for f in frames])
+
+
+def check_bass_complete(n: int = 10_000, seeds: int = 10, steps: int = 30, pairs=BASS_PAIRS,
+                        workers=None, progress=True, tolerance: float = 0.01):
+    checks, curves = [], {}
+    for p, q in pairs:
+        params = Params(**{**preset_values("bass"), "network": "complete", "n_consumers": n,
+                           "bass_p": p, "bass_q": q, "steps": steps}).to_dict()
+        sims = _adoption_curves(params, seeds, 1969, workers, progress, f"bass p={p} q={q}")
+        theory = bass_recursion(p, q, steps)
+        dev = float(np.abs(sims.mean(axis=0) - theory).max())
+        curves[(p, q)] = (sims, theory)
+        checks.append(Check(f"Bass, complete graph, p={p}, q={q}", "discrete Bass recursion",
+                            dev, f"max |mean F - F_theory| <= {tolerance}", dev <= tolerance,
+                            f"N={n}, {seeds} seeds"))
+    return checks, curves
+
+
+def check_bass_sparse(n: int = 2000, seeds: int = 10, steps: int = 30, workers=None, progress=True):
+    """Fibich & Levin: adoption on a sparse graph is not faster than on the complete graph."""
+    base = {**preset_values("bass"), "n_consumers": n, "steps": steps, "mean_degree": 6}
+    complete = _adoption_curves(Params(**{**base, "network": "complete"}).to_dict(), seeds, 7, workers,
+                                progress, "bass complete")
+    checks, curves = [], {"complete": complete}
+    for net in ("barabasi_albert", "watts_strogatz", "erdos_renyi"):
+        sims = _adoption_curves(Params(**{**base, "network": net}).to_dict(), seeds, 7, workers, progress,
+                                f"bass {net}")
+        curves[net] = sims
+        se = np.sqrt(sims.var(axis=0, ddof=1) / seeds + complete.var(axis=0, ddof=1) / seeds)
+        excess = sims.mean(axis=0) - complete.mean(axis=0)
+        z = float(np.max(np.where(se > 0, excess / np.where(se > 0, se, 1), 0.0)))
+        checks.append(Check(f"Bass, {net} not faster than complete", "sparse <= complete",
+                            z, "max (sparse - complete) / SE <= 3", z <= 3.0,
+                            f"N={n}, {seeds} seeds, max excess {excess.max():+.4f}"))
+    return checks, curves
+
+
+def degroot_matrix(model) -> sp.csr_array:
+    """The update matrix of the ``degroot`` preset: x(t+1) = M x(t) with
+    M = diag(1 - f) + diag(f) D^-1 A, f_i = 1 - (1 - wom_influence)^(sum of i's tie weights)."""
+    A = model.adjacency.to_scipy()
+    w = np.asarray(A.sum(axis=1)).ravel()
+    f = 1.0 - (1.0 - model.params.wom_influence) ** w
+    inv = np.divide(f, w, out=np.zeros_like(w), where=w > 0)
+    return (sp.diags(1.0 - f) + sp.diags(inv) @ A).tocsr()
+
+
+def _run_to_convergence(model, max_steps: int, tol: float = 1e-12) -> tuple[np.ndarray, int]:
+    trace = [model.state.attitude.copy()]
+    for t in range(max_steps):
+        before = model.state.attitude.copy()
+        model.step()
+        trace.append(model.state.attitude.copy())
+        if np.abs(model.state.attitude - before).max() < tol:
+            break
+    return np.array(trace), t + 1
+
+
+def check_degroot(networks=("karate", "barabasi_albert"), n: int = 300, max_steps: int = 3000,
+                  tolerance: float = 1e-6):
+    from simulation.core.model import WordOfMouthModel
+
+    checks, traces = [], {}
+    for net in networks:
+        model = WordOfMouthModel({**preset_values("degroot"), "network": net, "n_consumers": n}, rng=1974)
+        x0 = model.state.attitude.copy()
+        M = degroot_matrix(model)
+        vals, vecs = np.linalg.eig(M.toarray().T)
+        pi = np.real(vecs[:, np.argmin(np.abs(vals - 1.0))])
+        pi = pi / pi.sum()
+        consensus = float(pi @ x0)
+        trace, steps = _run_to_convergence(model, max_steps)
+        dev = float(np.abs(trace[-1] - consensus).max())
+        traces[net] = (trace, consensus)
+        checks.append(Check(f"DeGroot consensus, {net}", f"pi^T x(0) = {consensus:+.6f}", dev,
+                            f"max |x_i - consensus| <= {tolerance:g}", dev <= tolerance,
+                            f"N={model.n_consumers}, {steps} steps"))
+    return checks, traces
+
+
+def check_friedkin_johnsen(networks=("karate", "barabasi_albert"), n: int = 300, max_steps: int = 3000,
+                           tolerance: float = 1e-6):
+    from simulation.core.model import WordOfMouthModel
+
+    checks, traces = [], {}
+    for net in networks:
+        model = WordOfMouthModel({**preset_values("friedkin_johnsen"), "network": net, "n_consumers": n},
+                                 rng=1990)
+        x0 = model.state.attitude0.copy()
+        lam = 1.0 - model.params.attitude_decay
+        M = degroot_matrix(model).toarray()
+        equilibrium = np.linalg.solve(np.eye(len(x0)) - lam * M, (1.0 - lam) * x0)
+        trace, steps = _run_to_convergence(model, max_steps)
+        dev = float(np.abs(trace[-1] - equilibrium).max())
+        traces[net] = (trace, equilibrium)
+        checks.append(Check(f"Friedkin-Johnsen equilibrium, {net}", "(I - lambda W)^-1 (1 - lambda) x(0)",
+                            dev, f"max |x_i - x*_i| <= {tolerance:g}", dev <= tolerance,
+                            f"N={model.n_consumers}, lambda={lam:g}, {steps} steps"))
+    return checks, traces
+
+
+def compare_samples(a: pd.DataFrame, b: pd.DataFrame, metrics=METRIC_NAMES, checkpoints=(5, 13, 26),
+                    alpha: float = 0.01) -> pd.DataFrame:
+    """Welch t-tests of every metric at every checkpoint between two sets of runs.
+
+    ``a`` and ``b`` are tidy timeseries (column ``step`` plus metrics; one row per run and
+    step). Returns one row per (metric, step) with the means, standard deviations, the
+    p-value and whether it is rejected at the Bonferroni level ``alpha / number of
+    comparisons`` (family-wise error rate ``alpha``). Degenerate cases: NaN in both samples
+    (ROI without spend) is skipped; NaN in one only is a disagreement (p = 0); two constant
+    samples are equal (p = 1) or different (p = 0).
+    """
+    import math
+    import warnings
+
+    rows = []
+    for step in checkpoints:
+        xa, xb = a[a["step"] == step], b[b["step"] == step]
+        for m in metrics:
+            u, v = xa[m].to_numpy(float), xb[m].to_numpy(float)
+            nan_u, nan_v = np.isnan(u), np.isnan(v)
+            if nan_u.all() and nan_v.all():
+                continue
+            if nan_u.any() or nan_v.any():
+                p = 0.0
+            elif np.ptp(u) == 0 and np.ptp(v) == 0:
+                p = 1.0 if math.isclose(u[0], v[0], rel_tol=1e-12, abs_tol=1e-12) else 0.0
+            else:
+                with warnings.catch_warnings():
+                    # nearly constant samples (awareness 1.0 in all runs but one) make scipy
+                    # warn; the test is still well defined
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    p = float(stats.ttest_ind(u, v, equal_var=False).pvalue)
+            rows.append({"metric": m, "step": step,
+                         "mean_a": np.nanmean(u) if not nan_u.all() else np.nan,
+                         "mean_b": np.nanmean(v) if not nan_v.all() else np.nan,
+                         "sd_a": np.std(u, ddof=1), "sd_b": np.std(v, ddof=1), "p": p})
+    out = pd.DataFrame(rows)
+    out.attrs["level"] = alpha / max(len(out), 1)
+    out["rejected"] = out["p"] < out.attrs["level"]
+    return out
+
+
+def check_agreement(strategies=("none", "broadcast", "hype", "dialogue", "mixed"), n: int = 200,
+                    steps: int = 20, seeds: int = 20, workers=None, progress=True, alpha: float = 0.01):
+    checks, tables = [], {}
+    for strategy in strategies:
+        base = {"n_consumers": n, "steps": steps, "strategy": strategy}
+        eng = [Task({**base, "engine": "vectorised"}, run_seed(1, r), {"replicate": r}) for r in range(seeds)]
+        ref = [Task({**base, "engine": "reference"}, run_seed(2, r), {"replicate": r}) for r in range(seeds)]
+        frames = run_tasks(eng + ref, workers=workers, progress=progress, desc=f"agreement {strategy}")
+        a, b = pd.concat(frames[:seeds]), pd.concat(frames[seeds:])
+        table = compare_samples(a, b, checkpoints=(steps // 4, steps // 2, steps), alpha=alpha)
+        tables[strategy] = table
+        worst = float(table["p"].min())
+        checks.append(Check(f"engine = reference in distribution, {strategy}",
+                            "no metric differs", worst,
+                            f"min p >= {table.attrs['level']:.1e} (Bonferroni, FWER {alpha})",
+                            not table["rejected"].any(),
+                            f"N={n}, {seeds}+{seeds} seeds, {len(table)} Welch tests"))
+    return checks, tables
+
+
+def format_checks(checks: list[Check]) -> str:
+    rows = [("check", "expected", "measured", "tolerance", "result")]
+    rows += [(c.check, c.expected, f"{c.measured:.3g}", c.tolerance, c.status) for c in checks]
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)) for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def plot_validation(out: Path, bass, sparse, degroot, fj) -> list[Path]:
+    import matplotlib.pyplot as plt
+
+    from simulation.outputs.plots import STYLE, save_figure
+
+    paths = []
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(1, len(bass), figsize=(4.2 * len(bass), 3.6), layout="constrained",
+                                 squeeze=False)
+        for ax, ((p, q), (sims, theory)) in zip(axes[0], bass.items()):
+            t = np.arange(len(theory))
+            for s in sims:
+                ax.plot(t, s, color="#56B4E9", lw=0.6, alpha=0.5)
+            ax.plot(t, sims.mean(axis=0), color="#0072B2", lw=2, label="model, mean of seeds")
+            ax.plot(t, theory, color="#D55E00", lw=1.5, ls="--", label="discrete Bass recursion")
+            ax.set(title=f"p = {p}, q = {q}", xlabel="week", ylabel="adopters F(t)")
+        axes[0][0].legend(loc="lower right")
+        fig.suptitle("Bass docking on the complete graph (thin lines: single seeds)", x=0.01, ha="left")
+        paths += save_figure(fig, out / "bass_complete")
+
+        fig, ax = plt.subplots(figsize=(6.5, 4), layout="constrained")
+        colours = {"complete": "#000000", "barabasi_albert": "#0072B2", "watts_strogatz": "#009E73",
+                   "erdos_renyi": "#E69F00"}
+        for name, sims in sparse.items():
+            ax.plot(np.arange(sims.shape[1]), sims.mean(axis=0), color=colours[name], lw=2,
+                    ls="-" if name == "complete" else "--", label=name)
+        ax.set(xlabel="week", ylabel="adopters F(t), mean of seeds")
+        ax.legend()
+        fig.suptitle("Bass on sparse graphs is never faster than on the complete graph", x=0.01, ha="left")
+        paths += save_figure(fig, out / "bass_sparse")
+
+        for name, traces, title in (("degroot", degroot, "DeGroot: convergence to pi^T x(0)"),
+                                    ("friedkin_johnsen", fj, "Friedkin-Johnsen: convergence to the equilibrium")):
+            fig, axes = plt.subplots(1, len(traces), figsize=(5.2 * len(traces), 3.8), layout="constrained",
+                                     squeeze=False)
+            for ax, (net, (trace, target)) in zip(axes[0], traces.items()):
+                dev = np.abs(trace - target).max(axis=1)
+                ax.semilogy(np.arange(len(dev)), np.maximum(dev, 1e-17), color="#0072B2", lw=2)
+                ax.axhline(1e-6, color="#D55E00", ls="--", lw=1, label="tolerance 1e-6")
+                ax.set(title=net, xlabel="week", ylabel="max |x_i(t) - prediction|")
+                ax.legend()
+            fig.suptitle(title, x=0.01, ha="left")
+            paths += save_figure(fig, out / name)
+    return paths
+
+
+def run_validation(out: Path, workers=None, progress=True, quick: bool = False) -> list[Check]:
+    """Run every check, write ``out/`` (table, figures, provenance), return the checks."""
+    from simulation.research.provenance import provenance, write_atomic, write_json
+
+    start = time.perf_counter()
+    checks: list[Check] = []
+    bass_checks, bass = check_bass_complete(n=2000 if quick else 10_000, workers=workers, progress=progress)
+    sparse_checks, sparse = check_bass_sparse(workers=workers, progress=progress)
+    dg_checks, dg = check_degroot()
+    fj_checks, fj = check_friedkin_johnsen()
+    checks += bass_checks + sparse_checks + dg_checks + fj_checks
+    try:
+        agreement_checks, tables = check_agreement(seeds=10 if quick else 20, workers=workers, progress=progress)
+    except ImportError as exc:  # the reference implementation is not there
+        agreement_checks, tables = [Check("engine = reference", "reference available", float("nan"),
+                                          "-", False, str(exc))], {}
+    checks += agreement_checks
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    plot_validation(out, bass, sparse, dg, fj)
+    table = pd.DataFrame([{**c.__dict__, "status": c.status} for c in checks])
+    write_atomic(out / "validation.csv", table.to_csv(index=False))
+    if tables:
+        write_atomic(out / "agreement.csv", pd.concat(tables, names=["strategy", "row"]).to_csv())
+    write_json(out / "validation.json", {"checks": table.to_dict(orient="records"),
+                                         "seconds": round(time.perf_counter() - start, 1), **provenance()})
+    return checks

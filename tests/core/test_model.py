@@ -1,0 +1,144 @@
+"""The assembled model: invariants over many steps, equal budgets, seeds, the Mesa view."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulation import WordOfMouthModel
+from simulation.core.metrics import METRIC_NAMES
+from simulation.core.params import STRATEGIES
+from simulation.research.runner import Task, run_seed, run_tasks
+
+SMALL = {"n_consumers": 300, "steps": 60}
+
+
+@pytest.fixture(scope="module")
+def runs():
+    out = {}
+    for strategy in STRATEGIES:
+        m = WordOfMouthModel({**SMALL, "strategy": strategy, "budget": 2.0, "hype": 0.6}, rng=7)
+        purchases, aware = [], []
+        for _ in range(SMALL["steps"]):
+            m.step()
+            purchases.append(m.state.purchases.copy())
+            aware.append(m.state.aware.copy())
+        out[strategy] = (m, np.array(purchases), np.array(aware))
+    return out
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_invariants_after_many_steps(runs, strategy):
+    m, purchases, aware = runs[strategy]
+    s = m.state
+    assert np.all((-1 <= s.attitude) & (s.attitude <= 1))
+    assert np.all((-1.0 - 1e-12 <= s.expectation) & (s.expectation <= 1 + 1e-12))
+    assert np.all((0 <= s.trust) & (s.trust <= 1)) and np.all((0 <= s.loyalty) & (s.loyalty <= 1))
+    assert np.all(s.irritation >= 0)
+    for arr in (s.attitude, s.expectation, s.trust, s.loyalty, s.irritation):
+        assert np.isfinite(arr).all()
+    # per-consumer counters never go down; awareness is never lost
+    assert (np.diff(purchases, axis=0) >= 0).all()
+    assert (aware[1:] >= aware[:-1]).all()
+    ts = m.timeseries()
+    assert list(ts["step"]) == list(range(SMALL["steps"] + 1))
+    finite = ts.drop(columns=["roi"])
+    assert np.isfinite(finite.to_numpy(dtype=float)).all()
+    for col in ("spend", "revenue", "customers", "repeat_customers", "awareness"):
+        assert (ts[col].diff().dropna() >= -1e-12).all(), col
+    for col in ("awareness", "customers", "loyalty", "loyal_share", "trust"):
+        assert ts[col].between(0, 1).all(), col
+    assert ts["nps"].between(-100, 100).all() and ts["public_sentiment"].between(-1, 1).all()
+    assert (ts["repeat_customers"] <= ts["customers"]).all()
+    assert len(m.record) <= m.params.record_capacity
+
+
+def test_equal_budget_across_strategies(runs):
+    spend = {st: runs[st][0].timeseries()["spend"].iloc[-1] for st in STRATEGIES}
+    assert spend.pop("none") == 0.0
+    expected = 2.0 * SMALL["n_consumers"] * SMALL["steps"]
+    assert all(v == pytest.approx(expected) for v in spend.values())
+    assert np.isnan(runs["none"][0].timeseries()["roi"]).all()  # ROI undefined without spend
+
+
+def test_dialogue_replies_and_others_do_not(runs):
+    replies = {st: runs[st][0].timeseries()["replies"].sum() for st in STRATEGIES}
+    assert replies["dialogue"] > 0 and replies["mixed"] > 0
+    assert replies["none"] == replies["broadcast"] == replies["hype"] == replies["fanpage"] == 0
+
+
+def test_same_seed_same_numbers_different_seed_different():
+    a = WordOfMouthModel(SMALL, rng=3)
+    a.run(20)
+    b = WordOfMouthModel(SMALL, rng=3)
+    b.run(20)
+    c = WordOfMouthModel(SMALL, rng=4)
+    c.run(20)
+    pd.testing.assert_frame_equal(a.timeseries(), b.timeseries())
+    assert not a.timeseries().equals(c.timeseries())
+    np.testing.assert_array_equal(a.state.attitude, b.state.attitude)
+
+
+def test_results_do_not_depend_on_worker_count():
+    tasks = [Task({**SMALL, "steps": 15, "strategy": st}, run_seed(11, r), {"strategy": st, "replicate": r})
+             for st in ("broadcast", "dialogue") for r in range(2)]
+    serial = pd.concat(run_tasks(tasks, workers=1, progress=False), ignore_index=True)
+    parallel = pd.concat(run_tasks(tasks, workers=2, progress=False), ignore_index=True)
+    pd.testing.assert_frame_equal(serial, parallel)
+
+
+def test_nothing_happens_without_awareness_or_marketing():
+    m = WordOfMouthModel({**SMALL, "strategy": "none", "initial_awareness": 0.0}, rng=1)
+    m.run(30)
+    ts = m.timeseries()
+    assert ts["awareness"].max() == 0 and ts["customers"].max() == 0 and ts["posts"].sum() == 0
+
+
+def test_empty_network_has_no_word_of_mouth():
+    m = WordOfMouthModel({**SMALL, "network": "empty", "strategy": "broadcast"}, rng=1)
+    m.run(30)
+    ts = m.timeseries()
+    assert ts["wom_positive"].sum() == 0 and ts["wom_negative"].sum() == 0
+    assert ts["customers"].iloc[-1] > 0  # broadcast still reaches and sells
+
+
+def test_public_record_memory_is_bounded():
+    m = WordOfMouthModel({**SMALL, "record_capacity": 15, "post_prob": 1.0}, rng=2)
+    m.run(40)
+    assert m.record.total_posts > 15 and len(m.record) == 15 and m.record.author.shape == (15,)
+
+
+def test_metrics_are_collected_every_step():
+    m = WordOfMouthModel(SMALL, rng=1)
+    m.run(5)
+    ts = m.timeseries()
+    assert set(METRIC_NAMES) <= set(ts.columns) and len(ts) == 6
+
+
+# --- the Mesa view ---------------------------------------------------------------------
+
+def test_consumers_are_mesa_agents_on_network_cells():
+    m = WordOfMouthModel({**SMALL, "strategy": "broadcast"}, rng=5)
+    m.run(3)
+    agents = list(m.agents)
+    assert len(agents) == m.n_consumers == 300
+    aware = m.agents.select(lambda a: a.aware)
+    assert len(aware) == int(m.state.aware.sum())
+    assert sum(a.attitude for a in agents) == pytest.approx(m.state.attitude.sum())
+    a = agents[10]
+    assert a.cell.coordinate == a.index
+    neighbours = sorted(c.coordinate for c in a.cell.neighborhood)
+    adj = m.adjacency
+    assert neighbours == sorted(adj.indices[adj.indptr[a.index]:adj.indptr[a.index + 1]].tolist())
+    a.attitude = -0.75  # writes through to the array
+    assert m.state.attitude[a.index] == -0.75
+    assert m.agents.agg("loyalty", np.mean) == pytest.approx(m.state.loyalty.mean())
+
+
+def test_agent_level_collection_is_opt_in():
+    m = WordOfMouthModel(SMALL, rng=1)
+    m.run(2)
+    assert not m.datacollector.agent_reporters
+    m2 = WordOfMouthModel(SMALL, rng=1, collect_agents=True)
+    m2.run(2)
+    df = m2.datacollector.get_agent_vars_dataframe()
+    assert len(df) == 3 * 300 and {"attitude", "loyalty", "aware"} <= set(df.columns)

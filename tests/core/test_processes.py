@@ -1,0 +1,316 @@
+"""Each process in isolation, on small hand-made arrays with known results."""
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from simulation.core import processes as proc
+from simulation.core.brand import Brand
+from simulation.core.network import to_adjacency
+from simulation.core.params import STRATEGIES, Params
+from simulation.core.processes.dialogue import reply_order
+from simulation.core.state import ConsumerState
+
+RNG = np.random.default_rng
+
+
+def make_state(n=3, params=None, **arrays):
+    params = params or Params()
+    s = ConsumerState.initial(np.zeros(n, dtype=np.int8), params.replace(initial_awareness=0.0), RNG(0))
+    for name, value in arrays.items():
+        getattr(s, name)[:] = value
+    return s
+
+
+# --- broadcast -------------------------------------------------------------------------
+
+def test_exposure_response_equals_exposure_by_exposure_loop():
+    rng = RNG(1)
+    k = rng.integers(0, 12, 200)
+    r = rng.uniform(0, 9, 200)
+    weight, reactant = proc.exposure_response(k, r, wearout=3.0, threshold=5.0)
+    for i in range(200):
+        w = react = 0.0
+        for j in range(k[i]):
+            irritation = r[i] + j
+            if irritation > 5.0:
+                react += 1
+            else:
+                w += np.exp(-irritation / 3.0)
+        assert weight[i] == pytest.approx(w, abs=1e-12) and reactant[i] == react
+
+
+def test_broadcast_to_one_consumer_moves_attitude_by_the_compound_pull():
+    p = Params(ad_effect=0.1, ad_expectation_effect=0.2, wearout=2.0, reactance_threshold=100)
+    s = make_state(1, p, trust=0.5)
+    n = proc.broadcast(s, p, budget=3.0, claim=0.8, rng=RNG(0))
+    assert n == 3
+    W = 1 + np.exp(-1 / 2) + np.exp(-2 / 2)  # wear-out: irritation 0, 1, 2
+    assert s.attitude[0] == pytest.approx((1 - (1 - 0.1 * 0.5) ** W) * 0.8)
+    assert s.expectation[0] == pytest.approx((1 - (1 - 0.2 * 0.5) ** W) * 0.8)
+    assert s.irritation[0] == 3 and s.aware[0] and s.trust[0] == 0.5
+
+
+def test_reactance_beyond_tolerance_lowers_attitude_and_trust():
+    p = Params(reactance_threshold=2, reactance_attitude=0.1, reactance_trust=0.2)
+    s = make_state(1, p, trust=0.5, irritation=10.0, attitude=0.2)
+    proc.broadcast(s, p, budget=2.0, claim=1.0, rng=RNG(0))
+    assert s.attitude[0] == pytest.approx(0.2 - 2 * 0.1)  # both exposures reactant, no pull
+    assert s.trust[0] == pytest.approx(0.5 * 0.8 ** 2)
+
+
+def test_broadcast_reaches_immigrants_by_media_exposure():
+    # 10,000 consumers, half immigrants with weight 3: impressions per capita ratio 3.
+    # Multinomial with 200,000 impressions: the ratio's sd is ~0.01; tolerance 0.1.
+    p = Params(media_exposure_immigrant=3.0)
+    s = make_state(10_000, p)
+    s.segment[5000:] = 1
+    proc.broadcast(s, p, budget=200_000, claim=0.0, rng=RNG(2))
+    ratio = s.irritation[5000:].mean() / s.irritation[:5000].mean()
+    assert ratio == pytest.approx(3.0, abs=0.1)
+    assert s.irritation.sum() == 200_000
+
+
+def test_budget_zero_broadcast_changes_nothing():
+    s = make_state(5)
+    before = s.copy()
+    assert proc.broadcast(s, Params(), 0.0, 1.0, RNG(0)) == 0
+    np.testing.assert_array_equal(s.attitude, before.attitude)
+
+
+# --- fan page --------------------------------------------------------------------------
+
+def test_fanpage_reaches_only_online_followers_and_gains_followers():
+    p = Params(follow_prob=1.0, follow_threshold=0.3, fanpage_posts=2, fanpage_effect=0.5, ad_effect=0.1)
+    s = make_state(4, p, aware=[True, True, True, False], attitude=[0.5, 0.1, 0.5, 0.9],
+                   online=[True, True, False, True], trust=1.0)
+    views = proc.fanpage(s, p, budget=100.0, claim=1.0, rng=RNG(0))
+    assert s.follower.tolist() == [True, False, False, False]  # aware, likes it, online
+    assert views == 2
+    assert s.attitude[0] == pytest.approx(0.5 + (1 - (1 - 0.05) ** 2) * 0.5)
+    assert s.attitude[1:].tolist() == [0.1, 0.5, 0.9] and s.irritation.sum() == 0
+
+
+# --- purchase and experience ----------------------------------------------------------
+
+def test_purchase_probability_is_capped_logistic_and_zero_if_unaware():
+    p = Params(purchase_freq=0.2, purchase_intercept=0.0, purchase_attitude=2.0, purchase_loyalty=1.0)
+    prob = proc.purchase_probability(np.array([0.0, 1.0, 1.0]), np.array([0.0, 1.0, 1.0]),
+                                     np.array([True, True, False]), p)
+    assert prob.tolist() == pytest.approx([0.1, 0.2 / (1 + np.exp(-3.0)), 0.0])
+
+
+def test_unaware_consumers_never_buy():
+    s = make_state(1000, attitude=1.0, loyalty=1.0)
+    assert proc.purchase(s, Params(purchase_freq=1.0), RNG(0)) == 0
+
+
+def test_experience_disconfirmation_updates():
+    p = Params(quality_noise=0.0, disconfirmation_weight=0.5, experience_attitude=0.5,
+               experience_expectation=0.5, loyalty_gain=0.2, loyalty_loss=0.4,
+               disappointment_threshold=0.3, disappointment_trust=0.5)
+    # consumer 0 expected what it got; consumer 1 was promised 0.9 and got 0.1; 2 did not buy
+    s = make_state(3, p, bought=[True, True, False], expectation=[0.1, 0.9, 0.0],
+                   loyalty=[0.5, 0.5, 0.5], trust=0.5)
+    proc.experience(s, p, quality=0.1, rng=RNG(0))
+    s0, s1 = 0.1, 0.1 + 0.5 * (0.1 - 0.9)  # -0.3
+    assert s.satisfaction[:2].tolist() == pytest.approx([s0, s1]) and np.isnan(s.satisfaction[2])
+    assert s.attitude[:2].tolist() == pytest.approx([0.5 * s0, 0.5 * s1])
+    assert s.expectation.tolist() == pytest.approx([0.1, 0.5, 0.0])
+    assert s.loyalty.tolist() == pytest.approx([0.5 + 0.2 * s0 * 0.5, 0.5 + 0.4 * s1 * 0.5, 0.5])
+    assert s.trust.tolist() == pytest.approx([0.5, 0.5 * (1 - 0.5 * (0.8 - 0.3)), 0.5])
+    assert s.purchases.tolist() == [1, 1, 0]
+
+
+# --- word of mouth ---------------------------------------------------------------------
+
+def test_talk_probability_is_u_shaped_and_negative_heavier():
+    p = Params(talk_base=0.0, talk_positive=0.2, talk_negative=0.4, talk_nonbuyer=0.5)
+    m = np.array([-0.5, 0.0, 0.5])
+    assert proc.talk_probability(m, np.ones(3, bool), p).tolist() == pytest.approx([0.1, 0.0, 0.05])
+    assert proc.talk_probability(m, np.zeros(3, bool), p).tolist() == pytest.approx([0.05, 0.0, 0.025])
+
+
+def test_talker_edges_match_the_graph():
+    G = nx.barabasi_albert_graph(200, 3, seed=1)
+    adj = to_adjacency(G, 0.3)
+    talkers = np.array([0, 5, 17, 199])
+    src, dst, w = adj.edges_from(talkers)
+    got = sorted(zip(src.tolist(), dst.tolist()))
+    want = sorted((t, j) for t in talkers.tolist() for j in G.neighbors(t))
+    assert got == want
+
+
+def test_word_of_mouth_on_a_path_reaches_only_neighbours():
+    p = Params(wom_reach=1.0, wom_influence=0.3, wom_expectation=0.5, confidence_bound=2.0, weak_tie_strength=1.0)
+    adj = to_adjacency(nx.path_graph(3), 1.0)
+    s = make_state(3, p, aware=[True, False, False], expectation=[0.6, 0.0, 0.0], talked=[True, False, False])
+    impression = np.array([1.0, 0.0, 0.0])
+    pos, neg = proc.word_of_mouth(s, adj, p, impression, s.expectation.copy(), RNG(0))
+    assert (pos, neg) == (1, 0)
+    assert s.aware.tolist() == [True, True, False]
+    assert s.attitude.tolist() == pytest.approx([0.0, 0.3, 0.0])
+    assert s.expectation.tolist() == pytest.approx([0.6, 0.3, 0.0])
+
+
+def test_social_influence_resists_messages_beyond_the_confidence_bound():
+    p = Params(wom_influence=0.5, confidence_bound=0.5, resistance=0.2)
+    s = make_state(2, p, attitude=[0.8, 0.8])
+    # listener 0 hears one close message (0.6), listener 1 one far message (-0.6)
+    proc.social_influence(s, np.array([0, 1]), np.array([1.0, 1.0]), np.array([0.6, -0.6]),
+                          np.zeros(2), p)
+    assert s.attitude[0] == pytest.approx(0.8 + 0.5 * (0.6 - 0.8))
+    assert s.attitude[1] == pytest.approx(0.8 + (1 - 0.5 ** 0.2) * (-0.6 - 0.8))
+    assert s.aware.all()
+
+
+def test_social_influence_combines_messages_by_weighted_mean():
+    p = Params(wom_influence=0.3, confidence_bound=2.0)
+    s = make_state(1, p)
+    proc.social_influence(s, np.array([0, 0]), np.array([1.0, 0.5]), np.array([1.0, -1.0]), np.zeros(2), p)
+    v_bar = (1.0 - 0.5) / 1.5
+    assert s.attitude[0] == pytest.approx((1 - 0.7 ** 1.5) * v_bar)
+
+
+# --- public record --------------------------------------------------------------------
+
+def test_ring_buffer_keeps_bounded_memory_and_totals():
+    rec = proc.PublicRecord(5)
+    for step in range(4):
+        rec.append(np.arange(3), np.full(3, 0.1 * step), np.zeros(3), step)
+    assert len(rec) == 5 and rec.total_posts == 12
+    assert sorted(rec.step[rec.slots()].tolist()) == [2, 2, 3, 3, 3]  # the newest survive
+    rec.append(np.arange(9), np.zeros(9), np.zeros(9), 9)  # more than fit at once
+    assert len(rec) == 5 and rec.total_posts == 21 and (rec.step == 9).all()
+
+
+def test_recency_weighted_sampling_prefers_new_posts():
+    # 1 old post (age 8) and 1 new (age 0), recency 4: weights 1 and e^-2; share of the old
+    # one = e^-2 / (1 + e^-2) = 0.119; 20,000 draws -> sd 0.0023, tolerance 0.01.
+    rec = proc.PublicRecord(10)
+    rec.append(np.array([0]), np.array([-1.0]), np.zeros(1), step=0)
+    rec.append(np.array([1]), np.array([1.0]), np.zeros(1), step=8)
+    picks = rec.sample(20_000, now=8, recency=4.0, rng=RNG(0))
+    share_old = (rec.step[picks] == 0).mean()
+    assert share_old == pytest.approx(np.exp(-2) / (1 + np.exp(-2)), abs=0.01)
+    assert rec.mean_sentiment(8, 4.0) == pytest.approx((1 - np.exp(-2)) / (1 + np.exp(-2)))
+
+
+def _record_with_one_complaint(resolved):
+    rec = proc.PublicRecord(10)
+    rec.append(np.array([0]), np.array([-0.8]), np.array([-0.5]), step=0)
+    rec.replied[0] = True
+    rec.reply_claim[0] = 0.3
+    rec.resolved[0] = resolved
+    return rec
+
+
+def test_readers_see_replies_resolved_complaints_are_damped():
+    p = Params(post_reach=1000.0, resolved_damping=0.75, reply_trust_gain=0.1, confidence_bound=2.0)
+    results = {}
+    for resolved in (False, True):
+        s = make_state(50, p, online=True, trust=0.5)
+        proc.read_public_record(s, _record_with_one_complaint(resolved), p, step=1, rng=RNG(0))
+        results[resolved] = s
+    # same draws: the damped complaint pulls attitudes down by less
+    assert (results[True].attitude > results[False].attitude).all()
+    assert (results[True].attitude < 0).all()
+    # an honest reply raises trust and replaces the reported quality by the reply's claim
+    assert (results[True].trust > 0.5).all() and (results[True].expectation > 0).all()
+
+
+def test_nobody_reads_an_empty_record_or_offline():
+    p = Params()
+    s = make_state(10, p, online=True)
+    assert proc.read_public_record(s, proc.PublicRecord(10), p, 1, RNG(0)) == 0
+    s2 = make_state(10, p, online=False)
+    assert proc.read_public_record(s2, _record_with_one_complaint(False), p, 1, RNG(0)) == 0
+
+
+def test_only_online_talkers_post():
+    p = Params(post_prob=1.0)
+    s = make_state(4, p, talked=[True, True, False, False], online=[True, False, True, False])
+    rec = proc.PublicRecord(10)
+    assert proc.post_publicly(s, rec, p, np.array([0.5, 0.1, 0.2, 0.3]), s.expectation, 3, RNG(0)) == 1
+    assert rec.author[0] == 0 and rec.sentiment[0] == 0.5 and rec.step[0] == 3
+
+
+# --- dialogue --------------------------------------------------------------------------
+
+def _open_posts():
+    rec = proc.PublicRecord(20)
+    rec.append(np.array([0, 1, 2, 3]), np.array([0.5, -0.2, -0.9, 0.0]), np.zeros(4), step=1)
+    rec.append(np.array([4, 5]), np.array([0.7, -0.2]), np.zeros(2), step=2)
+    rec.append(np.array([6]), np.array([-1.0]), np.zeros(1), step=-10)  # outside the window
+    return rec
+
+
+def test_reply_order_complaints_first_most_negative_then_newest():
+    rec = _open_posts()
+    order = rec.author[reply_order(rec, step=2, window=4)].tolist()
+    assert order == [2, 5, 1, 4, 3, 0]  # 0 and 3: same week, 3 written later
+
+
+def test_honest_dialogue_resolves_complaints_and_informs():
+    p = Params(reply_cost=10.0, resolve_prob=1.0, honesty=1.0, recovery_attitude=0.5,
+               recovery_trust=0.5, reply_expectation=1.0)
+    s = make_state(7, p, attitude=-0.5, trust=0.4, expectation=0.9)
+    rec = _open_posts()
+    n = proc.dialogue(s, rec, p, budget=20.0, reply_claim=0.3, quality=0.3, step=2, rng=RNG(0))
+    assert n == 2  # capacity 20 / 10
+    assert s.attitude[[2, 5]].tolist() == pytest.approx([0.25, 0.25])  # -0.5 + 0.5 * 1.5
+    assert s.trust[[2, 5]].tolist() == pytest.approx([0.7, 0.7])
+    assert s.expectation[[2, 5]].tolist() == pytest.approx([0.3, 0.3])
+    assert s.attitude[[0, 1, 3, 4, 6]].tolist() == [-0.5] * 5
+    assert rec.total_replies == 2 and rec.resolved.sum() == 2 and rec.total_posts == 7
+
+
+def test_detected_spin_costs_trust_and_creates_backlash():
+    p = Params(reply_cost=1.0, honesty=0.0, spin_detection=1.0, backlash_trust=0.5, backlash_sentiment=0.7)
+    s = make_state(7, p, trust=0.4)
+    rec = _open_posts()
+    proc.dialogue(s, rec, p, budget=100.0, reply_claim=0.9, quality=0.3, step=2, rng=RNG(0))
+    complainers = [1, 2, 5]
+    assert s.trust[complainers].tolist() == pytest.approx([0.2] * 3)
+    assert rec.total_posts == 7 + 3 and rec.resolved.sum() == 0
+    new = rec.slots()[rec.author[rec.slots()] >= 0][-3:]
+    assert (rec.sentiment[new] == -0.7).all()
+    # the positive posters got a conversation reply: a little more trust
+    assert (s.trust[[0, 3, 4]] > 0.4).all()
+
+
+def test_a_truthful_reply_is_never_taken_for_spin():
+    # honesty 0 but the claim equals Q (no hype): nothing to detect, no backlash
+    p = Params(reply_cost=1.0, honesty=0.0, spin_detection=1.0, resolve_prob=1.0)
+    s = make_state(7, p, trust=0.4)
+    rec = _open_posts()
+    proc.dialogue(s, rec, p, budget=100.0, reply_claim=0.3, quality=0.3, step=2, rng=RNG(0))
+    assert rec.spin.sum() == 0 and rec.total_posts == 7 and rec.resolved.sum() == 3
+
+
+# --- forgetting and the brand ---------------------------------------------------------
+
+def test_forgetting_decays_toward_baselines():
+    p = Params(attitude_decay=0.1, trust_decay=0.5, loyalty_decay=0.2, irritation_decay=0.5, initial_trust=0.5)
+    s = make_state(2, p, attitude=[0.5, -0.5], trust=[1.0, 0.0], loyalty=0.5, irritation=4.0,
+                   follower=True)
+    proc.forget(s, p)
+    assert s.attitude.tolist() == pytest.approx([0.45, -0.45])
+    assert s.trust.tolist() == pytest.approx([0.75, 0.25])
+    assert s.loyalty.tolist() == pytest.approx([0.4, 0.4]) and s.irritation.tolist() == [2.0, 2.0]
+    assert s.follower.tolist() == [True, False]
+
+
+def test_every_strategy_spends_the_same_budget_except_none():
+    spends = {st: Brand.from_params(Params(strategy=st, budget=2.0), 1000).weekly_spend for st in STRATEGIES}
+    assert spends.pop("none") == 0.0
+    assert set(spends.values()) == {2000.0}
+
+
+def test_claims():
+    b = Brand.from_params(Params(strategy="hype", quality=0.3, hype=0.4), 10)
+    assert b.ad_claim == pytest.approx(0.7)
+    d = Brand.from_params(Params(strategy="dialogue", quality=0.3, hype=0.4, honesty=0.5), 10)
+    assert d.ad_claim == 0.3 and d.reply_claim == pytest.approx(0.5)
+    m = Brand.from_params(Params(strategy="mixed", dialogue_share=0.25, fanpage_share=0.25), 100)
+    assert (m.broadcast_budget, m.fanpage_budget, m.dialogue_budget) == (50.0, 25.0, 25.0)

@@ -1,0 +1,305 @@
+"""Tests of simulation.research.facts: the stylized-facts report.
+
+Facts 1-4 are checked on synthetic timeseries whose answer is known exactly; the wear-out
+experiment and the full report run the real model on tiny settings (a few seconds).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import matplotlib.image as mpimg
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulation.research import facts as F
+from simulation.errors import WomsimError
+from simulation.research.runner import Task, run_seed, run_tasks
+from simulation.research.stats import mean_ci
+
+
+def rows(df: pd.DataFrame) -> pd.DataFrame:
+    return df.set_index("fact")
+
+
+POOLED = "positive : negative WOM, all strategies"
+EARLY = "hype - broadcast: customers, end of early window"
+LATE = "hype - broadcast: share of negative WOM, late window"
+TRUST = "hype - broadcast: trust, last week"
+
+
+# ------------------------------------------------------------------ facts 1-4, known answers
+
+
+def test_ratio_exactly_three_pooled_and_per_strategy():
+    ts = F.synthetic_timeseries(replicates=4, weeks=30, ratio=3.0)
+    out = F.stylized_facts(ts, early_weeks=(1, 5), late_weeks=(10, 30))
+    assert list(out.columns) == F.FACT_COLUMNS
+    r = rows(out)
+    for fact in [POOLED] + [f"positive : negative WOM, {s}" for s in ("none", "broadcast", "hype")]:
+        assert r.loc[fact, "measured"] == pytest.approx(3.0)
+        assert r.loc[fact, "ci_lo"] == pytest.approx(3.0) and r.loc[fact, "ci_hi"] == pytest.approx(3.0)
+        assert r.loc[fact, "consistent"] is True
+        assert "includes 3" in r.loc[fact, "note"] and "n = 4 replicates" in r.loc[fact, "note"]
+        assert r.loc[fact, "source"].startswith("East, Hammond & Wright 2007")
+    # strategies in the package's drawing order
+    assert [f for f in out["fact"] if f.startswith("positive") and f != POOLED] == [
+        "positive : negative WOM, none", "positive : negative WOM, broadcast", "positive : negative WOM, hype"]
+
+
+def test_ratio_pools_messages_not_ratios_and_ignores_step_zero():
+    ts = F.synthetic_timeseries(replicates=3, weeks=10, ratio=3.0, neg_share=(0.5, 0.5))  # broadcast, hype 1:1
+    ts.loc[ts["step"] == 0, ["wom_positive", "wom_negative"]] = [1000.0, 1.0]  # initial state: must be ignored
+    r = rows(F.stylized_facts(ts, early_weeks=(1, 2), late_weeks=(5, 10)))
+    # per replicate: pos = 3n + n + n, neg = 3n, with n the same in every strategy -> 5/3
+    assert r.loc[POOLED, "measured"] == pytest.approx(5.0 / 3.0)
+    assert r.loc["positive : negative WOM, hype", "measured"] == pytest.approx(1.0)
+    assert r.loc["positive : negative WOM, hype", "consistent"] is None  # CI [1, 1] is not above 1
+    assert "excludes 3" in r.loc[POOLED, "note"]
+
+
+def test_ratio_below_one_is_inconsistent_and_no_negative_wom_is_nan():
+    ts = F.synthetic_timeseries(replicates=3, weeks=10, ratio=0.5)
+    r = rows(F.stylized_facts(ts, early_weeks=(1, 2), late_weeks=(5, 10)))
+    assert r.loc["positive : negative WOM, none", "measured"] == pytest.approx(0.5)
+    assert r.loc["positive : negative WOM, none", "consistent"] is False
+    ts = F.synthetic_timeseries(replicates=3, weeks=10)
+    ts["wom_negative"] = 0.0
+    r = rows(F.stylized_facts(ts, early_weeks=(1, 2), late_weeks=(5, 10)))
+    assert math.isnan(r.loc[POOLED, "measured"]) and r.loc[POOLED, "consistent"] is None
+    assert "3 without a finite value left out" in r.loc[POOLED, "note"]
+
+
+def test_hype_differences_are_paired_by_seed():
+    ts = F.synthetic_timeseries(replicates=5, weeks=104, hype_customers=0.05, neg_share=(0.25, 0.4),
+                                hype_trust=-0.04, noise=0.1)  # noise: same offset in both strategies of a seed
+    r = rows(F.stylized_facts(ts))
+    assert r.loc[EARLY, "measured"] == pytest.approx(0.05)
+    assert r.loc[EARLY, "ci_hi"] - r.loc[EARLY, "ci_lo"] == pytest.approx(0.0, abs=1e-12)  # paired: no spread
+    assert r.loc[LATE, "measured"] == pytest.approx(0.15)
+    assert r.loc[TRUST, "measured"] == pytest.approx(-0.04)
+    assert r.loc[[EARLY, LATE, TRUST], "consistent"].tolist() == [True, True, True]
+    assert "weeks 1-13" in r.loc[EARLY, "note"] and "weeks 53-104" in r.loc[LATE, "note"]
+    # shuffling rows changes nothing
+    shuffled = rows(F.stylized_facts(ts.sample(frac=1.0, random_state=1)))
+    pd.testing.assert_frame_equal(shuffled[["measured", "ci_lo", "ci_hi"]], r[["measured", "ci_lo", "ci_hi"]])
+
+
+def test_interval_is_the_t_interval_of_the_per_replicate_differences():
+    ts = F.synthetic_timeseries(replicates=4, weeks=20)
+    delta = np.array([0.01, 0.03, 0.02, 0.06])
+    hype = ts["strategy"] == "hype"
+    ts.loc[hype & (ts["step"] == 13), "customers"] += delta[ts.loc[hype & (ts["step"] == 13), "replicate"]]
+    r = rows(F.stylized_facts(ts, early_weeks=(1, 13), late_weeks=(14, 20)))
+    m, lo, hi = mean_ci(0.05 + delta)
+    assert (r.loc[EARLY, "measured"], r.loc[EARLY, "ci_lo"], r.loc[EARLY, "ci_hi"]) == pytest.approx((m, lo, hi))
+
+
+def test_windows_select_the_right_weeks():
+    ts = F.synthetic_timeseries(replicates=3, weeks=40)
+    hype = ts["strategy"] == "hype"
+    ts.loc[hype, "customers"] = ts.loc[~hype & (ts["strategy"] == "broadcast"), "customers"].to_numpy() + 0.01 * \
+        ts.loc[hype, "step"].to_numpy()  # gap grows by 0.01 a week
+    ts.loc[hype & (ts["step"] < 20), "wom_negative"] *= 50  # outside the late window: must not count
+    r = rows(F.stylized_facts(ts, early_weeks=(1, 7), late_weeks=(20, 40)))
+    assert r.loc[EARLY, "measured"] == pytest.approx(0.07)
+    assert r.loc[LATE, "measured"] == pytest.approx(0.0, abs=1e-12)
+    assert r.loc[LATE, "consistent"] is None  # a zero difference settles nothing
+
+
+def test_window_beyond_the_data_gives_nan_and_says_so():
+    ts = F.synthetic_timeseries(replicates=3, weeks=20)
+    r = rows(F.stylized_facts(ts))  # late window 53-104
+    assert math.isnan(r.loc[LATE, "measured"]) and r.loc[LATE, "consistent"] is None
+    assert "beyond the data (last week 20)" in r.loc[LATE, "note"]
+    r = rows(F.stylized_facts(ts, late_weeks=(10, 104)))
+    assert "weeks 10-20 (asked 10-104; the data end at week 20)" in r.loc[LATE, "note"]
+
+
+def test_trust_in_the_wrong_direction_is_inconsistent():
+    r = rows(F.stylized_facts(F.synthetic_timeseries(replicates=3, weeks=20, hype_trust=0.02),
+                              late_weeks=(10, 20)))
+    assert r.loc[TRUST, "measured"] == pytest.approx(0.02)
+    assert r.loc[TRUST, "consistent"] is False
+    assert "not met" in r.loc[TRUST, "note"]
+
+
+def test_one_replicate_never_decides():
+    r = rows(F.stylized_facts(F.synthetic_timeseries(replicates=1, weeks=20), late_weeks=(10, 20)))
+    assert r["consistent"].isna().all()
+
+
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (lambda ts: ts.drop(columns="trust"), "missing column(s) trust"),
+        (lambda ts: ts.loc[ts["strategy"] != "hype"], "no run of strategy hype"),
+        (lambda ts: ts.assign(seed=np.where(ts["strategy"] == "hype", ts["seed"] + 1000, ts["seed"])),
+         "share no seed"),
+        (lambda ts: pd.concat([ts, ts]), "more than one run per strategy"),
+    ],
+)
+def test_bad_timeseries_raise_womsim_error(mutate, message):
+    with pytest.raises(WomsimError, match="run `python run.py` first|one run per strategy") as info:
+        F.stylized_facts(mutate(F.synthetic_timeseries(replicates=2, weeks=5)))
+    assert message in str(info.value)
+
+
+@pytest.mark.parametrize("weeks", [(0, 5), (5, 1), (1,), "ab"])
+def test_bad_window_raises(weeks):
+    with pytest.raises(WomsimError, match="early_weeks"):
+        F.stylized_facts(F.synthetic_timeseries(replicates=2, weeks=5), early_weeks=weeks)
+
+
+def test_format_facts_is_aligned():
+    out = F.stylized_facts(F.synthetic_timeseries(replicates=3, weeks=20), late_weeks=(10, 20))
+    text = F.format_facts(out)
+    lines = text.splitlines()
+    assert len(lines) == len(out) + 2
+    assert lines[0].split()[:2] == ["fact", "measured"]
+    col = lines[0].index("published")
+    assert all(line[col - 2: col] == "  " for line in lines)  # every row leaves the column gap free
+    assert "3 [3, 3]" in text and "yes" in text
+
+
+# ------------------------------------------------------------------ wear-out
+
+
+def test_wearout_curve_per_exposure_effect_falls():
+    # With the default parameters (wearout = 3 exposures, reactance_threshold = 5, irritation
+    # halving weekly) a budget of 4 impressions a week meets irritation of about 4-8, so each
+    # exposure is worth exp(-r/3) of a fresh one or turns reactant, while at 0.5 a week most
+    # exposures are fresh. This fails only if those parameters change so that repeated
+    # exposures are no longer discounted (e.g. wearout -> 1000 and reactance off: then only
+    # the slow saturation toward the claim remains, a few per cent, within sampling noise of
+    # 300 consumers x 2 replicates) or if the run does not isolate ads (e.g. the wear-out base
+    # parameters stop switching off word of mouth or purchases).
+    curve = F.wearout_curve(budgets=(0.5, 4), n_consumers=300, weeks=4, replicates=2, seed=7)
+    assert curve["budget"].tolist() == [0.5, 4.0]
+    assert curve["exposures"].tolist() == [2.0, 16.0]
+    assert (curve["n"] == 2).all()
+    pe = curve["per_exposure_mean"].to_numpy()
+    assert pe[0] > 0 and pe[1] < pe[0]
+    assert curve["per_exposure_hi"].iloc[1] < curve["per_exposure_lo"].iloc[0]
+
+
+def test_wearout_runs_are_paired_and_attitude_counts_everyone():
+    runs = F.wearout_runs(budgets=(0.25, 1), n_consumers=200, weeks=2, replicates=2, seed=3, reference=True)
+    assert len(runs) == 2 * 2 * 2
+    assert set(runs["condition"]) == {"model", "wear-out and reactance off"}
+    seeds = runs.groupby(["condition", "budget"])["seed"].apply(tuple)
+    assert seeds.nunique() == 1 and seeds.iloc[0] == (run_seed(3, 0), run_seed(3, 1))
+    np.testing.assert_allclose(runs["attitude"], runs["attitude_aware"] * runs["awareness"])
+    np.testing.assert_allclose(runs["per_exposure"], runs["attitude"] / (runs["budget"] * 2))
+    assert (runs["awareness"] < 1).any()  # at 0.25 a week some consumers see no ad at all
+
+
+@pytest.mark.parametrize("kwargs", [{"budgets": ()}, {"budgets": (0, 1)}, {"weeks": 0}, {"replicates": 0}])
+def test_wearout_rejects_bad_settings(kwargs):
+    with pytest.raises(WomsimError, match="wear-out"):
+        F.wearout_runs(**{"budgets": (1,), "n_consumers": 50, **kwargs})
+
+
+def fake_runs(totals: dict[float, list[float]], weeks: int = 4) -> pd.DataFrame:
+    """Wear-out runs with given total attitude per budget (one value per replicate)."""
+    out = [{"condition": "model", "budget": b, "exposures": b * weeks, "replicate": r, "seed": 100 + r,
+            "attitude": a, "per_exposure": a / (b * weeks), "attitude_aware": a, "awareness": 1.0, "trust": 0.5}
+           for b, vals in totals.items() for r, a in enumerate(vals)]
+    return pd.DataFrame(out)
+
+
+def test_wearout_facts_inverted_u():
+    runs = fake_runs({0.5: [0.010, 0.012], 1: [0.024, 0.026], 2: [0.015, 0.016], 4: [-0.10, -0.102]})
+    r = rows(F.wearout_facts(runs))
+    ratio = r.loc["ad effect per exposure, highest / lowest budget"]
+    expected = mean_ci([-0.10 / 16 / (0.010 / 2), -0.102 / 16 / (0.012 / 2)])
+    assert (ratio["measured"], ratio["ci_lo"], ratio["ci_hi"]) == pytest.approx(expected)
+    assert ratio["consistent"] is True
+    assert "does not fall at every step" in ratio["note"]  # 0.5 -> 1: the per-exposure effect rises
+    peak = r.loc["total ad effect peaks at budget (inverted U)"]
+    assert peak["measured"] == 1.0 and peak["consistent"] is True
+    assert math.isnan(peak["ci_lo"]) and "= 4 exposures per consumer" in peak["note"]
+
+
+def test_wearout_facts_monotone_rise_is_no_inverted_u():
+    runs = fake_runs({0.5: [0.010, 0.011], 1: [0.015, 0.016], 2: [0.018, 0.019]})
+    r = rows(F.wearout_facts(runs))
+    assert r.loc["ad effect per exposure, highest / lowest budget", "consistent"] is True
+    assert "falls at every step" in r.loc["ad effect per exposure, highest / lowest budget", "note"]
+    peak = r.loc["total ad effect peaks at budget (inverted U)"]
+    assert peak["measured"] == 2.0 and peak["consistent"] is False
+
+
+# ------------------------------------------------------------------ the report
+
+
+@pytest.fixture(scope="module")
+def tiny_headline(tmp_path_factory):
+    """A real headline-like run: broadcast, hype, none; 200 consumers, 20 weeks, 2 replicates."""
+    d = tmp_path_factory.mktemp("headline")
+    tasks = [Task({"n_consumers": 200, "steps": 20, "strategy": s}, run_seed(11, r), {"strategy": s, "replicate": r})
+             for s in ("none", "broadcast", "hype") for r in range(2)]
+    ts = pd.concat(run_tasks(tasks, workers=1, progress=False), ignore_index=True)
+    ts.to_csv(d / "timeseries.csv", index=False)
+    return d
+
+
+TINY_WEAROUT = {"budgets": (0.5, 4), "n_consumers": 300, "replicates": 2}
+
+
+def test_facts_report_writes_everything(tiny_headline, tmp_path):
+    out = tmp_path / "facts"
+    facts = F.facts_report(tiny_headline, out, progress=False, early_weeks=(1, 5), late_weeks=(10, 20),
+                           wearout=TINY_WEAROUT)
+    for name in ("facts.csv", "facts.md", "facts.json", "wearout.csv", "wearout.png", "wearout.svg"):
+        assert (out / name).is_file(), name
+    assert len(facts) == 1 + 3 + 3 + 2
+    on_disk = pd.read_csv(out / "facts.csv")
+    assert on_disk["fact"].tolist() == facts["fact"].tolist()
+    r = rows(facts)
+    assert np.isfinite(r.loc[[POOLED, EARLY, LATE, TRUST], "measured"]).all()
+    assert facts["consistent"].map(lambda c: c is None or isinstance(c, bool)).all()
+    md = (out / "facts.md").read_text()
+    assert "not tuned" in md and "How to read" in md and "![Advertising wear-out](wearout.png)" in md
+    meta = json.loads((out / "facts.json").read_text())
+    assert {"created", "versions", "git_commit", "command"} <= set(meta)
+    assert meta["wearout"]["budgets"] == [0.5, 4] and meta["wearout"]["params"]["network"] == "empty"
+    assert len(meta["input"]["sha256"]) == 64 and meta["input"]["replicates"] == 2
+    img = mpimg.imread(out / "wearout.png")
+    assert img.shape[0] > 300 and img.shape[1] > 600
+    rgb = img[..., :3]
+    assert rgb.std() > 0.05 and (rgb < 0.5).any()  # not blank: dark strokes on white
+    blue = np.array([0x00, 0x72, 0xB2]) / 255  # the broadcast colour draws the model curve
+    assert (np.abs(rgb - blue).max(axis=-1) < 0.08).sum() > 200
+
+
+def test_facts_report_default_out_dir_and_main(tiny_headline, monkeypatch, capsys):
+    monkeypatch.setattr(F, "WEAROUT_DEFAULTS", {**F.WEAROUT_DEFAULTS, **TINY_WEAROUT})
+    assert F.main_facts(str(tiny_headline), None, False) == 0
+    printed = capsys.readouterr().out
+    assert "positive : negative WOM, all strategies" in printed and "consistent" in printed
+    assert (tiny_headline / "facts" / "facts.csv").is_file()
+    # late window (53-104) lies beyond the 20 weeks: reported as such, not an error
+    facts = pd.read_csv(tiny_headline / "facts" / "facts.csv").set_index("fact")
+    assert math.isnan(facts.loc[LATE, "measured"]) and "beyond the data" in facts.loc[LATE, "note"]
+
+
+def test_missing_timeseries_names_the_path(tmp_path):
+    with pytest.raises(WomsimError) as info:
+        F.facts_report(tmp_path / "nowhere", progress=False)
+    assert str(tmp_path / "nowhere" / "timeseries.csv") in str(info.value)
+    assert "python run.py" in str(info.value)
+    assert not (tmp_path / "nowhere").exists()  # nothing written
+
+
+def test_unusable_timeseries_names_the_path(tmp_path):
+    (tmp_path / "timeseries.csv").write_text("")
+    with pytest.raises(WomsimError, match="not a readable timeseries CSV"):
+        F.facts_report(tmp_path, progress=False)
+    F.synthetic_timeseries(replicates=2, weeks=5).query("strategy != 'broadcast'").to_csv(
+        tmp_path / "timeseries.csv", index=False)
+    with pytest.raises(WomsimError) as info:
+        F.facts_report(tmp_path, progress=False)
+    assert str(tmp_path / "timeseries.csv") in str(info.value) and "broadcast" in str(info.value)
