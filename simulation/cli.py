@@ -268,7 +268,7 @@ def cmd_report(args) -> int:
 
 def cmd_animate(args) -> int:
     from simulation.core.params import Params
-    from simulation.outputs.snapshots import main_animate
+    from simulation.outputs.animation import main_animate
 
     _positive("--steps", args.steps)
     _positive("--fps", args.fps)

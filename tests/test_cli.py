@@ -35,10 +35,11 @@ import matplotlib.image as mpimg
 import numpy as np
 import pandas as pd
 import pytest
+from PIL import Image
 
 from simulation.core.params import PARAMETERS, STRATEGIES
 
-from conftest import DATA, REPO, TIMEOUT, ok, run_cli, tree
+from conftest import DATA, REPO, TIMEOUT, describe, ok, run_cli, tree
 
 
 
@@ -398,3 +399,32 @@ def test_headline_pngs_are_real_images(headline_run, name):
     distinct = len(np.unique(packed))
     assert distinct > 50, f"{name}: only {distinct} distinct colours"
     assert (packed != packed.flat[0]).mean() > 0.01, f"{name}: almost all one colour"
+
+
+# ----------------------------------------------------------------------------------------
+# animate and viz
+# ----------------------------------------------------------------------------------------
+def test_animate_writes_a_gif_and_its_provenance(tmp_path):
+    out = tmp_path / "anim" / "spread.gif"
+    result = ok(run_cli("animate", "--set", "n_consumers=60", "--steps", "2", "--fps", "4",
+                        "--seed", "1", "--out", out, "--no-progress"))
+    assert str(out) in result.stdout
+    with Image.open(out) as im:
+        assert im.n_frames == 3  # weeks 0..2
+    meta = json.loads(Path(str(out) + ".json").read_text())
+    assert meta["seed"] == 1 and meta["frames"] == 3 and meta["params"]["n_consumers"] == 60
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (("animate", "--steps", "2", "--no-progress", "--out", "a.avi"), ["a.avi", ".gif"]),
+    (("animate", "--fps", "0", "--out", "a.gif"), ["--fps"]),
+    (("viz", "--port", "70000"), ["--port", "1 .. 65535"]),
+], ids=["animate_unknown_format", "animate_fps_zero", "viz_bad_port"])
+def test_animate_and_viz_bad_input_is_one_error_line(tmp_path, args, expected):
+    args = [str(tmp_path / a) if a.endswith((".avi", ".gif")) else a for a in args]
+    result = run_cli(*args)
+    lines = result.stderr.splitlines()
+    assert result.returncode == 2 and len(lines) == 1 and lines[0].startswith("error:"), describe(result)
+    for text in expected:
+        assert text in lines[0], f"{text!r} not in {lines[0]!r}"
+    assert list(tmp_path.iterdir()) == []

@@ -1,9 +1,19 @@
-"""The classroom dashboard: the sender/receiver world beside the networked world.
+"""The classroom dashboard: the sender/receiver world beside the networked world, live.
 
-:mod:`.worlds` steps both worlds together (a Mesa model), :mod:`.drawing` draws them, and
-:mod:`simulation.dashboard.app` is the Solara page (``python run.py viz``).
+Modules, lowest first (each imports only those above it, plus the lower layers):
+
+:mod:`.worlds`
+    :class:`~simulation.dashboard.worlds.TwoWorlds`, both worlds stepped together as one
+    Mesa model, the dashboard's controls and what happened to whom each week
+    (``simulation.core`` and mesa; no plotting).
+:mod:`.lessons`
+    The lessons of the lesson plan (``docs/teaching.md``): named settings of every
+    control (:mod:`.worlds`).
+:mod:`.drawing`
+    The two worlds as matplotlib figures and their metrics as SVG (:mod:`.worlds`;
+    positions from :mod:`simulation.outputs.layout`, colours from
+    :mod:`simulation.outputs.figures.style` and :mod:`simulation.outputs.snapshots`).
+:mod:`.app`
+    The Solara page and its server, ``python run.py viz`` (:mod:`.worlds`,
+    :mod:`.lessons`, :mod:`.drawing`; Solara and Mesa's SolaraViz parts).
 """
-
-from simulation.dashboard.worlds import CLASSROOM_PRESETS, CONTROLS, DEFAULTS, HORIZON, MAX_CONSUMERS, TwoWorlds
-
-__all__ = ["CLASSROOM_PRESETS", "CONTROLS", "DEFAULTS", "HORIZON", "MAX_CONSUMERS", "TwoWorlds"]

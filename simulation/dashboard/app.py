@@ -9,8 +9,9 @@ The page is built from Mesa's SolaraViz parts: :func:`mesa.visualization.solara_
 (Reset / Play / Step), :func:`~mesa.visualization.solara_viz.UserInputs` with Mesa
 :class:`~mesa.visualization.Slider` and select inputs for the controls, and Mesa's update
 counter that redraws every component after a step. The model is
-:class:`simulation.dashboard.TwoWorlds`: the same consumers and seed in both worlds, so
-every difference is the channel's doing.
+:class:`simulation.dashboard.worlds.TwoWorlds`: the same consumers and seed in both worlds, so
+every difference is the channel's doing. The lessons of the lesson plan
+(:mod:`simulation.dashboard.lessons`) are chosen in the sidebar.
 """
 
 from __future__ import annotations
@@ -35,9 +36,10 @@ from mesa.visualization.utils import force_update, update_counter  # noqa: E402
 from simulation.dashboard.drawing import (  # noqa: E402
     AD_COLOR, FANPAGE_COLOR, MAX_TIES_SHOWN, REPLY_COLOR, WOM_NEGATIVE, WOM_POSITIVE,
     draw_networked, draw_sender, is_complete, metrics_svg, network_positions)
-from simulation.dashboard.worlds import (  # noqa: E402
-    CLASSROOM_PRESETS, CONTROLS, DEFAULTS, HORIZON, TwoWorlds, preset_controls)
+from simulation.dashboard.lessons import LESSONS, lesson_controls  # noqa: E402
+from simulation.dashboard.worlds import CONTROLS, DEFAULTS, HORIZON, TwoWorlds  # noqa: E402
 from simulation.core.state import IMMIGRANT  # noqa: E402
+from simulation.outputs.snapshots import UNAWARE_COLOR  # noqa: E402
 
 # Also when `solara run` imported Solara before this module.
 solara.server.settings.telemetry.mixpanel_enable = False
@@ -119,7 +121,7 @@ LEGEND = (
     '<stop offset="0" stop-color="#67001f"/><stop offset="0.5" stop-color="#f7f7f7"/>'
     '<stop offset="1" stop-color="#053061"/></linearGradient></defs>'
     '<rect width="90" height="10" fill="url(#womsim-rdbu)" stroke="#999"/></svg> -1 .. +1, '
-    f'{_swatch("#ABABAB", "dot")} unaware</span>'
+    f'{_swatch(UNAWARE_COLOR, "dot")} unaware</span>'
     '<span class="item">size = loyalty</span>'
     f'<span class="item">{_swatch("#777", "dot")} digital native {_swatch("#777", "square")} digital immigrant</span>'
     f'<span class="item">{_swatch(AD_COLOR)} ad this week {_swatch(FANPAGE_COLOR)} fan page</span>'
@@ -226,7 +228,7 @@ def Feed(world: TwoWorlds):
 @solara.component
 def Page():
     controls = solara.use_reactive(dict(DEFAULTS))
-    preset = solara.use_reactive(OWN_SETTINGS)
+    lesson = solara.use_reactive(OWN_SETTINGS)
     first = solara.use_memo(lambda: TwoWorlds(**DEFAULTS), [])
     model = solara.use_reactive(first)
     play_interval = solara.use_reactive(PLAY_INTERVAL_MS)
@@ -243,10 +245,10 @@ def Page():
         if controls.value.get(name) != value:
             rebuild({**controls.value, name: value})
 
-    def on_preset(name) -> None:
-        preset.value = name
-        if name in CLASSROOM_PRESETS:
-            rebuild(preset_controls(name))
+    def on_lesson(name) -> None:
+        lesson.value = name
+        if name in LESSONS:
+            rebuild(lesson_controls(name))
 
     solara.Style(CSS)
     solara.Title(TITLE)
@@ -254,9 +256,9 @@ def Page():
         solara.AppBarTitle(TITLE)
 
     with solara.Sidebar(), solara.Column():
-        with solara.Card("Classroom preset"):
-            solara.Select("Preset", value=preset.value, values=[OWN_SETTINGS, *CLASSROOM_PRESETS],
-                          on_value=on_preset)
+        with solara.Card("Lesson plan"):
+            solara.Select("Lesson", value=lesson.value, values=[OWN_SETTINGS, *LESSONS],
+                          on_value=on_lesson)
         with solara.Card("Run"):
             ModelController(model, model_parameters=controls, play_interval=play_interval,
                             render_interval=render_interval, use_threads=use_threads)
@@ -277,8 +279,8 @@ def Page():
                 f"quality {_signed(world.params.quality)}, hype {world.params.hype:g}, "
                 f"honesty {world.params.honesty:g}, immigrants {world.params.immigrant_share:g}, "
                 f"seed {world.seed}"))
-        if preset.value in CLASSROOM_PRESETS:
-            solara.Info(f"{preset.value}: {CLASSROOM_PRESETS[preset.value].explanation}",
+        if lesson.value in LESSONS:
+            solara.Info(f"{lesson.value}: {LESSONS[lesson.value].explanation}",
                         classes=["womsim-explanation"])
         solara.HTML(tag="div", unsafe_innerHTML=LEGEND)
         with solara.Columns([1, 1], gutters_dense=True):

@@ -3,9 +3,10 @@
 The worlds are matplotlib figures built with the object-oriented API
 (``matplotlib.figure.Figure``, no pyplot state), so sessions in different threads never
 share a figure; the metric charts are plain SVG strings, cheap enough to redraw every week. Consumers are coloured by
-attitude (diverging, -1 red .. +1 blue; unaware grey) and sized by loyalty, as in
-:mod:`simulation.outputs.snapshots`; digital immigrants are squares. The networked world is drawn
-on :func:`simulation.outputs.snapshots.layout`, computed once per graph and cached.
+attitude (diverging, -1 red .. +1 blue; unaware grey) and sized by loyalty, with the colours
+and sizes of :mod:`simulation.outputs.snapshots`; digital immigrants are squares. The channels
+take the Okabe-Ito colours of :mod:`simulation.outputs.figures.style`. The networked world is
+drawn on :func:`simulation.outputs.layout.layout`, computed once per graph and cached.
 """
 
 from __future__ import annotations
@@ -18,42 +19,38 @@ matplotlib.use("Agg")
 
 import numpy as np
 from matplotlib.collections import LineCollection
-from matplotlib.colors import Normalize
 from matplotlib.figure import Figure
 
-from simulation.outputs.snapshots import ATTITUDE_CMAP, EDGE_COLOR, UNAWARE_COLOR, layout
 from simulation.core.state import IMMIGRANT
 from simulation.dashboard.worlds import HORIZON, TwoWorlds, WeekEvents
+from simulation.outputs.figures.style import OKABE_ITO
+from simulation.outputs.layout import is_complete as graph_is_complete, layout
+from simulation.outputs.snapshots import (ATTITUDE_CMAP, ATTITUDE_NORM, EDGE_COLOR, UNAWARE_COLOR,
+                                          marker_sizes)
 
 __all__ = ["AD_COLOR", "FANPAGE_COLOR", "MAX_TIES_SHOWN", "REPLY_COLOR", "WOM_NEGATIVE",
            "WOM_POSITIVE", "draw_networked", "draw_sender", "is_complete", "metrics_svg",
            "network_positions", "sender_positions"]
 
-AD_COLOR = "#E69F00"       # Okabe-Ito orange: an ad impression
-FANPAGE_COLOR = "#CC79A7"  # Okabe-Ito reddish purple: a fan-page view
-WOM_POSITIVE = "#2166AC"   # the positive end of RdBu: a positive message
-WOM_NEGATIVE = "#B2182B"   # the negative end of RdBu: a negative message
-REPLY_COLOR = "#009E73"    # Okabe-Ito bluish green: the brand answered in public
+AD_COLOR = OKABE_ITO["orange"]               # an ad impression
+FANPAGE_COLOR = OKABE_ITO["reddish_purple"]  # a fan-page view
+WOM_POSITIVE = "#2166AC"                     # the positive end of RdBu: a positive message
+WOM_NEGATIVE = "#B2182B"                     # the negative end of RdBu: a negative message
+REPLY_COLOR = OKABE_ITO["bluish_green"]      # the brand answered in public
 BRAND_COLOR = "#222222"
 PANEL_INCHES = 5.0
 DPI = 100
-MAX_TIES_SHOWN = 12        # most word-of-mouth ties drawn per talker (complete graphs)
+MAX_TIES_SHOWN = 12  # most word-of-mouth ties drawn per talker (complete graphs)
 
-_NORM = Normalize(vmin=-1.0, vmax=1.0)
 _CMAP = matplotlib.colormaps[ATTITUDE_CMAP]
 _UNAWARE = matplotlib.colors.to_rgba(UNAWARE_COLOR)
 
 
 def _colors(model) -> np.ndarray:
     s = model.state
-    rgba = _CMAP(_NORM(s.attitude))
+    rgba = _CMAP(ATTITUDE_NORM(s.attitude))
     rgba[~s.aware] = _UNAWARE
     return rgba
-
-
-def _sizes(model, base: float) -> np.ndarray:
-    s = model.state
-    return np.where(s.aware, base * (1.0 + 4.0 * np.clip(s.loyalty, 0.0, 1.0)), 0.7 * base)
 
 
 def _base_size(n: int) -> float:
@@ -75,7 +72,7 @@ def _consumers(ax, pos: np.ndarray, model, events: WeekEvents, base: float,
     """Consumers as dots (natives) and squares (digital immigrants); in the networked
     world this week's talkers get a black outline and the brand's replies a green ring."""
     s = model.state
-    colors, sizes = _colors(model), _sizes(model, base)
+    colors, sizes = _colors(model), marker_sizes(s.loyalty, s.aware, base)
     talked = events.talked if networked else np.zeros(s.n, dtype=bool)
     edge = np.where(talked, 0.9, 0.25)
     for segment, marker in ((0, "o"), (IMMIGRANT, "s")):
@@ -165,8 +162,7 @@ def draw_networked(world: TwoWorlds) -> Figure:
 
 def is_complete(world: TwoWorlds) -> bool:
     """A complete graph: everyone knows everyone (its ties are not drawn)."""
-    G, n = world.networked.graph, world.networked.n_consumers
-    return bool(G.graph.get("mean_field")) or G.number_of_edges() >= n * (n - 1) // 2
+    return graph_is_complete(world.networked.graph)
 
 
 def _talker_ties(world: TwoWorlds, events: WeekEvents) -> tuple[np.ndarray, np.ndarray]:

@@ -41,8 +41,8 @@ from simulation.core.model import WordOfMouthModel
 from simulation.core.network import build_graph
 from simulation.core.params import NETWORKS, PARAMETERS, STRATEGIES, Params
 
-__all__ = ["CONTROLS", "CLASSROOM_PRESETS", "DEFAULTS", "HORIZON", "MAX_CONSUMERS",
-           "NETWORK_CHOICES", "TwoWorlds", "WeekEvents", "preset_controls"]
+__all__ = ["CONTROLS", "DEFAULTS", "HORIZON", "MAX_CONSUMERS", "NETWORK_CHOICES", "TwoWorlds",
+           "WeekEvents"]
 
 #: Most consumers the dashboard simulates: above this drawing stops being fluid.
 MAX_CONSUMERS = 500
@@ -96,64 +96,6 @@ CONTROLS: dict[str, Control] = {c.name: c for c in [
 DEFAULTS: dict[str, Any] = {name: c.default for name, c in CONTROLS.items()}
 
 
-@dataclass(frozen=True)
-class ClassroomPreset:
-    name: str
-    explanation: str  # two sentences: what to watch for
-    values: dict[str, Any]
-
-
-#: The presets of the lesson plan (docs/teaching.md). Each sets every control.
-CLASSROOM_PRESETS: dict[str, ClassroomPreset] = {p.name: p for p in [
-    ClassroomPreset(
-        "Fan page that runs by itself",
-        "The brand spends its whole budget on a fan page and never answers: on the left only "
-        "the few who knew the brand at the start can follow it, so awareness stays at 2 % for "
-        "two years. On the right the very same page takes off only because consumers tell "
-        "each other (blue lines): awareness passes 50 % around week 45.",
-        {"strategy": "fanpage", "budget": 1.0, "quality": 0.3, "hype": 0.4, "honesty": 1.0,
-         "immigrant_share": 0.3, "network": "barabasi_albert", "n_consumers": 300, "seed": 0}),
-    ClassroomPreset(
-        "Crude ads",
-        "Loud, inflated ads (hype 0.8 on a mediocre product, budget 3) make everybody aware "
-        "within weeks, but the product cannot keep the promise, so buyers are disappointed "
-        "and trust falls. Watch both worlds turn red, and on the right the complaints travel "
-        "along the ties (red lines) and drag public sentiment down to about -0.9.",
-        {"strategy": "hype", "budget": 3.0, "quality": 0.0, "hype": 0.8, "honesty": 1.0,
-         "immigrant_share": 0.3, "network": "barabasi_albert", "n_consumers": 300, "seed": 0}),
-    ClassroomPreset(
-        "Honest dialogue, good product",
-        "The brand answers public posts honestly and the product is good: in the sender/"
-        "receiver world there is nobody to answer, so awareness never leaves 2 %. On the "
-        "right satisfied customers talk, the green rings show the brand's replies, and "
-        "awareness passes 50 % around week 20 while loyalty and NPS climb.",
-        {"strategy": "dialogue", "budget": 1.0, "quality": 0.6, "hype": 0.4, "honesty": 1.0,
-         "immigrant_share": 0.3, "network": "barabasi_albert", "n_consumers": 300, "seed": 0}),
-    ClassroomPreset(
-        "Honest dialogue, poor product",
-        "The same honest dialogue, but the product is poor (quality -0.4): replies can "
-        "resolve single complaints, they cannot fix the product. Watch the bad news spread "
-        "along the ties (red lines; awareness passes 50 % around week 50), consumers turn "
-        "pale red, and NPS stays at -100 however many replies the brand writes.",
-        {"strategy": "dialogue", "budget": 1.0, "quality": -0.4, "hype": 0.4, "honesty": 1.0,
-         "immigrant_share": 0.3, "network": "barabasi_albert", "n_consumers": 300, "seed": 0}),
-    ClassroomPreset(
-        "Digital immigrants",
-        "The good-product dialogue again, but eight in ten consumers are digital immigrants "
-        "(squares): rarely online, they seldom post or read, and trust strangers' posts less. "
-        "Word of mouth and replies spread about twice as slowly (awareness passes 50 % around "
-        "week 43 instead of 20) and loyalty ends lower; switch the strategy to broadcast to "
-        "see ads reach them anyway.",
-        {"strategy": "dialogue", "budget": 1.0, "quality": 0.6, "hype": 0.4, "honesty": 1.0,
-         "immigrant_share": 0.8, "network": "barabasi_albert", "n_consumers": 300, "seed": 0}),
-]}
-
-
-def preset_controls(name: str) -> dict[str, Any]:
-    """All control values of a classroom preset."""
-    return {**DEFAULTS, **CLASSROOM_PRESETS[name].values}
-
-
 @dataclass
 class WeekEvents:
     """What happened to each consumer in the last step (all boolean arrays of length N)."""
@@ -172,7 +114,7 @@ class WeekEvents:
 
 
 # Graphs are rebuilt only when what they depend on changes (Reset with the same network
-# reuses the graph, and snapshots.layout caches its positions by edge list).
+# reuses the graph, and simulation.outputs.layout caches its positions by edge list).
 _GRAPHS: OrderedDict[tuple, tuple[nx.Graph, np.ndarray]] = OrderedDict()
 
 

@@ -27,8 +27,8 @@ from urllib.parse import urlparse
 import numpy as np
 import pytest
 
-from simulation.dashboard.worlds import (CLASSROOM_PRESETS, CONTROLS, MAX_CONSUMERS, TwoWorlds,
-                                        preset_controls)
+from simulation.dashboard.lessons import LESSONS, lesson_controls
+from simulation.dashboard.worlds import CONTROLS, MAX_CONSUMERS, TwoWorlds
 from simulation.core.params import PARAMETERS
 
 CHROMIUM = "/usr/bin/chromium"
@@ -43,7 +43,7 @@ UI_TIMEOUT_MS = 60_000
 # Without a browser: the model behind the page
 # ----------------------------------------------------------------------------------------
 def test_two_worlds_share_consumers_and_seed():
-    w = TwoWorlds(**{**preset_controls("Honest dialogue, good product"), "n_consumers": 120})
+    w = TwoWorlds(**{**lesson_controls("Honest dialogue, good product"), "n_consumers": 120})
     a, b = w.sender, w.networked
     assert a.n_consumers == b.n_consumers == 120
     np.testing.assert_array_equal(a.state.segment, b.state.segment)
@@ -57,7 +57,7 @@ def test_two_worlds_share_consumers_and_seed():
 
 
 def test_week_events_follow_the_channels():
-    w = TwoWorlds(**{**preset_controls("Crude ads"), "n_consumers": 200})
+    w = TwoWorlds(**{**lesson_controls("Crude ads"), "n_consumers": 200})
     w.step()
     ads = w.events["sender"].ads
     assert 0 < ads.sum() <= 200
@@ -73,10 +73,10 @@ def test_controls_respect_parameter_ranges_and_cap():
             assert spec.low <= c.low <= c.default <= c.high <= spec.high, name
     assert CONTROLS["n_consumers"].high == MAX_CONSUMERS == 500
     assert TwoWorlds(n_consumers=10_000).networked.n_consumers == MAX_CONSUMERS
-    assert len(CLASSROOM_PRESETS) == 5
-    for name, preset in CLASSROOM_PRESETS.items():
-        assert set(preset.values) == set(CONTROLS), name  # each preset sets every control
-        assert preset.explanation.count(". ") >= 1, name
+    assert len(LESSONS) == 5
+    for name, lesson in LESSONS.items():
+        assert set(lesson.values) == set(CONTROLS), name  # each lesson sets every control
+        assert lesson.explanation.count(". ") >= 1, name
 
 
 def test_layout_is_computed_once_per_network():
@@ -244,8 +244,8 @@ def test_dashboard_in_chromium(server, tmp_path):
             per_step = (time.monotonic() - t0) / 10
             assert per_step < 5.0, f"{per_step:.2f} s per step"
 
-            # A classroom preset sets the controls, restarts both worlds and explains itself.
-            page.locator(".v-select").filter(has_text="Preset").first.click()
+            # A lesson sets the controls, restarts both worlds and explains itself.
+            page.locator(".v-select").filter(has_text="Lesson").first.click()
             page.get_by_role("option", name="Crude ads").click()
             expect(page.locator(".womsim-explanation")).to_contain_text("Loud, inflated ads",
                                                                         timeout=UI_TIMEOUT_MS)
@@ -266,9 +266,9 @@ def test_dashboard_in_chromium(server, tmp_path):
           f"screenshot {shot}")
 
 
-def test_lesson_plan_uses_every_preset_and_its_screenshots_exist():
+def test_lesson_plan_uses_every_lesson_and_its_screenshots_exist():
     text = (ROOT / "docs" / "teaching.md").read_text()
-    for name in CLASSROOM_PRESETS:
+    for name in LESSONS:
         assert f"**{name}**" in text, name
     images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
     assert 2 <= len(images) <= 3

@@ -1,24 +1,21 @@
-"""Tests of simulation.outputs.snapshots: network snapshot figures and animations.
+"""Tests of simulation.outputs.snapshots: the states at chosen weeks and the grid figure.
 
 The pictures are checked as images (decodable, not blank, the diverging colours there,
-different strategies give different panels), the layout as a cache (computed once per
-graph), large graphs as samples that the caption declares, and animations by their frames.
+different strategies give different panels), the states by their weeks and values, and
+large graphs as samples that the caption declares. The layout is tested in test_layout.py,
+the animation in test_animation.py.
 """
 
 from __future__ import annotations
 
-import itertools
-import json
-
 import matplotlib
 import matplotlib.pyplot as plt
-import networkx as nx
 import numpy as np
 import pytest
 from PIL import Image
 
-from simulation.outputs import snapshots
-from simulation.errors import ParameterError, WomsimError
+from simulation.errors import ParameterError
+from simulation.outputs import layout, snapshots
 from simulation.core.network import build_graph
 from simulation.core.params import Params
 
@@ -54,9 +51,9 @@ def _panels(fig, rows: int, cols: int) -> list[list[np.ndarray]]:
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    snapshots.clear_layout_cache()
+    layout.clear_layout_cache()
     yield
-    snapshots.clear_layout_cache()
+    layout.clear_layout_cache()
     plt.close("all")
 
 
@@ -83,7 +80,7 @@ def test_snapshot_figure_is_a_real_picture(tmp_path):
 def test_strategies_give_different_panels_on_the_same_start():
     p = Params(**SMALL)
     G, segment = build_graph(p, np.random.default_rng(0))
-    d = snapshots.drawing(G, seed=0)
+    d = layout.drawing(G, seed=0)
     snaps = snapshots.snapshot_states(p, 0, [0, 10], ["broadcast", "dialogue"], graph=(G, segment))
     fig = snapshots.draw_network_snapshots(snaps, d)
     panels = _panels(fig, 2, 2)
@@ -125,6 +122,7 @@ def test_snapshot_states_capture_the_requested_weeks():
     assert np.array_equal(sub.frames["broadcast"][0].attitude, b[-1].attitude[[0, 5, 7]])
 
 
+
 def test_bad_weeks_and_strategies_are_parameter_errors():
     with pytest.raises(ParameterError, match="week"):
         snapshots.snapshot_states(SMALL, 0, [-1], ["broadcast"])
@@ -134,57 +132,11 @@ def test_bad_weeks_and_strategies_are_parameter_errors():
         snapshots.snapshot_states({"n_consumers": 0}, 0, [1], ["broadcast"])
 
 
-# ----------------------------------------------------------------------------- layout
-def test_layout_is_computed_once_and_cached(tmp_path, monkeypatch):
-    calls = []
-    real = snapshots._compute_layout
-
-    def counting(*args, **kwargs):
-        calls.append(1)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(snapshots, "_compute_layout", counting)
-    G = nx.barabasi_albert_graph(200, 3, seed=2)
-    pos = snapshots.layout(G, seed=1)
-    assert pos.shape == (200, 2) and np.isfinite(pos).all()
-    assert snapshots.layout(G, seed=1) is pos  # memory hit: the same array object
-    assert snapshots.layout(nx.Graph(G.edges()), seed=1) is pos  # keyed by the edge list
-    assert len(calls) == 1
-    with pytest.raises(ValueError):
-        pos[0, 0] = 5.0  # shared, so read-only
-    # one figure, six panels: one layout
-    snapshots.plot_network_snapshots(SMALL, 0, [0, 1, 2], ["broadcast", "dialogue"],
-                                     tmp_path / "once")
-    assert len(calls) == 2
-    # disk cache: written once, then read instead of recomputed
-    snapshots.clear_layout_cache()
-    first = snapshots.layout(G, seed=1, cache_dir=tmp_path / "cache")
-    assert len(list((tmp_path / "cache").glob("layout-*.npy"))) == 1
-    snapshots.clear_layout_cache()
-    monkeypatch.setattr(snapshots, "_compute_layout", lambda *a, **k: pytest.fail("recomputed"))
-    again = snapshots.layout(G, seed=1, cache_dir=tmp_path / "cache")
-    np.testing.assert_array_equal(first, again)
-
-
-def test_layout_depends_on_the_graph_and_spreads_nodes():
-    a = snapshots.layout(nx.watts_strogatz_graph(300, 6, 0.1, seed=1))
-    b = snapshots.layout(nx.watts_strogatz_graph(300, 6, 0.1, seed=2))
-    assert a is not b and not np.allclose(a, b)
-    # a force layout, not a pile: nearest neighbours are not on top of each other
-    d = np.sqrt(((a[:, None, :] - a[None, :, :]) ** 2).sum(-1)) + np.eye(300) * 9
-    assert np.median(d.min(axis=1)) > 0.01
-    # complete and tie-less graphs fill a disc
-    disc = snapshots.layout(nx.complete_graph(50))
-    assert np.sqrt((disc ** 2).sum(axis=1)).max() <= 1.0 + 1e-9
-    assert snapshots.layout(nx.empty_graph(10)).shape == (10, 2)
-
-
-# ----------------------------------------------------------------------------- sampling
 def test_large_graph_is_sampled_and_the_caption_says_so():
     p = Params(n_consumers=5000)
     G, _ = build_graph(p, np.random.default_rng(0))
-    d = snapshots.drawing(G, seed=0)
-    assert d.sampled and len(d.nodes) == snapshots.MAX_DRAWN == 1500 and d.n_total == 5000
+    d = layout.drawing(G, seed=0)
+    assert d.sampled and len(d.nodes) == layout.MAX_DRAWN == 1500 and d.n_total == 5000
     assert d.caption.startswith("showing 1,500 of 5,000 consumers")
     assert d.pos.shape == (1500, 2) and np.isfinite(d.pos).all()
     assert len(np.unique(d.nodes)) == 1500 and d.nodes.max() < 5000
@@ -200,78 +152,3 @@ def test_large_graph_is_sampled_and_the_caption_says_so():
     assert "showing 1,500 of 5,000 consumers" in texts.replace("\n", " ")
 
 
-def test_fast_layout_of_a_large_graph():
-    G = nx.barabasi_albert_graph(5000, 2, seed=3)
-    pos = snapshots.layout(G, seed=0)
-    assert pos.shape == (5000, 2) and np.isfinite(pos).all()
-    assert np.unique(pos.round(6), axis=0).shape[0] > 4900  # nobody stacked on another
-
-
-def test_small_and_complete_graphs_are_drawn_whole_or_without_ties():
-    d = snapshots.drawing(nx.karate_club_graph())
-    assert not d.sampled and len(d.edges) == 78 and d.caption == "all 34 consumers and 78 ties"
-    G, _ = build_graph(Params(network="complete", n_consumers=2000), np.random.default_rng(0))
-    d = snapshots.drawing(G)
-    assert d.sampled and len(d.nodes) == 1500 and len(d.edges) == 0
-    assert "complete graph" in d.caption and "ties not drawn" in d.caption
-    s = snapshots.sample_nodes(nx.star_graph(50), 5, follow=3)
-    assert s[0] == 0 and len(s) == 5
-
-
-# ----------------------------------------------------------------------------- animation
-def test_gif_has_one_frame_per_week_and_they_differ(tmp_path):
-    out = tmp_path / "anim" / "spread.gif"
-    path = snapshots.animate({"n_consumers": 120}, 1, out, steps=6, fps=5, progress=False)
-    assert path == out and out.exists()
-    with Image.open(out) as im:
-        assert im.n_frames == 7  # weeks 0..6
-        frames = []
-        for k in range(im.n_frames):
-            im.seek(k)
-            frames.append(np.asarray(im.convert("RGB")).astype(int))
-        assert im.info.get("loop") == 0
-    assert all(f.shape == frames[0].shape for f in frames)
-    assert all(np.abs(a - b).sum() > 0 for a, b in itertools.pairwise(frames))
-    assert np.abs(frames[0] - frames[-1]).mean() > 0.5  # the network changed colour
-    assert _bluish(frames[-1]).sum() > _bluish(frames[0]).sum()
-    assert (frames[0] == 255).all(axis=2).mean() > 0.5  # a white background, not grey
-    meta = json.loads((tmp_path / "anim" / "spread.gif.json").read_text())
-    assert meta["seed"] == 1 and meta["params"]["n_consumers"] == 120 and meta["frames"] == 7
-    assert meta["strategies"] == ["broadcast", "dialogue"]
-    assert "matplotlib" in meta["provenance"]["versions"]
-
-
-def test_mp4_without_ffmpeg_is_a_clear_error(tmp_path, monkeypatch):
-    from matplotlib import animation
-
-    monkeypatch.setattr(animation.writers, "is_available", lambda name: False)
-    out = tmp_path / "a.mp4"
-    with pytest.raises(WomsimError, match=r"ffmpeg is missing.*\.gif"):
-        snapshots.animate({"n_consumers": 50}, 0, out, steps=2, progress=False)
-    assert not out.exists()
-    with pytest.raises(WomsimError, match="unknown animation format"):
-        snapshots.animate({"n_consumers": 50}, 0, tmp_path / "a.avi", steps=2, progress=False)
-
-
-def test_mp4_on_this_machine(tmp_path):
-    from matplotlib import animation
-
-    if animation.writers.is_available("ffmpeg"):
-        pytest.skip("ffmpeg is installed here: the missing-ffmpeg error cannot occur")
-    with pytest.raises(WomsimError, match="ffmpeg"):
-        snapshots.animate({"n_consumers": 50}, 0, tmp_path / "a.mp4", steps=2, progress=False)
-
-
-def test_main_animate(tmp_path, capsys):
-    out = tmp_path / "cli.gif"
-    assert snapshots.main_animate({"n_consumers": "80"}, 2, str(out), 3, 4, False) == 0
-    assert str(out) in capsys.readouterr().out
-    with Image.open(out) as im:
-        assert im.n_frames == 4
-    # the steps parameter is the default length when set
-    out2 = tmp_path / "cli2.gif"
-    snapshots.main_animate({"n_consumers": "60", "steps": "2"}, 0, str(out2), None, 4, False)
-    with Image.open(out2) as im:
-        assert im.n_frames == 3
-    with pytest.raises(ParameterError, match="did you mean 'budget'"):
-        snapshots.main_animate({"budjet": "1"}, 0, str(tmp_path / "x.gif"), 2, 4, False)
