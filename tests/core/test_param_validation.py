@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from conftest import run_cli, tree
 
 from simulation.core.params import PARAMETERS, Params, Spec
 from simulation.errors import ParameterError
+
+from conftest import run_cli, tree
 
 
 @dataclass(frozen=True)
