@@ -135,3 +135,47 @@ def test_step_order_matches_the_code(odd):
         positions.append(where)
     assert positions == sorted(positions), (
         f"section 3 lists the processes in another order than WordOfMouthModel.step: {calls}")
+
+
+README_PATH = ROOT / "README.md"
+PACKAGE = ROOT / "simulation"
+
+
+def _layout_paths(readme: str) -> tuple[set[str], set[str]]:
+    """Paths named in README's ``## Layout`` table: (every path named, those that do not exist).
+
+    Each row's first cell is a backticked path from the repository root (a file, or a
+    folder ending in ``/``). The other cells name files and folders by backticked tokens
+    ending in ``.py`` or ``/``, relative to the row's folder (``processes/broadcast.py`` in
+    the row of ``simulation/core/``), or from the root when they start with the row's path.
+    Other backticked words (``headline.toml``, ``broadcast``) are text, not paths.
+    """
+    match = re.search(r"^## Layout\n(.*?)(?=^## |\Z)", readme, flags=re.S | re.M)
+    assert match, "README.md has no '## Layout' section"
+    rows = [line for line in match.group(1).splitlines() if line.startswith("|")][2:]
+    assert rows, "README.md's Layout section has no table"
+    named = set()
+    for row in rows:
+        cells = [c.strip() for c in row.strip("|").split("|")]
+        base = re.findall(r"`([^`]+)`", cells[0])
+        assert len(base) == 1, f"the first cell of a Layout row names one path: {row}"
+        base = base[0]
+        folder = base if base.endswith("/") else base.rpartition("/")[0] + "/"
+        named.add(base.rstrip("/"))
+        for token in re.findall(r"`([^`\s]+(?:\.py|/))`", " ".join(cells[1:])):
+            named.add((token if token.startswith(folder) else folder + token).rstrip("/"))
+    missing = {p for p in named if not (ROOT / p).exists()}
+    return named, missing
+
+
+def test_readme_lists_every_module():
+    """Every module and subpackage of simulation/ is in README's Layout table, and every path
+    named there exists (``__init__.py`` files are the folder's own row or token)."""
+    named, missing = _layout_paths(README_PATH.read_text(encoding="utf-8"))
+    modules = {p.relative_to(ROOT).as_posix() for p in PACKAGE.rglob("*.py") if p.name != "__init__.py"}
+    packages = {p.parent.relative_to(ROOT).as_posix() for p in PACKAGE.rglob("__init__.py")}
+    absent = sorted((modules | packages) - named)
+    assert not absent and not missing, (
+        "README.md's Layout table is out of date:\n"
+        + "".join(f"  not in the table: {p}\n" for p in absent)
+        + "".join(f"  named but not there: {p}\n" for p in sorted(missing)))

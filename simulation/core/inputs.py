@@ -7,16 +7,18 @@ process), so the same seed gives both the same graph, segments and initial state
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 import numpy as np
-import pandas as pd
 
 from simulation.core.brand import Brand
 from simulation.core.network import build_graph, to_adjacency
 from simulation.core.params import Params
 from simulation.core.state import ConsumerState
+
+if TYPE_CHECKING:  # core needs no pandas: the data frame comes from Mesa's DataCollector
+    import pandas as pd
 
 
 class RunMixin:

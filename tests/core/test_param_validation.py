@@ -1,0 +1,185 @@
+"""Validation from the declarations: every parameter is tried with every invalid value its
+:class:`~simulation.core.params.Spec` implies.
+
+The idea of scikit-learn's ``_param_validation`` (``generate_invalid_param_val``): the
+invalid values are generated from what a parameter declares (kind, range, choices), not
+picked by hand, so a parameter added to ``PARAMETERS`` is checked without a new test. The
+hand-picked cases that remain in ``test_params.py`` and ``test_cli.py`` test what a
+declaration does not say: graph files, TOML files, unknown names, the rule across shares.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from simulation.core.params import PARAMETERS, Params, Spec
+from simulation.errors import ParameterError
+
+from conftest import run_cli, tree
+
+
+@dataclass(frozen=True)
+class Invalid:
+    """One invalid value for one parameter and what its error message must say."""
+
+    label: str  # the kind of invalid value, e.g. "below_min"
+    value: Any
+    says: str  # the reason, as the message words it
+    hint: str | None = None  # the valid choice a "did you mean" must name
+
+
+def _typos(choice: str) -> dict[str, str]:
+    """Near misses of ``choice``: its last letter doubled, its middle letter dropped."""
+    middle = len(choice) // 2
+    return {"typo": choice + choice[-1], "drop": choice[:middle] + choice[middle + 1:]}
+
+
+def invalid_values(spec: Spec) -> list[Invalid]:
+    """Every kind of invalid value that the declaration of ``spec`` implies.
+
+    Parameters
+    ----------
+    spec
+        A parameter's declaration: ``kind`` int, float, bool or str (str needs ``choices``),
+        with optional ``low`` / ``high`` (inclusive bounds).
+
+    Returns
+    -------
+    list of Invalid
+        Labels are unique per parameter: they become the test ids.
+
+    Raises
+    ------
+    TypeError
+        For a declaration this generator does not understand: extend it, do not skip it.
+    """
+    if spec.kind is bool:
+        return [Invalid("text", "maybe", "not a boolean"), Invalid("number", 2, "not a boolean")]
+    if spec.kind is str:
+        if not spec.choices:
+            raise TypeError(f"{spec.name}: a text parameter without choices")
+        return [Invalid("number", 3, "not a string"), Invalid("boolean", True, "not a string"),
+                Invalid("empty", "", "is not allowed"),
+                *(Invalid(f"{how}_{c}", text, "is not allowed", hint=c)
+                  for c in spec.choices for how, text in _typos(c).items())]
+    if spec.kind not in (int, float):
+        raise TypeError(f"{spec.name}: kind {spec.kind!r} has no generator of invalid values")
+    out = [Invalid("text", "abc", "not a number"),
+           Invalid("boolean", True, "is a boolean"),  # bool is an int subclass, refused anyway
+           Invalid("container", [spec.default], "not a number"),
+           Invalid("nan", math.nan, "not a finite number"),
+           Invalid("nan_text", "nan", "not a finite number"),  # as --set passes it
+           Invalid("inf", math.inf, "not a finite number"),
+           Invalid("minus_inf", -math.inf, "not a finite number"),
+           Invalid("overflow", 10**400, "out of range")]  # no float holds it
+    if spec.low is not None:
+        out.append(Invalid("below_min", spec.low - 1, "out of range"))
+        if spec.kind is float:  # the bound is inclusive: the next float below it is out
+            out.append(Invalid("just_below_min", math.nextafter(spec.low, -math.inf), "out of range"))
+    if spec.high is not None:
+        out.append(Invalid("above_max", spec.high + 1, "out of range"))
+        if spec.kind is float:
+            out.append(Invalid("just_above_max", math.nextafter(spec.high, math.inf), "out of range"))
+    if spec.kind is int:
+        inside = spec.low if spec.low is not None else spec.default
+        out.append(Invalid("not_whole", inside + 0.5, "not a whole number"))
+        out.append(Invalid("not_whole_text", f"{inside}.5", "not a whole number"))
+    return out
+
+
+CASES = [pytest.param(name, case, id=f"{name}-{case.label}")
+         for name, spec in PARAMETERS.items() for case in invalid_values(spec)]
+
+
+def check_message(message: str, spec: Spec, case: Invalid) -> None:
+    """One line that names the parameter, says why and what is allowed (and the near choice)."""
+    assert "\n" not in message, message
+    assert f"parameter '{spec.name}'" in message, message
+    assert f"allowed {spec.allowed()}" in message or f"in {spec.allowed()}" in message, message
+    assert case.says in message, message
+    if case.hint:
+        assert f"(did you mean '{case.hint}'?)" in message, message
+
+
+@pytest.mark.parametrize(("name", "case"), CASES)
+def test_invalid_value_is_refused_with_a_one_line_message(name, case):
+    with pytest.raises(ParameterError) as info:
+        Params(**{name: case.value})
+    check_message(str(info.value), PARAMETERS[name], case)
+
+
+@pytest.mark.parametrize("name", PARAMETERS)
+def test_every_parameter_has_generated_invalid_values(name):
+    spec = PARAMETERS[name]
+    labels = [c.label for c in invalid_values(spec)]
+    assert len(labels) == len(set(labels))
+    ids = [p.id for p in CASES if p.id.startswith(f"{name}-")]
+    assert len(ids) == len(labels) >= 2
+    if spec.kind in (int, float):
+        assert {"text", "boolean", "nan", "inf"} <= set(labels)
+        assert ("below_min" in labels) == (spec.low is not None)
+        assert ("above_max" in labels) == (spec.high is not None)
+    if spec.choices:
+        assert {f"{how}_{c}" for c in spec.choices for how in ("typo", "drop")} <= set(labels)
+
+
+def test_the_cases_cover_every_parameter():
+    assert {p.values[0] for p in CASES} == set(PARAMETERS)
+
+
+# The rule across parameters (dialogue_share + fanpage_share <= 1) is not what is tried here.
+COMPANIONS = {"fanpage_share": {"dialogue_share": 0.0}}
+
+
+@pytest.mark.parametrize("name", PARAMETERS)
+def test_declared_bounds_and_choices_are_accepted(name):
+    """The bounds are inclusive and every choice is valid: "just outside" above is outside."""
+    spec = PARAMETERS[name]
+    values = [v for v in (spec.low, spec.high) if v is not None] + list(spec.choices or ())
+    for value in values:
+        got = Params(**{name: spec.kind(value)}, **COMPANIONS.get(name, {}))[name]
+        assert got == value and type(got) is spec.kind
+
+
+def _first_of_each_kind() -> list:
+    """For each declared kind (int, float, str), its first parameter with each kind of
+    invalid value once (one typo; as text, ``nan`` and ``"nan"`` are one): the command
+    line's share, kept to a few runs."""
+    out, kinds = [], set()
+    for name, spec in PARAMETERS.items():
+        if spec.kind in kinds:
+            continue
+        kinds.add(spec.kind)
+        seen = set()
+        for case in invalid_values(spec):
+            key = "typo" if case.hint else case.label
+            if key not in seen and str(case.value) not in seen:
+                seen |= {key, str(case.value)}
+                out.append(pytest.param(name, case, id=f"{name}-{key}"))
+    return out
+
+
+QUICK = ("--set", "steps=1", "--set", "n_consumers=50")  # if a value were taken, a short run
+
+
+@pytest.mark.parametrize(("name", "case"), _first_of_each_kind())
+def test_invalid_value_on_the_command_line_is_one_error_line(tmp_path, name, case):
+    text = str(case.value)  # what --set passes on: text, coerced by Params
+    with pytest.raises(ParameterError):
+        Params(**{name: text})
+    out = tmp_path / "out"
+    before = tree(tmp_path)
+    result = run_cli("simulate", *QUICK, "--set", f"{name}={text}", "--no-progress", "--out", out, timeout=60)
+    assert result.returncode == 2, f"exit {result.returncode}\nstderr:\n{result.stderr}"
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: parameter "), result.stderr
+    spec = PARAMETERS[name]
+    assert f"'{name}'" in lines[0] and spec.allowed() in lines[0], lines[0]
+    if case.hint:
+        assert f"did you mean '{case.hint}'" in lines[0], lines[0]
+    assert not out.exists() and tree(tmp_path) == before
