@@ -7,6 +7,10 @@ intervals, every figure that applies to the data, and a short "how to read this"
 figure. The HTML is self-contained (figures embedded as data URIs, no external asset), so
 it opens offline. A sweep still in progress is reported as far as it got, and failed runs
 are listed with their error.
+
+Which figures a report shows is decided by :data:`FIGURES`, a registry of
+:class:`FigureMaker` entries: each says when it applies to the :class:`Data` and makes its
+figure(s); a new figure is one more entry.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """Stylized facts: what the model produces, next to what the literature reports.
 
 Rand & Rust (2011) ask agent-based marketing models to be validated against stylized
-facts. This module *reports* such facts; the model is not tuned to them. Each fact is
-computed once per replicate (vectorised ``groupby``) and summarised by its mean and
-Student-t 95 % interval across replicates (:func:`simulation.research.stats.mean_ci`).
+facts. This module *computes* such facts (:mod:`simulation.outputs.facts_report` writes
+them); the model is not tuned to them. Each fact is computed once per replicate
+(vectorised ``groupby``) and summarised by its mean and Student-t 95 % interval across
+replicates (:func:`simulation.research.stats.mean_ci`).
 
 From the headline comparison (``results/headline/timeseries.csv``):
 
