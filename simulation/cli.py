@@ -114,7 +114,7 @@ def _positive(name: str, value: int | None, low: int = 1) -> None:
 
 
 def cmd_params(args) -> int:
-    from simulation.core.params import parameter_table
+    from simulation.outputs.tables import parameter_table
 
     print(parameter_table(markdown=args.markdown))
     return 0
@@ -168,8 +168,9 @@ def cmd_simulate(args) -> int:
 
 
 def cmd_headline(args) -> int:
+    from simulation.outputs.tables import format_confidence
     from simulation.research.experiment import load_experiment
-    from simulation.research.headline import HEADLINE_FILE, format_table, run_headline
+    from simulation.research.headline import HEADLINE_FILE, run_headline
 
     for name in ("replicates", "steps", "workers"):
         _positive(f"--{name}", getattr(args, name, None))
@@ -179,23 +180,17 @@ def cmd_headline(args) -> int:
     elapsed = time.perf_counter() - start
     print(f"\n{exp.name}: {len(exp.points())} strategies x {exp.replicates} replicates, {exp.steps} weeks "
           f"({elapsed:.1f} s). Final values, mean [95 % CI]:\n")
-    print(format_table(table))
+    print(format_confidence(table))
     print(f"\nincremental_roi = (profit - profit of 'none' on the same seed) / spend.\nWrote {args.out}/ "
           "(timeseries.csv, summary.csv, run.json, loyalty.png, final.png, metrics.png, report.md)")
     return 0
 
 
 def cmd_validate(args) -> int:
-    from simulation.research.validation import format_checks, run_validation
+    from simulation.outputs.validation_report import main_validate
 
     _positive("--workers", args.workers)
-    start = time.perf_counter()
-    checks = run_validation(Path(args.out), workers=args.workers, progress=not args.no_progress, quick=args.quick)
-    print(format_checks(checks))
-    failed = [c for c in checks if not c.passed]
-    print(f"\n{len(checks) - len(failed)} passed, {len(failed)} failed ({time.perf_counter() - start:.0f} s); "
-          f"figures and tables in {args.out}/")
-    return 1 if failed else 0
+    return main_validate(args.out, workers=args.workers, progress=not args.no_progress, quick=args.quick)
 
 
 def _sweep(args, exp):
@@ -229,27 +224,19 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_sensitivity(args) -> int:
+    from simulation.core.metrics import check_metric
+    from simulation.outputs.sensitivity_report import main_sensitivity
     from simulation.research.experiment import load_experiment
-    from simulation.research.sensitivity import sensitivity_report
 
     _positive("--workers", args.workers)
     exp = load_experiment(args.experiment)
     if exp.design not in ("sobol", "morris"):
         raise WomsimError(f"{args.experiment}: sensitivity needs [sweep] design = sobol | morris, not '{exp.design}'")
-    from simulation.core.metrics import check_metric
-
     check_metric(args.metric)
     result, out = _sweep(args, exp)
     if result.interrupted:
         return 130
-    table = sensitivity_report(exp, out, args.metric)
-    from simulation.outputs.report import build_report
-
-    build_report(out, metric=args.metric)
-    print(f"\nSensitivity of final {args.metric} ({exp.design}, 95 % confidence intervals):")
-    print(table.drop(columns="combo").to_string(index=False, float_format=lambda x: f"{x:.3f}"))
-    print(f"\nWrote {out}/sensitivity_{args.metric}.csv and .png")
-    return 0
+    return main_sensitivity(exp, out, args.metric)
 
 
 def cmd_export(args) -> int:
@@ -286,7 +273,7 @@ def cmd_viz(args) -> int:
 
 
 def cmd_facts(args) -> int:
-    from simulation.research.facts import main_facts
+    from simulation.outputs.facts_report import main_facts
 
     return main_facts(args.dir, args.out, progress=not args.no_progress)
 

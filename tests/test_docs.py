@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 
 from simulation.core.metrics import METRICS
-from simulation.core.params import PARAMETERS, parameter_table
+from simulation.core.params import PARAMETERS
+from simulation.outputs.tables import parameter_table
 
 ROOT = Path(__file__).resolve().parents[1]
 ODD_PATH = ROOT / "docs" / "ODD.md"

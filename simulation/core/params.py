@@ -512,22 +512,11 @@ def _check_combinations(v: dict[str, Any]) -> None:
             "allowed shares of the budget sum to at most 1")
 
 
-def parameter_table(markdown: bool = False) -> str:
-    """The table of all parameters (name, default, allowed, unit, meaning, source)."""
-    rows = [("name", "default", "allowed", "unit", "meaning", "source")]
-    for s in _SPECS:
-        rows.append((s.name, str(s.default), s.allowed(), s.unit, s.meaning, s.source))
-    if markdown:
-        lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
-        lines += ["| " + " | ".join(c.replace("|", "\\|") for c in r).replace("\n", " ") + " |"
-                  for r in rows[1:]]
-        return "\n".join(lines)
-    lines = []
-    group = None
-    for s in _SPECS:
-        if s.group != group:
-            group = s.group
-            lines.append(f"\n[{group}]")
-        lines.append(f"  {s.name:<26} {str(s.default):<16} {s.allowed():<22} {s.unit}")
-        lines.append(f"      {s.meaning}  (source: {s.source})")
-    return "\n".join(lines).lstrip("\n")
+#: Columns of the parameter table (docs/ODD.md, 8 Parameters); rendered by
+#: :func:`simulation.outputs.tables.parameter_table`.
+PARAMETER_COLUMNS = ("name", "default", "allowed", "unit", "meaning", "source")
+
+
+def parameter_rows() -> list[tuple[str, ...]]:
+    """One row of strings per parameter, in :data:`PARAMETERS` order, cells as :data:`PARAMETER_COLUMNS`."""
+    return [(s.name, str(s.default), s.allowed(), s.unit, s.meaning, s.source) for s in _SPECS]

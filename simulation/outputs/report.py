@@ -7,6 +7,10 @@ intervals, every figure that applies to the data, and a short "how to read this"
 figure. The HTML is self-contained (figures embedded as data URIs, no external asset), so
 it opens offline. A sweep still in progress is reported as far as it got, and failed runs
 are listed with their error.
+
+Which figures a report shows is decided by :data:`FIGURES`, a registry of
+:class:`FigureMaker` entries: each says when it applies to the :class:`Data` and makes its
+figure(s); a new figure is one more entry.
 """
 
 from __future__ import annotations
@@ -22,9 +26,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulation.errors import WomsimError
 from simulation.core.metrics import check_metric
+from simulation.errors import WomsimError
+from simulation.outputs import figures
+from simulation.outputs.snapshots import plot_network_snapshots
+from simulation.outputs.tables import confidence_cells, render_frame
+from simulation.research.experiment import Experiment
 from simulation.research.provenance import provenance, write_atomic
+from simulation.research.sensitivity import analyse
+from simulation.research.store import load
+from simulation.research.summaries import confidence_table, incremental_roi
 
 SUMMARY_METRICS = ("loyalty", "loyal_share", "nps", "awareness", "customers", "trust", "profit",
                    "incremental_roi")
@@ -60,21 +71,28 @@ class Data:
     def strategies(self) -> list[str]:
         return list(dict.fromkeys(self.finals["strategy"])) if "strategy" in self.finals else []
 
+    @property
+    def design(self) -> str:
+        """The sweep's design (grid | lhs | sobol | morris); simulate and headline runs are a grid."""
+        return self.meta.get("experiment", {}).get("design", "grid") if self.kind == "sweep" else "grid"
+
+    @property
+    def numeric_varied(self) -> list[str]:
+        """The varied parameters that are numeric and take more than one value in the finals."""
+        f = self.finals
+        return [v for v in self.varied if v in f and pd.api.types.is_numeric_dtype(f[v]) and f[v].nunique() > 1]
+
 
 # --------------------------------------------------------------------------------------
 # reading
 # --------------------------------------------------------------------------------------
 def read_output(directory: str | Path) -> Data:
     """Load a simulate/headline folder or a sweep store, with a clear error otherwise."""
-    from simulation.research.summaries import incremental_roi
-
     d = Path(directory)
     if not d.is_dir():
         raise WomsimError(f"report: '{d}' is not a folder (give the --out folder of simulate, "
                           "headline or sweep)")
     if (d / "runs.sqlite").exists():
-        from simulation.research.store import load
-
         tables = load(d)
         runs, finals, ts = tables["runs"], tables["finals"], tables["timeseries"]
         sweep_meta = _read_json(d / "sweep.json")
@@ -118,162 +136,238 @@ def _last_steps(ts: pd.DataFrame) -> pd.DataFrame:
 # summary table
 # --------------------------------------------------------------------------------------
 def summary_table(data: Data, metrics=SUMMARY_METRICS) -> pd.DataFrame:
-    """Mean [95 % CI] of the final metrics per strategy (and per varied parameter, up to 2)."""
-    from simulation.research.stats import summarise
+    """Mean [95 % CI] of the final metrics per strategy (and per varied parameter, up to 2),
+    and the number of runs ``n``, as cells (:func:`simulation.outputs.tables.confidence_cells`).
 
+    The intervals are :func:`simulation.research.summaries.confidence_table`'s, as in the
+    headline table.
+    """
     metrics = [m for m in metrics if m in data.finals]
     by = [*data.varied[:2], "strategy"] if len(data.finals.groupby(data.varied[:2] or ["strategy"])) <= 60 \
         else ["strategy"]
     by = [b for b in by if b in data.finals]
-    table = summarise(data.finals, by, metrics)
-    out = table[by].copy()
-    for m in metrics:
-        digits = 1 if m in ("nps", "profit") else 3
-        mean, lo, hi = table[f"{m}_mean"], table[f"{m}_lo"], table[f"{m}_hi"]
-        out[m] = [("-" if not np.isfinite(a) else f"{a:.{digits}f} [{b:.{digits}f}, {c:.{digits}f}]")
-                  for a, b, c in zip(mean, lo, hi)]
-    out["n"] = table[f"{metrics[0]}_n"].astype(int).to_numpy() if metrics else 0
-    return out
+    table = confidence_table(data.finals, metrics, by)
+    if len(by) > 1:  # design points in parameter order, strategies in the order they were run
+        table = table.sort_values(by[:-1], kind="stable", ignore_index=True)
+    return confidence_cells(table, metrics, by, n=True)
 
 
 # --------------------------------------------------------------------------------------
-# figures
+# figures: a registry of makers, each saying when it applies
 # --------------------------------------------------------------------------------------
 def _scenario(data: Data) -> str:
     if data.kind == "sweep":
         exp = data.meta.get("experiment", {})
         return (f"{exp.get('name', data.directory.name)}: {exp.get('design', 'grid')} design, "
                 f"{exp.get('replicates', '?')} replicates, {exp.get('steps', '?')} weeks")
-    p = data.meta.get("params") or data.meta.get("base") or {}
-    if isinstance(p, dict) and p and isinstance(next(iter(p.values())), dict):
-        p = next(iter(p.values()))  # headline: params per strategy
+    p = _params_of(data)
     n = p.get("n_consumers", "?")
     return f"{n} consumers, {p.get('network', '?')}, budget {p.get('budget', '?')}"
 
 
-def build_figures(data: Data, out: Path, metric: str = "loyalty", snapshots: bool = True) -> list[Figure]:
-    """Every figure that applies to the data, saved under ``out``."""
-    from simulation.outputs import plots
+def _params_of(data: Data) -> dict[str, Any]:
+    """The parameters of a simulate/headline run (headline: those of the first strategy)."""
+    p = data.meta.get("params") or data.meta.get("base") or {}
+    if isinstance(p, dict) and p and isinstance(next(iter(p.values())), dict):
+        p = next(iter(p.values()))  # headline: params per strategy
+    return dict(p or {})
 
-    figs: list[Figure] = []
-    scen = _scenario(data)
-    strategies = data.strategies
-    ts, finals = data.timeseries, data.finals
 
-    def add(name: str, title: str, how: str, make: Callable[[Path], list[Path]]) -> None:
-        figs.append(Figure(name, title, how, make(out / name)))
+@dataclass(frozen=True)
+class FigureMaker:
+    """One kind of report figure.
 
-    if "strategy" in ts:
-        add("metrics", "Main metrics over time",
-            "One line per strategy: the mean over runs; the band is the 95 % confidence interval of "
-            "that mean. In a sweep, runs of all design points are pooled per strategy.",
-            lambda p: plots.plot_small_multiples(ts, ["awareness", "loyalty", "nps", "trust",
-                                                      "public_sentiment", "profit"], p,
-                                                 title=f"Main metrics over time\n{scen}"))
-        add("loyalty", "Loyalty over time",
-            "Mean loyalty of customers per strategy with its 95 % band. Lines that separate early and "
-            "stay apart are robust differences.",
-            lambda p: plots.plot_timeseries(ts, "loyalty", p, title=f"Loyalty of customers by strategy\n{scen}"))
-        add("final", "Final values per strategy",
-            "After the last week: the large marker and bar are the mean and its 95 % interval, the "
-            "small points the single runs.",
-            lambda p: plots.plot_final(finals, [m for m in ("loyalty", "loyal_share", "nps", "awareness",
-                                                            "customers", "incremental_roi") if m in finals], p,
-                                       title=f"Final values\n{scen}"))
-    if "incremental_roi" in finals and finals["incremental_roi"].notna().any() and hasattr(plots, "plot_incremental_roi"):
-        add("incremental_roi", "Incremental ROI across replicates",
-            "Profit gained over doing nothing (same seed), per unit spent, one point per run. The width "
-            "of the interval is the answer to 'why is ROI so hard to compute': the same strategy on the "
-            "same budget returns very different amounts from run to run.",
-            lambda p: plots.plot_incremental_roi(finals, p, title=f"Incremental ROI against no marketing\n{scen}"))
-    if {"loyalty_natives", "loyalty_immigrants"} <= set(finals) and hasattr(plots, "plot_segments"):
-        add("segments", "Digital natives vs. immigrants",
-            "Loyalty and awareness by segment and strategy: dialogue and the public record reach "
-            "digital natives; digital immigrants are rarely online and see more mass media.",
-            lambda p: plots.plot_segments(finals, p, title=f"Segments\n{scen}"))
-    numeric = [v for v in data.varied if v in finals and pd.api.types.is_numeric_dtype(finals[v])
-               and finals[v].nunique() > 1]
-    if numeric and hasattr(plots, "plot_sweep_1d"):
-        for x in numeric:
-            add(f"sweep_{x}", f"{metric} vs. {x}",
-                f"Final {metric} (mean and 95 % band over replicates and over the other swept parameters) "
-                f"as {x} varies, one line per strategy. Where lines cross, the answer flips.",
-                lambda p, x=x: plots.plot_sweep_1d(finals, x, metric, p, title=f"{metric} vs. {x}\n{scen}"))
-    design_kind = data.meta.get("experiment", {}).get("design", "grid") if data.kind == "sweep" else "grid"
-    if len(numeric) >= 2 and hasattr(plots, "plot_heatmap"):
-        x, y = numeric[:2]
-        for st in strategies:
-            if st == "none":
-                continue
-            add(f"heatmap_{st}", f"{metric}: {x} x {y} ({st})",
-                f"Mean final {metric} over the {x} x {y} grid for strategy {st}; contour lines join "
-                "equal values.",
-                lambda p, st=st: plots.plot_heatmap(finals, x, y, metric, p, strategy=st,
-                                                    title=f"{metric}, {st}\n{scen}"))
-        if {"dialogue", "broadcast"} <= set(strategies):
-            a, b, label = "dialogue", "broadcast", "dialogue minus broadcast"
-        elif design_kind != "grid":
-            a = b = None  # sampled designs share no axis values to pin: no difference map
-        else:
-            # one strategy: compare each value of an axis with its lowest value, preferably
-            # dialogue_share (its lowest value is pure broadcast)
-            others = [s for s in strategies if s != "none"] or strategies
-            pin = "dialogue_share" if "dialogue_share" in (x, y) else y
-            a, b = others[0], {pin: float(np.min(finals[pin]))}
-            label = f"{a}: each {pin} minus {pin} = {np.min(finals[pin]):g}"
-        if a is not None:
-            add("difference", f"Where the answer flips: {label}",
-                f"Difference of mean final {metric}: {label}. Blue (positive) favours the first, red "
-                "the second; the bold zero contour is where the answer flips.",
-                lambda p: plots.plot_difference(finals, x, y, metric, p, a=a, b=b,
-                                                title=f"{metric}: {label}\n{scen}"))
-    design = data.meta.get("experiment", {}).get("design") if data.kind == "sweep" else None
-    if design in ("sobol", "morris"):
-        from simulation.research.experiment import Experiment
-        from simulation.research.sensitivity import analyse
+    ``applies(data)`` says whether the data have what the figure needs; ``make(data, out,
+    metric)`` draws it (or several, e.g. one per varied parameter) into ``out`` and returns
+    the :class:`Figure` entries. ``reruns_model``: the figure runs the model again (the
+    network snapshots), so ``build_figures(..., snapshots=False)`` leaves it out.
+    """
 
-        e = data.meta["experiment"]
-        exp = Experiment(e["name"], e["steps"], e["replicates"], e["seed"], e["base"], e["grid"],
-                         str(data.directory), e["design"], e["samples"],
-                         {k: tuple(v) for k, v in e["ranges"].items()}, e["baseline"])
-        try:
-            table = analyse(exp, finals, metric)
-        except WomsimError:
-            table = None  # sweep still in progress: indices need every design point
-        if table is not None and not table.empty:
-            plot_indices = getattr(plots, "plot_indices", None)
-            if plot_indices is None:
-                from simulation.research.sensitivity import plot_indices
-            add("sensitivity", f"Sensitivity of {metric}",
-                "Sobol: first-order (S1, the parameter alone) and total (ST, with interactions) shares "
-                "of the variance of the output, with 95 % intervals. Morris: mu* ranks influence, "
-                "sigma flags non-linearity and interactions.",
-                lambda p: plot_indices(table, p, metric, f"Sensitivity of final {metric}\n{scen}"))
-    if snapshots and data.kind == "runs" and {"broadcast", "dialogue"} & set(strategies):
-        params = _params_of(data)
-        if params and params.get("n_consumers", 0) <= 20_000:
-            try:
-                from simulation.outputs.snapshots import plot_network_snapshots
-            except ImportError:
-                plot_network_snapshots = None
-            if plot_network_snapshots is not None:
-                steps = int(params.get("steps", 52))
-                pair = [s for s in ("broadcast", "dialogue") if s in strategies] or strategies[:2]
-                seed = int(data.finals["seed"].iloc[0]) if "seed" in data.finals else 0
-                add("network", "Attitudes on the network",
-                    "Each dot a consumer on the same layout in every panel: colour = attitude (blue "
-                    "positive, red negative, grey unaware), size = loyalty; one row per strategy, one "
-                    "column per week shown. Same consumers and seed in both rows.",
-                    lambda p: plot_network_snapshots(params, seed, sorted({0, steps // 4, steps // 2, steps}),
-                                                     pair, p, title=f"Attitudes on the network\n{scen}"))
+    name: str
+    applies: Callable[[Data], bool]
+    make: Callable[[Data, Path, str], list[Figure]]
+    reruns_model: bool = False
+
+
+def _one(name: str, title: str, how: str, draw: Callable[[Path], list[Path]], out: Path) -> list[Figure]:
+    return [Figure(name, title, how, draw(out / name))]
+
+
+def _has_strategies(data: Data) -> bool:
+    return "strategy" in data.timeseries
+
+
+def _make_metrics(data: Data, out: Path, metric: str) -> list[Figure]:
+    panels = ["awareness", "loyalty", "nps", "trust", "public_sentiment", "profit"]
+    return _one("metrics", "Main metrics over time",
+                "One line per strategy: the mean over runs; the band is the 95 % confidence interval of "
+                "that mean. In a sweep, runs of all design points are pooled per strategy.",
+                lambda p: figures.plot_small_multiples(data.timeseries, panels, p,
+                                                       title=f"Main metrics over time\n{_scenario(data)}"), out)
+
+
+def _make_loyalty(data: Data, out: Path, metric: str) -> list[Figure]:
+    return _one("loyalty", "Loyalty over time",
+                "Mean loyalty of customers per strategy with its 95 % band. Lines that separate early and "
+                "stay apart are robust differences.",
+                lambda p: figures.plot_timeseries(data.timeseries, "loyalty", p,
+                                                  title=f"Loyalty of customers by strategy\n{_scenario(data)}"),
+                out)
+
+
+def _make_final(data: Data, out: Path, metric: str) -> list[Figure]:
+    finals = data.finals
+    shown = [m for m in ("loyalty", "loyal_share", "nps", "awareness", "customers", "incremental_roi")
+             if m in finals]
+    return _one("final", "Final values per strategy",
+                "After the last week: the large marker and bar are the mean and its 95 % interval, the "
+                "small points the single runs.",
+                lambda p: figures.plot_final(finals, shown, p, title=f"Final values\n{_scenario(data)}"), out)
+
+
+def _has_roi(data: Data) -> bool:
+    return "incremental_roi" in data.finals and bool(data.finals["incremental_roi"].notna().any())
+
+
+def _make_roi(data: Data, out: Path, metric: str) -> list[Figure]:
+    return _one("incremental_roi", "Incremental ROI across replicates",
+                "Profit gained over doing nothing (same seed), per unit spent, one point per run. The width "
+                "of the interval is the answer to 'why is ROI so hard to compute': the same strategy on the "
+                "same budget returns very different amounts from run to run.",
+                lambda p: figures.plot_incremental_roi(
+                    data.finals, p, title=f"Incremental ROI against no marketing\n{_scenario(data)}"), out)
+
+
+def _has_segments(data: Data) -> bool:
+    return {"loyalty_natives", "loyalty_immigrants"} <= set(data.finals)
+
+
+def _make_segments(data: Data, out: Path, metric: str) -> list[Figure]:
+    return _one("segments", "Digital natives vs. immigrants",
+                "Loyalty and awareness by segment and strategy: dialogue and the public record reach "
+                "digital natives; digital immigrants are rarely online and see more mass media.",
+                lambda p: figures.plot_segments(data.finals, p, title=f"Segments\n{_scenario(data)}"), out)
+
+
+def _make_sweep_1d(data: Data, out: Path, metric: str) -> list[Figure]:
+    figs = []
+    for x in data.numeric_varied:
+        figs += _one(f"sweep_{x}", f"{metric} vs. {x}",
+                     f"Final {metric} (mean and 95 % band over replicates and over the other swept parameters) "
+                     f"as {x} varies, one line per strategy. Where lines cross, the answer flips.",
+                     lambda p, x=x: figures.plot_sweep_1d(data.finals, x, metric, p,
+                                                          title=f"{metric} vs. {x}\n{_scenario(data)}"), out)
     return figs
 
 
-def _params_of(data: Data) -> dict[str, Any]:
-    p = data.meta.get("params")
-    if isinstance(p, dict) and p and isinstance(next(iter(p.values())), dict):
-        p = next(iter(p.values()))
-    return dict(p or {})
+def _two_axes(data: Data) -> bool:
+    return len(data.numeric_varied) >= 2
+
+
+def _make_heatmaps(data: Data, out: Path, metric: str) -> list[Figure]:
+    x, y = data.numeric_varied[:2]
+    figs = []
+    for st in data.strategies:
+        if st == "none":
+            continue
+        figs += _one(f"heatmap_{st}", f"{metric}: {x} x {y} ({st})",
+                     f"Mean final {metric} over the {x} x {y} grid for strategy {st}; contour lines join "
+                     "equal values.",
+                     lambda p, st=st: figures.plot_heatmap(data.finals, x, y, metric, p, strategy=st,
+                                                           title=f"{metric}, {st}\n{_scenario(data)}"), out)
+    return figs
+
+
+def _has_difference(data: Data) -> bool:
+    # sampled designs share no axis values to pin: a difference map needs two strategies or a grid
+    return _two_axes(data) and ({"dialogue", "broadcast"} <= set(data.strategies) or data.design == "grid")
+
+
+def _make_difference(data: Data, out: Path, metric: str) -> list[Figure]:
+    finals = data.finals
+    x, y = data.numeric_varied[:2]
+    if {"dialogue", "broadcast"} <= set(data.strategies):
+        a, b, label = "dialogue", "broadcast", "dialogue minus broadcast"
+    else:
+        # one strategy: compare each value of an axis with its lowest value, preferably
+        # dialogue_share (its lowest value is pure broadcast)
+        others = [s for s in data.strategies if s != "none"] or data.strategies
+        pin = "dialogue_share" if "dialogue_share" in (x, y) else y
+        a, b = others[0], {pin: float(np.min(finals[pin]))}
+        label = f"{a}: each {pin} minus {pin} = {np.min(finals[pin]):g}"
+    return _one("difference", f"Where the answer flips: {label}",
+                f"Difference of mean final {metric}: {label}. Blue (positive) favours the first, red "
+                "the second; the bold zero contour is where the answer flips.",
+                lambda p: figures.plot_difference(finals, x, y, metric, p, a=a, b=b,
+                                                  title=f"{metric}: {label}\n{_scenario(data)}"), out)
+
+
+def _is_sensitivity_design(data: Data) -> bool:
+    return data.design in ("sobol", "morris")
+
+
+def _make_sensitivity(data: Data, out: Path, metric: str) -> list[Figure]:
+    exp = Experiment.from_definition(data.meta["experiment"], str(data.directory))
+    try:
+        table = analyse(exp, data.finals, metric)
+    except WomsimError:
+        return []  # sweep still in progress: indices need every design point
+    if table.empty:
+        return []
+    return _one("sensitivity", f"Sensitivity of {metric}",
+                "Sobol: first-order (S1, the parameter alone) and total (ST, with interactions) shares "
+                "of the variance of the output, with 95 % intervals. Morris: mu* ranks influence, "
+                "sigma flags non-linearity and interactions.",
+                lambda p: figures.plot_indices(table, p, metric, f"Sensitivity of final {metric}\n{_scenario(data)}"),
+                out)
+
+
+#: Largest population whose network snapshots a report re-runs and draws.
+SNAPSHOT_MAX_CONSUMERS = 20_000
+
+
+def _has_network(data: Data) -> bool:
+    params = _params_of(data)
+    return (data.kind == "runs" and bool({"broadcast", "dialogue"} & set(data.strategies)) and bool(params)
+            and params.get("n_consumers", 0) <= SNAPSHOT_MAX_CONSUMERS)
+
+
+def _make_network(data: Data, out: Path, metric: str) -> list[Figure]:
+    params = _params_of(data)
+    steps = int(params.get("steps", 52))
+    pair = [s for s in ("broadcast", "dialogue") if s in data.strategies]
+    seed = int(data.finals["seed"].iloc[0]) if "seed" in data.finals else 0
+    return _one("network", "Attitudes on the network",
+                "Each dot a consumer on the same layout in every panel: colour = attitude (blue "
+                "positive, red negative, grey unaware), size = loyalty; one row per strategy, one "
+                "column per week shown. Same consumers and seed in both rows.",
+                lambda p: plot_network_snapshots(params, seed, sorted({0, steps // 4, steps // 2, steps}), pair, p,
+                                                 title=f"Attitudes on the network\n{_scenario(data)}"), out)
+
+
+#: Every figure a report can show, in the order it shows them.
+FIGURES: tuple[FigureMaker, ...] = (
+    FigureMaker("metrics", _has_strategies, _make_metrics),
+    FigureMaker("loyalty", _has_strategies, _make_loyalty),
+    FigureMaker("final", _has_strategies, _make_final),
+    FigureMaker("incremental_roi", _has_roi, _make_roi),
+    FigureMaker("segments", _has_segments, _make_segments),
+    FigureMaker("sweep_1d", lambda data: bool(data.numeric_varied), _make_sweep_1d),
+    FigureMaker("heatmap", _two_axes, _make_heatmaps),
+    FigureMaker("difference", _has_difference, _make_difference),
+    FigureMaker("sensitivity", _is_sensitivity_design, _make_sensitivity),
+    FigureMaker("network", _has_network, _make_network, reruns_model=True),
+)
+
+
+def build_figures(data: Data, out: Path, metric: str = "loyalty", snapshots: bool = True) -> list[Figure]:
+    """Every figure of :data:`FIGURES` that applies to the data, saved under ``out``
+    (``snapshots=False``: without those that re-run the model)."""
+    figs: list[Figure] = []
+    for maker in FIGURES:
+        if (snapshots or not maker.reruns_model) and maker.applies(data):
+            figs += maker.make(data, out, metric)
+    return figs
 
 
 # --------------------------------------------------------------------------------------
@@ -313,13 +407,6 @@ def build_report(directory: str | Path, metric: str = "loyalty", snapshots: bool
     return {"md": d / "report.md", "html": d / "report.html"}
 
 
-def _table_md(df: pd.DataFrame) -> str:
-    cols = list(df.columns)
-    lines = ["| " + " | ".join(map(str, cols)) + " |", "|" + "---|" * len(cols)]
-    lines += ["| " + " | ".join(str(v) for v in row) + " |" for row in df.itertuples(index=False)]
-    return "\n".join(lines)
-
-
 def _markdown(title, data, what, prov, status, failed, table, figs, figure_dir) -> str:
     parts = [f"# {title}", "", "## What was run", "",
              f"- Output: `{data.directory}` ({'sweep run store' if data.kind == 'sweep' else 'simulation runs'})",
@@ -328,7 +415,7 @@ def _markdown(title, data, what, prov, status, failed, table, figs, figure_dir) 
              f"- Report made: `{provenance()['created']}`", "", f"**Status:** {status}", ""]
     if failed:
         parts += ["### Failed runs", ""] + [f"- `{r}`: {e}" for r, e in failed] + [""]
-    parts += ["## Final values (mean [95 % t-interval] over runs)", "", _table_md(table), ""]
+    parts += ["## Final values (mean [95 % t-interval] over runs)", "", render_frame(table, markdown=True), ""]
     parts += ["## Figures", ""]
     for f in figs:
         src = f.png.name if figure_dir in ("", ".") else f"{figure_dir}/{f.png.name}"

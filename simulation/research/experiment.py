@@ -132,6 +132,18 @@ class Experiment:
                 "base": self.base, "grid": self.grid, "design": self.design, "samples": self.samples,
                 "ranges": {k: list(v) for k, v in self.ranges.items()}, "baseline": self.baseline}
 
+    @classmethod
+    def from_definition(cls, definition: dict[str, Any], path: str = "") -> Experiment:
+        """The experiment of a :meth:`definition` (e.g. read back from ``sweep.json``): its inverse.
+
+        ``path`` is where it came from (for messages); the definition does not hold it.
+        """
+        d = definition
+        return cls(d["name"], d["steps"], d["replicates"], d["seed"], dict(d["base"]),
+                   {k: list(v) for k, v in d["grid"].items()}, path, d.get("design", "grid"),
+                   int(d.get("samples", 0)), {k: tuple(v) for k, v in d.get("ranges", {}).items()},
+                   bool(d.get("baseline", False)))
+
 
 def _unknown_key(path: str, where: str, key: str, allowed) -> ParameterError:
     hint = closest(key, allowed)

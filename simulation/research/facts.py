@@ -1,9 +1,10 @@
 """Stylized facts: what the model produces, next to what the literature reports.
 
 Rand & Rust (2011) ask agent-based marketing models to be validated against stylized
-facts. This module *reports* such facts; the model is not tuned to them. Each fact is
-computed once per replicate (vectorised ``groupby``) and summarised by its mean and
-Student-t 95 % interval across replicates (:func:`simulation.research.stats.mean_ci`).
+facts. This module *computes* such facts (:mod:`simulation.outputs.facts_report` writes
+them); the model is not tuned to them. Each fact is computed once per replicate
+(vectorised ``groupby``) and summarised by its mean and Student-t 95 % interval across
+replicates (:func:`simulation.research.stats.mean_ci`).
 
 From the headline comparison (``results/headline/timeseries.csv``):
 
@@ -38,34 +39,33 @@ Examples
 
 from __future__ import annotations
 
-import hashlib
 import math
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from simulation.core.params import STRATEGIES
 from simulation.errors import WomsimError
-from simulation.research.provenance import REPO_ROOT, provenance, write_atomic, write_json
 from simulation.research.runner import run_seed, run_simulation
 from simulation.research.stats import mean_ci, summarise
 
 __all__ = [
     "FACT_COLUMNS",
+    "MODEL_CONDITION",
+    "REFERENCE_CONDITION",
     "REQUIRED_COLUMNS",
     "REQUIRED_STRATEGIES",
     "WEAROUT_BASE",
     "WEAROUT_DEFAULTS",
     "WEAROUT_REFERENCE",
+    "FactsResult",
+    "all_facts",
     "check_timeseries",
-    "facts_markdown",
-    "facts_report",
-    "format_facts",
-    "main_facts",
-    "plot_wearout",
     "read_timeseries",
     "stylized_facts",
     "summarise_wearout",
@@ -103,13 +103,13 @@ WEAROUT_BASE: dict[str, Any] = {
 WEAROUT_REFERENCE: dict[str, Any] = {"wearout": 1000.0, "reactance_threshold": 1000.0}
 WEAROUT_BUDGETS = (0.25, 0.5, 1, 2, 4, 8)
 WEAROUT_SEED = 2026
-#: Settings of the wear-out experiment in :func:`facts_report` (keyword arguments of
+#: Settings of the wear-out experiment in :func:`all_facts` (keyword arguments of
 #: :func:`wearout_runs`): about 60 short runs, a few seconds.
 WEAROUT_DEFAULTS: dict[str, Any] = {"budgets": WEAROUT_BUDGETS, "n_consumers": 2000, "weeks": 4, "replicates": 5,
                                     "seed": WEAROUT_SEED}
 
-_MODEL = "model"
-_REFERENCE = "wear-out and reactance off"
+MODEL_CONDITION = "model"
+REFERENCE_CONDITION = "wear-out and reactance off"
 
 
 # ---------------------------------------------------------------------------- checks
@@ -210,6 +210,12 @@ def _levels(per_run: pd.Series, digits: int = 3) -> str:
     return "means: " + ", ".join(f"{s} {means[s]:.{digits}g}" for s in ("hype", "broadcast") if s in means.index)
 
 
+def _strategy_order(values) -> list:
+    """Distinct strategies, known ones in :data:`simulation.core.params.STRATEGIES` order, then the rest by name."""
+    distinct = list(dict.fromkeys(values))
+    return sorted(distinct, key=lambda s: (0, STRATEGIES.index(s), "") if s in STRATEGIES else (1, 0, str(s)))
+
+
 def _ratio(pos: pd.Series, neg: pd.Series) -> pd.Series:
     return pos.astype(float) / neg.astype(float).where(neg > 0)
 
@@ -270,9 +276,7 @@ def stylized_facts(timeseries: pd.DataFrame, *, early_weeks=(1, 13), late_weeks=
     n_strategies = per_run.index.get_level_values("strategy").nunique()
     rows.append(ratio_row("positive : negative WOM, all strategies", pooled["wom_positive"], pooled["wom_negative"],
                           f"all {n_strategies} strategies pooled per replicate"))
-    from simulation.outputs.plots import order_groups
-
-    for s in order_groups(per_run.index.get_level_values("strategy")):
+    for s in _strategy_order(per_run.index.get_level_values("strategy")):
         g = per_run.xs(s, level="strategy")
         rows.append(ratio_row(f"positive : negative WOM, {s}", g["wom_positive"], g["wom_negative"],
                               f"strategy {s}"))
@@ -344,7 +348,7 @@ def wearout_runs(budgets: Sequence[float] = WEAROUT_BUDGETS, n_consumers: int = 
     for name, value in (("weeks", weeks), ("replicates", replicates), ("n_consumers", n_consumers)):
         if int(value) < 1:
             raise WomsimError(f"wear-out {name} = {value}: allowed a whole number >= 1")
-    conditions = [(_MODEL, {})] + ([(_REFERENCE, WEAROUT_REFERENCE)] if reference else [])
+    conditions = [(MODEL_CONDITION, {})] + ([(REFERENCE_CONDITION, WEAROUT_REFERENCE)] if reference else [])
     jobs = [(c, extra, b, r) for c, extra in conditions for b in budgets for r in range(int(replicates))]
     from tqdm import tqdm
 
@@ -376,7 +380,7 @@ def summarise_wearout(runs: pd.DataFrame) -> pd.DataFrame:
     s.insert(2, "exposures", exposures)
     s.insert(3, "n", s.pop("attitude_n"))
     s = s.drop(columns="per_exposure_n")
-    order = {_MODEL: 0, _REFERENCE: 1}
+    order = {MODEL_CONDITION: 0, REFERENCE_CONDITION: 1}
     return s.sort_values(["condition", "budget"], key=lambda c: c.map(order) if c.name == "condition" else c,
                          ignore_index=True)
 
@@ -404,7 +408,7 @@ def wearout_facts(runs: pd.DataFrame) -> pd.DataFrame:
       paired drop from the peak to the highest budget has a 95 % CI above 0; False when the
       peak is at the highest budget (no fall within the range); None otherwise.
     """
-    model = runs.loc[runs["condition"] == _MODEL]
+    model = runs.loc[runs["condition"] == MODEL_CONDITION]
     wide = model.pivot_table(index="seed", columns="budget", values="per_exposure")
     b_lo, b_hi = float(wide.columns.min()), float(wide.columns.max())
     weeks = model["exposures"].iloc[0] / model["budget"].iloc[0]
@@ -415,7 +419,7 @@ def wearout_facts(runs: pd.DataFrame) -> pd.DataFrame:
     steps = np.diff(wide.mean().to_numpy())
     mono = ("the mean effect per exposure falls at every step of the budget grid" if (steps < 0).all()
             else "the mean effect per exposure does not fall at every step of the budget grid")
-    ref = runs.loc[runs["condition"] == _REFERENCE]
+    ref = runs.loc[runs["condition"] == REFERENCE_CONDITION]
     ref_text = ""
     if not ref.empty and b_hi > b_lo:
         rw = ref.pivot_table(index="seed", columns="budget", values="per_exposure")
@@ -468,149 +472,18 @@ def _peaks(peaks: pd.Series) -> str:
     return f"every replicate peaks at budget {lo:g}" if lo == hi else f"replicates peak at budgets {lo:g}-{hi:g}"
 
 
-# ---------------------------------------------------------------------------- output
+# ---------------------------------------------------------------------------- all facts
 
 
-def _num(x: float) -> str:
-    if x is None or not math.isfinite(float(x)):
-        return "-"
-    x = float(x)
-    return f"{x:.3g}" if abs(x) >= 1e-3 or x == 0 else f"{x:.2e}"
+@dataclass
+class FactsResult:
+    """Facts 1-5 of one headline timeseries, the wear-out curve, and the settings used."""
 
-
-def _measured(row) -> str:
-    m, lo, hi = row["measured"], row["ci_lo"], row["ci_hi"]
-    if m is None or not math.isfinite(float(m)):
-        return "-"
-    if not (math.isfinite(float(lo)) and math.isfinite(float(hi))):
-        return _num(m)
-    return f"{_num(m)} [{_num(lo)}, {_num(hi)}]"
-
-
-def _yes_no(c) -> str:
-    if c is None or (isinstance(c, float) and math.isnan(c)):
-        return "-"
-    return "yes" if bool(c) else "NO"
-
-
-def _cells(df: pd.DataFrame, notes: bool) -> tuple[list[str], list[list[str]]]:
-    header = ["fact", "measured [95 % CI]", "published", "source", "consistent"] + (["note"] if notes else [])
-    body = [[str(r["fact"]), _measured(r), str(r["published"]), str(r["source"]), _yes_no(r["consistent"])]
-            + ([str(r["note"])] if notes else []) for _, r in df.iterrows()]
-    return header, body
-
-
-def format_facts(df: pd.DataFrame) -> str:
-    """An aligned plain-text table: fact | measured [CI] | published | source | consistent.
-
-    ``consistent`` prints ``yes``, ``NO`` or ``-`` (undetermined or nothing to compare).
-
-    Examples
-    --------
-    >>> df = pd.DataFrame([{"fact": "f", "measured": 2.0, "ci_lo": 1.5, "ci_hi": 2.5, "published": "> 1",
-    ...                     "source": "S", "consistent": True, "note": ""}])
-    >>> print(format_facts(df))
-    fact  measured [95 % CI]  published  source  consistent
-    ----  ------------------  ---------  ------  ----------
-    f     2 [1.5, 2.5]        > 1        S       yes
-    """
-    header, body = _cells(df, notes=False)
-    widths = [max(len(x) for x in col) for col in zip(header, *body)]
-
-    def line(cells):
-        return "  ".join(c.ljust(w) for c, w in zip(cells, widths)).rstrip()
-
-    return "\n".join([line(header), line(["-" * w for w in widths])] + [line(b) for b in body])
-
-
-def _md_table(df: pd.DataFrame) -> str:
-    header, body = _cells(df, notes=True)
-    esc = lambda s: s.replace("|", "\\|")  # noqa: E731
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    return "\n".join(lines + ["| " + " | ".join(esc(c) for c in b) + " |" for b in body])
-
-
-def _draw_curves(ax, curve: pd.DataFrame, metric: str, looks: dict, bars: bool, small: bool = False) -> None:
-    for cond, look in looks.items():
-        c = curve.loc[curve["condition"] == cond]
-        if c.empty:
-            continue
-        x = c["exposures"].to_numpy(float)
-        y = c[f"{metric}_mean"].to_numpy(float)
-        err = np.vstack([y - c[f"{metric}_lo"].to_numpy(float), c[f"{metric}_hi"].to_numpy(float) - y])
-        ax.errorbar(x, y, yerr=err if bars else None, capsize=2.5 if small else 3, markersize=3.5 if small else 5,
-                    elinewidth=1.0, linewidth=1.3 if small else 1.8, zorder=3 if cond == _MODEL else 2, **look)
-    ax.axhline(0.0, color="#666666", linewidth=0.8, zorder=1)
-    ax.set_xscale("log")
-    xs = np.sort(curve["exposures"].unique())
-    ax.set_xticks(xs, [f"{v:g}" for v in xs])
-    ax.minorticks_off()
-
-
-def plot_wearout(curve: pd.DataFrame, path_stem: str | Path, title: str | None = None) -> list[Path]:
-    """Two panels against ad exposures per consumer (log x): attitude gained per exposure,
-    and total attitude; mean with 95 % CI bars, the reference condition dashed grey.
-
-    When reactance drives the total far below 0, the rise up to the peak is too small to
-    see on the full scale, so the total panel gets an inset that zooms on it.
-    """
-    import matplotlib.pyplot as plt
-
-    from simulation.outputs.plots import OKABE_ITO, STYLE, save_figure, style_for
-
-    st = style_for("broadcast")
-    looks = {_MODEL: dict(color=st["color"], linestyle="-", marker=st["marker"], label="model"),
-             _REFERENCE: dict(color=OKABE_ITO["grey"], linestyle=(0, (5, 2)), marker="o",
-                              label="reference: wear-out and reactance off")}
-    n = int(curve["n"].max())
-    model = curve.loc[curve["condition"] == _MODEL].sort_values("exposures")
-    weeks = float(model["exposures"].iloc[0] / model["budget"].iloc[0]) if not model.empty else float("nan")
-    with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(1, 2, figsize=(10.0, 4.5), layout="constrained")
-        panels = [("per_exposure", "attitude gained per exposure\n(mean attitude of all consumers / exposures)",
-                   "Effect per exposure (wear-out: falls)"),
-                  ("attitude", "mean attitude of all consumers (-1..1)", "Total effect (reactance: turns down)")]
-        for ax, (metric, ylabel, ptitle) in zip(axes, panels):
-            _draw_curves(ax, curve, metric, looks, n >= 2)
-            ax.set_xlabel(f"ad exposures per consumer in {weeks:g} weeks\n(= weekly budget x {weeks:g}; log scale)")
-            ax.set_ylabel(ylabel)
-            ax.set_title(ptitle, loc="left", fontweight="bold")
-        ax = axes[1]
-        if not model.empty:
-            i = int(np.argmax(model["attitude_mean"].to_numpy()))
-            pk = model.iloc[i]
-            label = f"peak: {pk['exposures']:g} exposures\n(budget {pk['budget']:g} a week)"
-            full = np.ptp(ax.get_ylim())
-            head = model.iloc[: min(i + 2, len(model))]  # up to one point after the peak
-            ylo = float(head["attitude_lo"].min())
-            yhi = float(head["attitude_hi"].max())
-            if i > 0 and yhi - ylo < 0.15 * full:  # the rise is invisible at full scale: zoom on it
-                ins = ax.inset_axes([0.1, 0.3, 0.42, 0.36])
-                _draw_curves(ins, curve.loc[curve["condition"] == _MODEL], "attitude", looks, n >= 2, small=True)
-                ins.set_xlim(head["exposures"].min() / 1.3, head["exposures"].max() * 1.3)
-                pad = 0.12 * (yhi - ylo) or 1e-3
-                ins.set_ylim(min(ylo, 0.0) - pad, yhi + pad)
-                ins.tick_params(labelsize=7)
-                ins.set_title(f"zoom: peak at {pk['exposures']:g} exposures (budget {pk['budget']:g} a week)",
-                              fontsize=7.5, loc="left")
-                ins.plot([pk["exposures"]], [pk["attitude_mean"]], marker="o", markersize=9, markerfacecolor="none",
-                         markeredgecolor="black", markeredgewidth=0.9, linestyle="none", zorder=4)
-                ax.indicate_inset_zoom(ins, edgecolor="#777777")
-            else:
-                ax.annotate(label, (pk["exposures"], pk["attitude_mean"]), xytext=(0, 10),
-                            textcoords="offset points", ha="center", va="bottom", fontsize=8)
-        ax.legend(loc="lower left", frameon=False, fontsize=8.5)
-        fig.suptitle(title or "Advertising wear-out", x=0.01, ha="left", fontsize=11.5)
-        fig.supxlabel(f"points: mean over replicates; bars: 95 % t-confidence interval (n = {n} replicates, "
-                      "seeds paired across budgets; bars narrower than a marker are hidden by it)", x=0.01, ha="left", fontsize=7.5, color="#555555")
-        return save_figure(fig, path_stem)
-
-
-def _display(path: Path) -> str:
-    try:
-        return str(Path(path).resolve().relative_to(REPO_ROOT))
-    except ValueError:
-        return str(path)
+    facts: pd.DataFrame
+    curve: pd.DataFrame
+    early_weeks: tuple[int, int]
+    late_weeks: tuple[int, int]
+    wearout: dict[str, Any]
 
 
 def read_timeseries(headline_dir: str | Path) -> tuple[pd.DataFrame, Path]:
@@ -628,110 +501,19 @@ def read_timeseries(headline_dir: str | Path) -> tuple[pd.DataFrame, Path]:
     return ts, path
 
 
-def facts_markdown(facts: pd.DataFrame, meta: dict) -> str:
-    """``facts.md``: what was measured, the table with notes, how to read it."""
-    w = meta["wearout"]
-    return f"""# Stylized facts: womsim next to the literature
+def all_facts(ts: pd.DataFrame, *, early_weeks=(1, 13), late_weeks=(53, 104),
+              wearout: Mapping[str, Any] | None = None, progress: bool = True) -> FactsResult:
+    """Facts 1-4 of ``ts`` (:func:`stylized_facts`) and fact 5 from the wear-out experiment.
 
-Input: `{meta['input']['path']}` ({meta['input']['replicates']} replicates, strategies
-{', '.join(f'`{s}`' for s in meta['input']['strategies'])}, weeks 1-{meta['input']['last_week']});
-early window weeks {meta['early_weeks'][0]}-{meta['early_weeks'][1]}, late window weeks
-{meta['late_weeks'][0]}-{meta['late_weeks'][1]}. Wear-out: a separate experiment, budgets
-{', '.join(f'{b:g}' for b in w['budgets'])} impressions per consumer and week for {w['weeks']} weeks,
-{w['n_consumers']} consumers, {w['replicates']} replicates (seeds from base seed {w['seed']}, the same seeds at
-every budget), parameters `{w['params']}`; reference runs with `{w['reference']}`.
-Commit `{meta['git_commit']}`; created {meta['created']}.
-
-**The model is not tuned to these values.** Following Rand & Rust (2011), stylized facts from the
-literature are a check of the model's face validity: the parameters were set from their own sources
-(see `docs/ODD.md`, section 8) and the facts below are measured afterwards and reported whatever they show.
-
-## Facts (mean [95 % t-interval across replicates])
-
-{_md_table(facts)}
-
-## How to read
-
-* Each fact is computed once per replicate, then averaged; the interval is the Student-t 95 %
-  confidence interval of that mean across replicates. `hype - broadcast` rows pair the two
-  strategies on the same seed (same consumers, graph and random numbers), so the interval is that
-  of the paired difference.
-* `consistent`: **yes** when the whole interval lies on the published side (of 0 for a difference,
-  of 1 for a ratio), **NO** when it lies wholly on the other side, **-** when it straddles the line
-  (not settled by these replicates) or there is no number to compare. For the 3:1 ratio only the
-  direction (positive more frequent) is tested; the note gives the distance to 3, which depends on how
-  word of mouth is counted (messages per tie here, recalled episodes per person in the surveys).
-* The wear-out experiment isolates advertising: honest broadcast only, no ties, no purchases and no
-  public reading, so attitude moves only through ads. The grey reference switches wear-out and
-  reactance off: the fall of its per-exposure effect is saturation toward the claim and forgetting;
-  the gap between the two curves is wear-out and reactance.
-
-![Advertising wear-out](wearout.png)
-
-*How to read the figure:* left, the mean attitude of all consumers after {w['weeks']} weeks divided by the
-ad exposures per consumer (attitude gained per exposure); right, the total. x is logarithmic. Points
-are means over replicates, bars 95 % t-intervals. Wear-out shows as a falling left curve; reactance
-as a total that turns down (inverted U) and can fall below 0.
-"""
-
-
-def facts_report(headline_dir: Path, out_dir: Path | None = None, progress: bool = True, *,
-                 early_weeks=(1, 13), late_weeks=(53, 104),
-                 wearout: Mapping[str, Any] | None = None) -> pd.DataFrame:
-    """Compute the facts of a headline run and write them; return the facts table.
-
-    Reads ``headline_dir/timeseries.csv``; runs the wear-out experiment (``wearout``:
-    keyword arguments of :func:`wearout_runs` over :data:`WEAROUT_DEFAULTS`, e.g.
-    ``{"n_consumers": 300}``; the reference condition is always run); writes to ``out_dir``
-    (default ``headline_dir/facts``):
-    ``facts.csv``, ``wearout.csv`` (the curve), ``facts.md``, ``wearout.png``/``.svg`` and
-    ``facts.json`` (provenance of all of them, the input's SHA-256 and the settings).
-
-    Raises
-    ------
-    WomsimError
-        If the timeseries is missing, unreadable or lacks columns or strategies.
+    ``wearout``: keyword arguments of :func:`wearout_runs` over :data:`WEAROUT_DEFAULTS`
+    (e.g. ``{"n_consumers": 300}``); the reference condition is always run.
     """
-    ts, path = read_timeseries(headline_dir)
     early, late = _check_window("early_weeks", early_weeks), _check_window("late_weeks", late_weeks)
     facts = stylized_facts(ts, early_weeks=early, late_weeks=late)
     wo = {**WEAROUT_DEFAULTS, **(wearout or {})}
     runs = wearout_runs(**{**wo, "reference": True, "progress": progress})
-    curve = summarise_wearout(runs)
     facts = pd.concat([facts, wearout_facts(runs)], ignore_index=True)
-
-    out = Path(out_dir) if out_dir is not None else Path(headline_dir) / "facts"
-    out.mkdir(parents=True, exist_ok=True)
-    write_atomic(out / "facts.csv", facts.to_csv(index=False, float_format="%.6g"))
-    write_atomic(out / "wearout.csv", curve.to_csv(index=False, float_format="%.6g"))
-    title = (f"Advertising wear-out: broadcast only, no word of mouth ({wo['n_consumers']} consumers, "
-             f"{wo['weeks']} weeks, claim = quality)")
-    plot_wearout(curve, out / "wearout", title=title)
-    meta = {
-        "input": {"path": _display(path), "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
-                  "strategies": [str(s) for s in ts["strategy"].unique()],
-                  "replicates": int(ts["replicate"].nunique()), "last_week": int(ts["step"].max())},
-        "early_weeks": list(early), "late_weeks": list(late),
-        "wearout": {**{k: (list(v) if k == "budgets" else v) for k, v in wo.items() if k != "params"},
-                    "params": {**WEAROUT_BASE, **(wo.get("params") or {})}, "reference": WEAROUT_REFERENCE,
-                    "seeds": [run_seed(wo["seed"], r) for r in range(int(wo["replicates"]))]},
-        "files": ["facts.csv", "wearout.csv", "facts.md", "wearout.png", "wearout.svg"],
-        **provenance(),
-    }
-    write_json(out / "facts.json", meta)
-    write_atomic(out / "facts.md", facts_markdown(facts, meta))
-    return facts
-
-
-def main_facts(headline_dir: str, out_dir: str | None, progress: bool) -> int:
-    """CLI entry (``python run.py facts [DIR]``): write the report, print the table, return 0."""
-    out = Path(out_dir) if out_dir else Path(headline_dir) / "facts"
-    facts = facts_report(Path(headline_dir), out, progress=progress)
-    print(format_facts(facts))
-    print("\nconsistent: yes/NO when the 95 % interval lies wholly on one side of the published direction, "
-          "- when undetermined.\nThe model is not tuned to these values (see facts.md, which also gives each "
-          f"criterion).\nWrote {out}/ (facts.csv, facts.md, facts.json, wearout.csv, wearout.png, wearout.svg)")
-    return 0
+    return FactsResult(facts, summarise_wearout(runs), early, late, wo)
 
 
 # ---------------------------------------------------------------------------- test data

@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from simulation.research.experiment import Experiment, load_experiment
@@ -21,28 +20,6 @@ from simulation.research.summaries import confidence_table, incremental_roi
 
 HEADLINE_FILE = REPO_ROOT / "experiments" / "headline.toml"
 TABLE_METRICS = ("loyalty", "loyal_share", "nps", "awareness", "customers", "incremental_roi")
-
-
-def _cell(row, m: str, digits: int) -> str:
-    mean, lo, hi = row[m], row[f"{m}_lo"], row[f"{m}_hi"]
-    if not np.isfinite(mean):
-        return "-"
-    return f"{mean:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]"
-
-
-_DIGITS = {"loyalty": 3, "loyal_share": 3, "nps": 1, "awareness": 3, "customers": 3, "incremental_roi": 2}
-
-
-def format_table(table: pd.DataFrame, markdown: bool = False) -> str:
-    metrics = [m for m in TABLE_METRICS if m in table.columns]
-    header = ["strategy", *metrics]
-    body = [[str(r["strategy"]), *(_cell(r, m, _DIGITS.get(m, 3)) for m in metrics)] for _, r in table.iterrows()]
-    if markdown:
-        lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-        return "\n".join(lines + ["| " + " | ".join(b) + " |" for b in body])
-    widths = [max(len(x) for x in col) for col in zip(header, *body)]
-    fmt = lambda cells: "  ".join(c.ljust(w) for c, w in zip(cells, widths))  # noqa: E731
-    return "\n".join([fmt(header), fmt(["-" * w for w in widths])] + [fmt(b) for b in body])
 
 
 def run_headline(out: Path, experiment: Experiment | None = None, workers: int | None = None,

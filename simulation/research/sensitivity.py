@@ -11,16 +11,12 @@ analysis. JOSS 2(9).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
+from simulation.core.metrics import check_metric
 from simulation.errors import WomsimError
 from simulation.research.experiment import Experiment
-from simulation.core.metrics import check_metric
-from simulation.outputs.plots import plot_indices  # lived here before; still importable from this module
-from simulation.research.store import load
 
 
 def analyse(exp: Experiment, finals: pd.DataFrame, metric: str = "loyalty") -> pd.DataFrame:
@@ -67,17 +63,3 @@ def analyse(exp: Experiment, finals: pd.DataFrame, metric: str = "loyalty") -> p
                                  "mu_star": si["mu_star"][i], "mu_star_conf": si["mu_star_conf"][i],
                                  "sigma": si["sigma"][i]})
     return pd.DataFrame(rows)
-
-
-def sensitivity_report(exp: Experiment, out: Path, metric: str = "loyalty") -> pd.DataFrame:
-    from simulation.research.provenance import write_atomic
-
-    finals = load(out)["finals"]
-    if finals.empty:
-        raise WomsimError(f"no finished runs in '{out}': run the sweep first")
-    table = analyse(exp, finals, metric)
-    write_atomic(out / f"sensitivity_{metric}.csv", table.to_csv(index=False, float_format="%.5g"))
-    kind = "Sobol indices (Saltelli)" if exp.design == "sobol" else "Morris screening"
-    plot_indices(table, out / f"sensitivity_{metric}",
-                 metric, f"{kind} of final {metric}, {exp.name} ({exp.replicates} replicates per point)")
-    return table

@@ -28,13 +28,20 @@ def incremental_roi(summary: pd.DataFrame, baseline: str = "none") -> pd.Series:
     return (summary["profit"] - paired) / spend
 
 
-def confidence_table(summary: pd.DataFrame, metrics: Sequence[str], by: str = "strategy") -> pd.DataFrame:
+def confidence_table(summary: pd.DataFrame, metrics: Sequence[str],
+                     by: str | Sequence[str] = "strategy") -> pd.DataFrame:
     """Per group (in order of appearance): ``n``, and the mean with its 95 % Student-t interval
-    of each final metric (columns ``m``, ``m_lo``, ``m_hi``)."""
+    of each final metric (columns ``m``, ``m_lo``, ``m_hi``).
+
+    ``by`` is one column or several (e.g. ``["budget", "strategy"]``: one row per
+    combination); the group columns come first.
+    """
+    keys = [by] if isinstance(by, str) else list(by)
     rows = []
-    for value, group in summary.groupby(by, sort=False):
-        row = {by: value, "n": len(group)}
+    for value, group in summary.groupby(by if isinstance(by, str) else keys, sort=False):
+        row = dict(zip(keys, value if not isinstance(by, str) else (value,)))
+        row["n"] = len(group)
         for m in metrics:
             row[m], row[f"{m}_lo"], row[f"{m}_hi"] = mean_ci(group[m].to_numpy())
         rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=[*keys, "n", *(f"{m}{s}" for m in metrics for s in ("", "_lo", "_hi"))])

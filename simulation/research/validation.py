@@ -19,8 +19,7 @@ Checks, each with its expected value, measured value and tolerance:
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -230,85 +229,35 @@ def check_agreement(strategies=("none", "broadcast", "hype", "dialogue", "mixed"
     return checks, tables
 
 
-def format_checks(checks: list[Check]) -> str:
-    rows = [("check", "expected", "measured", "tolerance", "result")]
-    rows += [(c.check, c.expected, f"{c.measured:.3g}", c.tolerance, c.status) for c in checks]
-    widths = [max(len(r[i]) for r in rows) for i in range(5)]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths)) for r in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+@dataclass
+class ValidationResult:
+    """Every check of :func:`run_validation` and the curves behind them (for the figures)."""
+
+    checks: list[Check]
+    bass: dict          # (p, q) -> (seeds x weeks adoption curves, discrete Bass recursion)
+    sparse: dict        # network -> seeds x weeks adoption curves
+    degroot: dict       # network -> (weeks x consumers attitudes, consensus)
+    friedkin_johnsen: dict  # network -> (weeks x consumers attitudes, equilibrium)
+    agreement: dict = field(default_factory=dict)  # strategy -> compare_samples table
+    seconds: float = 0.0
+
+    @property
+    def failed(self) -> list[Check]:
+        return [c for c in self.checks if not c.passed]
 
 
-def plot_validation(out: Path, bass, sparse, degroot, fj) -> list[Path]:
-    import matplotlib.pyplot as plt
-
-    from simulation.outputs.plots import STYLE, save_figure
-
-    paths = []
-    with plt.rc_context(STYLE):
-        fig, axes = plt.subplots(1, len(bass), figsize=(4.2 * len(bass), 3.6), layout="constrained",
-                                 squeeze=False)
-        for ax, ((p, q), (sims, theory)) in zip(axes[0], bass.items()):
-            t = np.arange(len(theory))
-            for s in sims:
-                ax.plot(t, s, color="#56B4E9", lw=0.6, alpha=0.5)
-            ax.plot(t, sims.mean(axis=0), color="#0072B2", lw=2, label="model, mean of seeds")
-            ax.plot(t, theory, color="#D55E00", lw=1.5, ls="--", label="discrete Bass recursion")
-            ax.set(title=f"p = {p}, q = {q}", xlabel="week", ylabel="adopters F(t)")
-        axes[0][0].legend(loc="lower right")
-        fig.suptitle("Bass docking on the complete graph (thin lines: single seeds)", x=0.01, ha="left")
-        paths += save_figure(fig, out / "bass_complete")
-
-        fig, ax = plt.subplots(figsize=(6.5, 4), layout="constrained")
-        colours = {"complete": "#000000", "barabasi_albert": "#0072B2", "watts_strogatz": "#009E73",
-                   "erdos_renyi": "#E69F00"}
-        for name, sims in sparse.items():
-            ax.plot(np.arange(sims.shape[1]), sims.mean(axis=0), color=colours[name], lw=2,
-                    ls="-" if name == "complete" else "--", label=name)
-        ax.set(xlabel="week", ylabel="adopters F(t), mean of seeds")
-        ax.legend()
-        fig.suptitle("Bass on sparse graphs is never faster than on the complete graph", x=0.01, ha="left")
-        paths += save_figure(fig, out / "bass_sparse")
-
-        for name, traces, title in (("degroot", degroot, "DeGroot: convergence to pi^T x(0)"),
-                                    ("friedkin_johnsen", fj, "Friedkin-Johnsen: convergence to the equilibrium")):
-            fig, axes = plt.subplots(1, len(traces), figsize=(5.2 * len(traces), 3.8), layout="constrained",
-                                     squeeze=False)
-            for ax, (net, (trace, target)) in zip(axes[0], traces.items()):
-                dev = np.abs(trace - target).max(axis=1)
-                ax.semilogy(np.arange(len(dev)), np.maximum(dev, 1e-17), color="#0072B2", lw=2)
-                ax.axhline(1e-6, color="#D55E00", ls="--", lw=1, label="tolerance 1e-6")
-                ax.set(title=net, xlabel="week", ylabel="max |x_i(t) - prediction|")
-                ax.legend()
-            fig.suptitle(title, x=0.01, ha="left")
-            paths += save_figure(fig, out / name)
-    return paths
-
-
-def run_validation(out: Path, workers=None, progress=True, quick: bool = False) -> list[Check]:
-    """Run every check, write ``out/`` (table, figures, provenance), return the checks."""
-    from simulation.research.provenance import provenance, write_atomic, write_json
-
+def run_validation(workers=None, progress=True, quick: bool = False) -> ValidationResult:
+    """Run every check (``quick``: smaller sizes, a smoke test); nothing is written."""
     start = time.perf_counter()
-    checks: list[Check] = []
     bass_checks, bass = check_bass_complete(n=2000 if quick else 10_000, workers=workers, progress=progress)
     sparse_checks, sparse = check_bass_sparse(workers=workers, progress=progress)
     dg_checks, dg = check_degroot()
     fj_checks, fj = check_friedkin_johnsen()
-    checks += bass_checks + sparse_checks + dg_checks + fj_checks
+    checks = bass_checks + sparse_checks + dg_checks + fj_checks
     try:
         agreement_checks, tables = check_agreement(seeds=10 if quick else 20, workers=workers, progress=progress)
     except ImportError as exc:  # the reference implementation is not there
         agreement_checks, tables = [Check("engine = reference", "reference available", float("nan"),
                                           "-", False, str(exc))], {}
     checks += agreement_checks
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    plot_validation(out, bass, sparse, dg, fj)
-    table = pd.DataFrame([{**c.__dict__, "status": c.status} for c in checks])
-    write_atomic(out / "validation.csv", table.to_csv(index=False))
-    if tables:
-        write_atomic(out / "agreement.csv", pd.concat(tables, names=["strategy", "row"]).to_csv())
-    write_json(out / "validation.json", {"checks": table.to_dict(orient="records"),
-                                         "seconds": round(time.perf_counter() - start, 1), **provenance()})
-    return checks
+    return ValidationResult(checks, bass, sparse, dg, fj, tables, round(time.perf_counter() - start, 1))

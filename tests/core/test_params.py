@@ -5,7 +5,7 @@ import pickle
 import pytest
 
 from simulation.errors import ParameterError
-from simulation.core.params import PARAMETERS, STRATEGIES, Params, parameter_table
+from simulation.core.params import PARAMETERS, STRATEGIES, Params
 
 
 def test_every_default_is_valid_and_documented():
@@ -103,10 +103,3 @@ def test_parse_assignments():
         Params.parse_assignments(["budget"])
     with pytest.raises(ParameterError, match="did you mean 'quality'"):
         Params.parse_assignments(["qualty=1"])
-
-
-def test_parameter_table_lists_everything():
-    text = parameter_table()
-    md = parameter_table(markdown=True)
-    for name in PARAMETERS:
-        assert name in text and f"| {name} |" in md

@@ -412,12 +412,6 @@ def test_segments_from_real_runs(split, quality, tmp_path):
     assert_images_differ(a, b)
 
 
-def test_sensitivity_module_uses_plot_indices_from_plots():
-    from simulation.research import sensitivity
-
-    assert sensitivity.plot_indices is plots.plot_indices
-
-
 @pytest.mark.parametrize("kind", ["sobol", "morris"])
 def test_plot_indices(tmp_path, kind):
     params = ["quality", "budget", "hype"]

@@ -8,12 +8,14 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from matplotlib import image
 
 from simulation.errors import WomsimError
-from simulation.research.experiment import load_experiment
+from simulation.outputs import report as R
 from simulation.outputs.report import build_report, read_output
+from simulation.research.experiment import load_experiment
 from simulation.research.sweep import run_sweep
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -127,3 +129,131 @@ def test_not_an_output_folder(tmp_path):
         read_output(tmp_path)
     with pytest.raises(WomsimError, match="is not a folder"):
         read_output(tmp_path / "nope")
+
+
+# ------------------------------------------------------------------ the registry of figures
+
+MAKERS = {m.name: m for m in R.FIGURES}
+
+
+def fake_data(kind="runs", strategies=("broadcast", "dialogue"), varied=None, design="grid", n_consumers=100,
+              roi=True, segments=False, timeseries_strategy=True) -> R.Data:
+    """Data with two runs per strategy at every point of ``varied`` ({name: values})."""
+    varied = varied or {}
+    rows = []
+    points = [dict(zip(varied, v)) for v in zip(*varied.values())] if varied else [{}]
+    for point in points:
+        for st in strategies:
+            for r in range(2):
+                rows.append({**point, "strategy": st, "seed": r, "loyalty": 0.1 * r, "profit": 1.0})
+    finals = pd.DataFrame(rows)
+    finals["incremental_roi"] = [0.5 if roi and s != "none" else np.nan for s in finals["strategy"]]
+    if segments:
+        finals["loyalty_natives"] = finals["loyalty_immigrants"] = 0.1
+    ts = finals.assign(step=1)
+    if not timeseries_strategy:
+        ts = ts.drop(columns="strategy")
+    if kind == "sweep":
+        meta = {"experiment": {"name": "x", "design": design, "replicates": 2, "steps": 1}}
+    else:
+        meta = {"params": {"n_consumers": n_consumers, "steps": 4}}
+    return R.Data(kind, Path("."), ts, finals, meta, list(varied))
+
+
+def applying(data: R.Data) -> set[str]:
+    return {m.name for m in R.FIGURES if m.applies(data)}
+
+
+def test_every_maker_is_registered_once():
+    assert list(MAKERS) == ["metrics", "loyalty", "final", "incremental_roi", "segments", "sweep_1d", "heatmap",
+                            "difference", "sensitivity", "network"]
+    assert [m.name for m in R.FIGURES if m.reruns_model] == ["network"]
+
+
+def test_time_and_final_figures_need_strategies():
+    assert {"metrics", "loyalty", "final"} <= applying(fake_data())
+    assert not {"metrics", "loyalty", "final"} & applying(fake_data(timeseries_strategy=False))
+
+
+def test_roi_and_segments_need_their_columns():
+    assert "incremental_roi" in applying(fake_data())
+    assert "incremental_roi" not in applying(fake_data(roi=False))
+    assert "segments" in applying(fake_data(segments=True))
+    assert "segments" not in applying(fake_data())
+
+
+def test_sweep_figures_need_varied_numeric_parameters():
+    one = fake_data("sweep", varied={"budget": [0.5, 2.0]})
+    assert "sweep_1d" in applying(one) and not {"heatmap", "difference"} & applying(one)
+    assert one.numeric_varied == ["budget"]
+    constant = fake_data("sweep", varied={"budget": [1.0, 1.0]})
+    assert not {"sweep_1d", "heatmap"} & applying(constant)
+    labels = fake_data("sweep", varied={"network": ["karate", "complete"]})
+    assert "sweep_1d" not in applying(labels)
+    two = fake_data("sweep", varied={"budget": [0.5, 2.0], "quality": [0.1, 0.2]})
+    assert {"sweep_1d", "heatmap", "difference"} <= applying(two)
+
+
+def test_difference_map_needs_two_strategies_or_a_grid():
+    axes = {"budget": [0.5, 2.0], "quality": [0.1, 0.2]}
+    assert "difference" in applying(fake_data("sweep", ("hype",), axes, design="grid"))
+    assert "difference" not in applying(fake_data("sweep", ("hype",), axes, design="lhs"))
+    assert "difference" in applying(fake_data("sweep", ("broadcast", "dialogue"), axes, design="lhs"))
+
+
+def test_sensitivity_needs_a_sobol_or_morris_sweep():
+    axes = {"budget": [0.5, 2.0]}
+    for design, applies in (("sobol", True), ("morris", True), ("lhs", False), ("grid", False)):
+        assert ("sensitivity" in applying(fake_data("sweep", varied=axes, design=design))) is applies, design
+    assert "sensitivity" not in applying(fake_data())  # simulate / headline runs have no design
+
+
+def test_network_snapshots_need_small_runs_of_broadcast_or_dialogue():
+    assert "network" in applying(fake_data())
+    assert "network" in applying(fake_data(strategies=("none", "broadcast")))
+    assert "network" not in applying(fake_data(strategies=("hype",)))
+    assert "network" not in applying(fake_data(n_consumers=50_000))
+    assert "network" not in applying(fake_data("sweep"))
+
+
+def test_build_figures_loops_over_the_registry(monkeypatch, tmp_path):
+    made = []
+
+    def maker(name, applies, reruns=False):
+        return R.FigureMaker(name, lambda data: applies,
+                             lambda data, out, metric: made.append((name, out, metric)) or [], reruns)
+
+    monkeypatch.setattr(R, "FIGURES", (maker("a", True), maker("b", False), maker("c", True, reruns=True)))
+    assert R.build_figures(fake_data(), tmp_path, metric="nps") == []
+    assert made == [("a", tmp_path, "nps"), ("c", tmp_path, "nps")]
+    made.clear()
+    R.build_figures(fake_data(), tmp_path, snapshots=False)
+    assert [m[0] for m in made] == ["a"]
+
+
+def test_sensitivity_report_figure_and_summary_intervals(tmp_path):
+    exp_file = tmp_path / "sob.toml"
+    exp_file.write_text("""
+[experiment]
+name = "sob"
+steps = 3
+replicates = 1
+seed = 3
+[base]
+n_consumers = 60
+[sweep]
+design = "sobol"
+samples = 4
+[sweep.parameters]
+budget = { min = 0.5, max = 2.0 }
+quality = { min = -0.2, max = 0.4 }
+""")
+    exp = load_experiment(exp_file)
+    run_sweep(exp, tmp_path / "out", workers=1, progress=False)
+    data = read_output(tmp_path / "out")
+    assert R.Experiment.from_definition(data.meta["experiment"]).definition() == exp.definition()
+    figs = R.build_figures(data, tmp_path / "figs", snapshots=False)
+    assert "sensitivity" in {f.name for f in figs}
+    table = R.summary_table(data)
+    assert list(table.columns[:3]) == ["budget", "quality", "strategy"] and table["n"].eq(1).all()
+    assert table["budget"].map(float).is_monotonic_increasing  # design points in parameter order

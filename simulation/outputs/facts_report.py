@@ -1,0 +1,186 @@
+"""Writing the stylized facts (``python run.py facts``): ``facts.csv``, ``wearout.csv``,
+``facts.md``, ``facts.json`` and the wear-out figure, and the table on the command line.
+
+The facts are computed by :mod:`simulation.research.facts` (docs/ODD.md, 8 Parameters:
+the model is not tuned to them); this module only writes and formats them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from simulation.outputs.figures.checks import plot_wearout
+from simulation.outputs.tables import render_table
+from simulation.research import facts as F
+from simulation.research.provenance import (
+    REPO_ROOT,
+    provenance,
+    write_atomic,
+    write_json,
+)
+from simulation.research.runner import run_seed
+
+__all__ = ["facts_markdown", "facts_report", "format_facts", "main_facts"]
+
+
+def _num(x: float) -> str:
+    if x is None or not math.isfinite(float(x)):
+        return "-"
+    x = float(x)
+    return f"{x:.3g}" if abs(x) >= 1e-3 or x == 0 else f"{x:.2e}"
+
+
+def _measured(row) -> str:
+    m, lo, hi = row["measured"], row["ci_lo"], row["ci_hi"]
+    if m is None or not math.isfinite(float(m)):
+        return "-"
+    if not (math.isfinite(float(lo)) and math.isfinite(float(hi))):
+        return _num(m)
+    return f"{_num(m)} [{_num(lo)}, {_num(hi)}]"
+
+
+def _yes_no(c) -> str:
+    if c is None or (isinstance(c, float) and math.isnan(c)):
+        return "-"
+    return "yes" if bool(c) else "NO"
+
+
+def _cells(df: pd.DataFrame, notes: bool) -> tuple[list[str], list[list[str]]]:
+    header = ["fact", "measured [95 % CI]", "published", "source", "consistent"] + (["note"] if notes else [])
+    body = [[str(r["fact"]), _measured(r), str(r["published"]), str(r["source"]), _yes_no(r["consistent"])]
+            + ([str(r["note"])] if notes else []) for _, r in df.iterrows()]
+    return header, body
+
+
+def format_facts(df: pd.DataFrame) -> str:
+    """An aligned plain-text table: fact | measured [CI] | published | source | consistent.
+
+    ``consistent`` prints ``yes``, ``NO`` or ``-`` (undetermined or nothing to compare).
+
+    Examples
+    --------
+    >>> df = pd.DataFrame([{"fact": "f", "measured": 2.0, "ci_lo": 1.5, "ci_hi": 2.5, "published": "> 1",
+    ...                     "source": "S", "consistent": True, "note": ""}])
+    >>> print(format_facts(df))
+    fact  measured [95 % CI]  published  source  consistent
+    ----  ------------------  ---------  ------  ----------
+    f     2 [1.5, 2.5]        > 1        S       yes
+    """
+    return render_table(*_cells(df, notes=False))
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)
+
+
+def facts_markdown(facts: pd.DataFrame, meta: dict) -> str:
+    """``facts.md``: what was measured, the table with notes, how to read it."""
+    w = meta["wearout"]
+    return f"""# Stylized facts: womsim next to the literature
+
+Input: `{meta['input']['path']}` ({meta['input']['replicates']} replicates, strategies
+{', '.join(f'`{s}`' for s in meta['input']['strategies'])}, weeks 1-{meta['input']['last_week']});
+early window weeks {meta['early_weeks'][0]}-{meta['early_weeks'][1]}, late window weeks
+{meta['late_weeks'][0]}-{meta['late_weeks'][1]}. Wear-out: a separate experiment, budgets
+{', '.join(f'{b:g}' for b in w['budgets'])} impressions per consumer and week for {w['weeks']} weeks,
+{w['n_consumers']} consumers, {w['replicates']} replicates (seeds from base seed {w['seed']}, the same seeds at
+every budget), parameters `{w['params']}`; reference runs with `{w['reference']}`.
+Commit `{meta['git_commit']}`; created {meta['created']}.
+
+**The model is not tuned to these values.** Following Rand & Rust (2011), stylized facts from the
+literature are a check of the model's face validity: the parameters were set from their own sources
+(see `docs/ODD.md`, section 8) and the facts below are measured afterwards and reported whatever they show.
+
+## Facts (mean [95 % t-interval across replicates])
+
+{render_table(*_cells(facts, notes=True), markdown=True)}
+
+## How to read
+
+* Each fact is computed once per replicate, then averaged; the interval is the Student-t 95 %
+  confidence interval of that mean across replicates. `hype - broadcast` rows pair the two
+  strategies on the same seed (same consumers, graph and random numbers), so the interval is that
+  of the paired difference.
+* `consistent`: **yes** when the whole interval lies on the published side (of 0 for a difference,
+  of 1 for a ratio), **NO** when it lies wholly on the other side, **-** when it straddles the line
+  (not settled by these replicates) or there is no number to compare. For the 3:1 ratio only the
+  direction (positive more frequent) is tested; the note gives the distance to 3, which depends on how
+  word of mouth is counted (messages per tie here, recalled episodes per person in the surveys).
+* The wear-out experiment isolates advertising: honest broadcast only, no ties, no purchases and no
+  public reading, so attitude moves only through ads. The grey reference switches wear-out and
+  reactance off: the fall of its per-exposure effect is saturation toward the claim and forgetting;
+  the gap between the two curves is wear-out and reactance.
+
+![Advertising wear-out](wearout.png)
+
+*How to read the figure:* left, the mean attitude of all consumers after {w['weeks']} weeks divided by the
+ad exposures per consumer (attitude gained per exposure); right, the total. x is logarithmic. Points
+are means over replicates, bars 95 % t-intervals. Wear-out shows as a falling left curve; reactance
+as a total that turns down (inverted U) and can fall below 0.
+"""
+
+
+def facts_report(headline_dir: Path, out_dir: Path | None = None, progress: bool = True, *,
+                 early_weeks=(1, 13), late_weeks=(53, 104),
+                 wearout: Mapping[str, Any] | None = None) -> pd.DataFrame:
+    """Compute the facts of a headline run and write them; return the facts table.
+
+    Reads ``headline_dir/timeseries.csv``; runs the wear-out experiment (``wearout``:
+    keyword arguments of :func:`simulation.research.facts.wearout_runs` over
+    :data:`simulation.research.facts.WEAROUT_DEFAULTS`, e.g. ``{"n_consumers": 300}``; the
+    reference condition is always run); writes to ``out_dir`` (default ``headline_dir/facts``):
+    ``facts.csv``, ``wearout.csv`` (the curve), ``facts.md``, ``wearout.png``/``.svg`` and
+    ``facts.json`` (provenance of all of them, the input's SHA-256 and the settings).
+
+    Raises
+    ------
+    WomsimError
+        If the timeseries is missing, unreadable or lacks columns or strategies.
+    """
+    ts, path = F.read_timeseries(headline_dir)
+    result = F.all_facts(ts, early_weeks=early_weeks, late_weeks=late_weeks, wearout=wearout, progress=progress)
+    facts, curve, wo = result.facts, result.curve, result.wearout
+
+    out = Path(out_dir) if out_dir is not None else Path(headline_dir) / "facts"
+    out.mkdir(parents=True, exist_ok=True)
+    write_atomic(out / "facts.csv", facts.to_csv(index=False, float_format="%.6g"))
+    write_atomic(out / "wearout.csv", curve.to_csv(index=False, float_format="%.6g"))
+    title = (f"Advertising wear-out: broadcast only, no word of mouth ({wo['n_consumers']} consumers, "
+             f"{wo['weeks']} weeks, claim = quality)")
+    plot_wearout(curve, out / "wearout", title=title)
+    meta = {
+        "input": {"path": _display(path), "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                  "strategies": [str(s) for s in ts["strategy"].unique()],
+                  "replicates": int(ts["replicate"].nunique()), "last_week": int(ts["step"].max())},
+        "early_weeks": list(result.early_weeks), "late_weeks": list(result.late_weeks),
+        "wearout": {**{k: (list(v) if k == "budgets" else v) for k, v in wo.items() if k != "params"},
+                    "params": {**F.WEAROUT_BASE, **(wo.get("params") or {})}, "reference": F.WEAROUT_REFERENCE,
+                    "seeds": [run_seed(wo["seed"], r) for r in range(int(wo["replicates"]))]},
+        "files": ["facts.csv", "wearout.csv", "facts.md", "wearout.png", "wearout.svg"],
+        **provenance(),
+    }
+    write_json(out / "facts.json", meta)
+    write_atomic(out / "facts.md", facts_markdown(facts, meta))
+    return facts
+
+
+def main_facts(headline_dir: str, out_dir: str | None, progress: bool) -> int:
+    """CLI entry (``python run.py facts [DIR]``): write the report, print the table, return 0."""
+    out = Path(out_dir) if out_dir else Path(headline_dir) / "facts"
+    facts = facts_report(Path(headline_dir), out, progress=progress)
+    print(format_facts(facts))
+    print("\nconsistent: yes/NO when the 95 % interval lies wholly on one side of the published direction, "
+          "- when undetermined.\nThe model is not tuned to these values (see facts.md, which also gives each "
+          f"criterion).\nWrote {out}/ (facts.csv, facts.md, facts.json, wearout.csv, wearout.png, wearout.svg)")
+    return 0
+
+

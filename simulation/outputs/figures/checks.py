@@ -1,0 +1,182 @@
+"""Figures of the model checks: the wear-out curve of the stylized facts
+(:mod:`simulation.research.facts`) and the docking curves of the validation
+(:mod:`simulation.research.validation`; docs/ODD.md, 7 Submodels).
+
+Each figure is a ``draw_*(ax, ...)`` that draws one panel from computed results and a
+``plot_*(..., path_stem)`` that lays the panels out and saves PNG and SVG.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from simulation.outputs.figures.style import OKABE_ITO, STYLE, save_figure, style_for
+from simulation.research.facts import MODEL_CONDITION, REFERENCE_CONDITION
+
+__all__ = ["draw_bass_complete", "draw_bass_sparse", "draw_convergence", "draw_wearout", "plot_validation",
+           "plot_wearout"]
+
+#: Colours of the networks in the sparse-graph Bass figure.
+NETWORK_COLOURS = {"complete": "#000000", "barabasi_albert": "#0072B2", "watts_strogatz": "#009E73",
+                   "erdos_renyi": "#E69F00"}
+
+
+# ---------------------------------------------------------------------------- wear-out
+
+
+def _wearout_looks() -> dict[str, dict]:
+    st = style_for("broadcast")
+    return {MODEL_CONDITION: {"color": st["color"], "linestyle": "-", "marker": st["marker"], "label": "model"},
+            REFERENCE_CONDITION: {"color": OKABE_ITO["grey"], "linestyle": (0, (5, 2)), "marker": "o",
+                                  "label": "reference: wear-out and reactance off"}}
+
+
+def draw_wearout(ax, curve: pd.DataFrame, metric: str = "per_exposure", *, small: bool = False) -> None:
+    """One panel of the wear-out figure: ``metric`` (``per_exposure`` or ``attitude``)
+    against ad exposures per consumer (log x), per condition of ``curve``.
+
+    ``curve`` is :func:`simulation.research.facts.summarise_wearout`; means with 95 % CI bars
+    (bars only with 2 replicates or more), the reference condition dashed grey.
+    """
+    bars = int(curve["n"].max()) >= 2
+    for cond, look in _wearout_looks().items():
+        c = curve.loc[curve["condition"] == cond]
+        if c.empty:
+            continue
+        x = c["exposures"].to_numpy(float)
+        y = c[f"{metric}_mean"].to_numpy(float)
+        err = np.vstack([y - c[f"{metric}_lo"].to_numpy(float), c[f"{metric}_hi"].to_numpy(float) - y])
+        ax.errorbar(x, y, yerr=err if bars else None, capsize=2.5 if small else 3, markersize=3.5 if small else 5,
+                    elinewidth=1.0, linewidth=1.3 if small else 1.8, zorder=3 if cond == MODEL_CONDITION else 2,
+                    **look)
+    ax.axhline(0.0, color="#666666", linewidth=0.8, zorder=1)
+    ax.set_xscale("log")
+    xs = np.sort(curve["exposures"].unique())
+    ax.set_xticks(xs, [f"{v:g}" for v in xs])
+    ax.minorticks_off()
+
+
+def _zoom_on_peak(ax, curve: pd.DataFrame, model: pd.DataFrame) -> None:
+    """Mark the peak of the total effect; when reactance drives the total far below 0 the
+    rise up to the peak is invisible at full scale, so an inset zooms on it."""
+    i = int(np.argmax(model["attitude_mean"].to_numpy()))
+    pk = model.iloc[i]
+    label = f"peak: {pk['exposures']:g} exposures\n(budget {pk['budget']:g} a week)"
+    full = np.ptp(ax.get_ylim())
+    head = model.iloc[: min(i + 2, len(model))]  # up to one point after the peak
+    ylo = float(head["attitude_lo"].min())
+    yhi = float(head["attitude_hi"].max())
+    if i > 0 and yhi - ylo < 0.15 * full:
+        ins = ax.inset_axes([0.1, 0.3, 0.42, 0.36])
+        draw_wearout(ins, curve.loc[curve["condition"] == MODEL_CONDITION], "attitude", small=True)
+        ins.set_xlim(head["exposures"].min() / 1.3, head["exposures"].max() * 1.3)
+        pad = 0.12 * (yhi - ylo) or 1e-3
+        ins.set_ylim(min(ylo, 0.0) - pad, yhi + pad)
+        ins.tick_params(labelsize=7)
+        ins.set_title(f"zoom: peak at {pk['exposures']:g} exposures (budget {pk['budget']:g} a week)",
+                      fontsize=7.5, loc="left")
+        ins.plot([pk["exposures"]], [pk["attitude_mean"]], marker="o", markersize=9, markerfacecolor="none",
+                 markeredgecolor="black", markeredgewidth=0.9, linestyle="none", zorder=4)
+        ax.indicate_inset_zoom(ins, edgecolor="#777777")
+    else:
+        ax.annotate(label, (pk["exposures"], pk["attitude_mean"]), xytext=(0, 10),
+                    textcoords="offset points", ha="center", va="bottom", fontsize=8)
+
+
+def plot_wearout(curve: pd.DataFrame, path_stem: str | Path, title: str | None = None) -> list[Path]:
+    """Two panels against ad exposures per consumer (log x): attitude gained per exposure,
+    and total attitude; mean with 95 % CI bars, the reference condition dashed grey.
+
+    When reactance drives the total far below 0, the rise up to the peak is too small to
+    see on the full scale, so the total panel gets an inset that zooms on it. Returns the
+    PNG and SVG paths.
+    """
+    n = int(curve["n"].max())
+    model = curve.loc[curve["condition"] == MODEL_CONDITION].sort_values("exposures")
+    weeks = float(model["exposures"].iloc[0] / model["budget"].iloc[0]) if not model.empty else float("nan")
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(1, 2, figsize=(10.0, 4.5), layout="constrained")
+        panels = [("per_exposure", "attitude gained per exposure\n(mean attitude of all consumers / exposures)",
+                   "Effect per exposure (wear-out: falls)"),
+                  ("attitude", "mean attitude of all consumers (-1..1)", "Total effect (reactance: turns down)")]
+        for ax, (metric, ylabel, ptitle) in zip(axes, panels):
+            draw_wearout(ax, curve, metric)
+            ax.set_xlabel(f"ad exposures per consumer in {weeks:g} weeks\n(= weekly budget x {weeks:g}; log scale)")
+            ax.set_ylabel(ylabel)
+            ax.set_title(ptitle, loc="left", fontweight="bold")
+        if not model.empty:
+            _zoom_on_peak(axes[1], curve, model)
+        axes[1].legend(loc="lower left", frameon=False, fontsize=8.5)
+        fig.suptitle(title or "Advertising wear-out", x=0.01, ha="left", fontsize=11.5)
+        fig.supxlabel(f"points: mean over replicates; bars: 95 % t-confidence interval (n = {n} replicates, "
+                      "seeds paired across budgets; bars narrower than a marker are hidden by it)", x=0.01,
+                      ha="left", fontsize=7.5, color="#555555")
+        return save_figure(fig, path_stem)
+
+
+# ---------------------------------------------------------------------------- validation
+
+
+def draw_bass_complete(ax, sims: np.ndarray, theory: np.ndarray, p: float, q: float) -> None:
+    """Adoption curves of single seeds (thin), their mean and the discrete Bass recursion."""
+    t = np.arange(len(theory))
+    for s in sims:
+        ax.plot(t, s, color="#56B4E9", lw=0.6, alpha=0.5)
+    ax.plot(t, sims.mean(axis=0), color="#0072B2", lw=2, label="model, mean of seeds")
+    ax.plot(t, theory, color="#D55E00", lw=1.5, ls="--", label="discrete Bass recursion")
+    ax.set(title=f"p = {p}, q = {q}", xlabel="week", ylabel="adopters F(t)")
+
+
+def draw_bass_sparse(ax, curves: Mapping[str, np.ndarray]) -> None:
+    """Mean adoption curve per network (``curves``: network -> seeds x weeks), the complete graph solid."""
+    for name, sims in curves.items():
+        ax.plot(np.arange(sims.shape[1]), sims.mean(axis=0), color=NETWORK_COLOURS[name], lw=2,
+                ls="-" if name == "complete" else "--", label=name)
+    ax.set(xlabel="week", ylabel="adopters F(t), mean of seeds")
+    ax.legend()
+
+
+def draw_convergence(ax, trace: np.ndarray, target: np.ndarray | float, title: str) -> None:
+    """Largest distance of the attitudes (``trace``: weeks x consumers) to the prediction, log y,
+    with the tolerance of the DeGroot and Friedkin-Johnsen checks."""
+    dev = np.abs(trace - target).max(axis=1)
+    ax.semilogy(np.arange(len(dev)), np.maximum(dev, 1e-17), color="#0072B2", lw=2)
+    ax.axhline(1e-6, color="#D55E00", ls="--", lw=1, label="tolerance 1e-6")  # the checks' tolerance
+    ax.set(title=title, xlabel="week", ylabel="max |x_i(t) - prediction|")
+    ax.legend()
+
+
+def plot_validation(out: Path, bass, sparse, degroot, friedkin_johnsen) -> list[Path]:
+    """The docking figures in ``out``: ``bass_complete``, ``bass_sparse``, ``degroot``,
+    ``friedkin_johnsen`` (PNG and SVG each), from the curves of
+    :func:`simulation.research.validation.run_validation`. Returns the paths."""
+    paths = []
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(1, len(bass), figsize=(4.2 * len(bass), 3.6), layout="constrained",
+                                 squeeze=False)
+        for ax, ((p, q), (sims, theory)) in zip(axes[0], bass.items()):
+            draw_bass_complete(ax, sims, theory, p, q)
+        axes[0][0].legend(loc="lower right")
+        fig.suptitle("Bass docking on the complete graph (thin lines: single seeds)", x=0.01, ha="left")
+        paths += save_figure(fig, Path(out) / "bass_complete")
+
+        fig, ax = plt.subplots(figsize=(6.5, 4), layout="constrained")
+        draw_bass_sparse(ax, sparse)
+        fig.suptitle("Bass on sparse graphs is never faster than on the complete graph", x=0.01, ha="left")
+        paths += save_figure(fig, Path(out) / "bass_sparse")
+
+        for name, traces, title in (("degroot", degroot, "DeGroot: convergence to pi^T x(0)"),
+                                    ("friedkin_johnsen", friedkin_johnsen,
+                                     "Friedkin-Johnsen: convergence to the equilibrium")):
+            fig, axes = plt.subplots(1, len(traces), figsize=(5.2 * len(traces), 3.8), layout="constrained",
+                                     squeeze=False)
+            for ax, (net, (trace, target)) in zip(axes[0], traces.items()):
+                draw_convergence(ax, trace, target, net)
+            fig.suptitle(title, x=0.01, ha="left")
+            paths += save_figure(fig, Path(out) / name)
+    return paths

@@ -1,0 +1,177 @@
+"""Tables as text: one renderer for the aligned plain-text tables of the command line and the
+GitHub Markdown tables of the reports and of docs/ODD.md (section 8, Parameters).
+
+The numbers come from :mod:`simulation.research.summaries` (means and 95 % Student-t
+intervals, incremental ROI); this module only turns them into cells and lines.
+
+Examples
+--------
+>>> print(render_table(["name", "value"], [["a", 1.5], ["bb", float("nan")]]))
+name  value
+----  -----
+a     1.500
+bb        -
+>>> print(render_table(["name", "value"], [["a|b", 1.5]], markdown=True))
+| name | value |
+|---|---|
+| a\\|b | 1.500 |
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from numbers import Integral, Real
+from typing import TYPE_CHECKING, Any
+
+from simulation.core.params import PARAMETER_COLUMNS, PARAMETERS, parameter_rows
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = ["DIGITS", "MISSING", "ci_cell", "confidence_cells", "format_confidence", "parameter_table", "render_frame",
+           "render_table"]
+
+#: What an empty cell (None, NaN, +/-inf) shows.
+MISSING = "-"
+#: Decimals of a mean [lo, hi] cell per metric; every other metric gets 3.
+DIGITS: dict[str, int] = {"nps": 1, "profit": 1, "incremental_roi": 2}
+
+
+def _missing(value: Any) -> bool:
+    if value is None:
+        return True
+    return isinstance(value, Real) and not isinstance(value, bool) and not math.isfinite(float(value))
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, Real) and not isinstance(value, bool)
+
+
+def _cell(value: Any, floatfmt: str) -> str:
+    if _missing(value):
+        return MISSING
+    if _number(value) and not isinstance(value, Integral):
+        return format(float(value), floatfmt)
+    return str(value)
+
+
+def render_table(header: Sequence[str], rows: Iterable[Sequence[Any]], markdown: bool = False, *,
+                 floatfmt: str = ".3f", right: Iterable[str] | None = None) -> str:
+    """Render ``rows`` under ``header`` as aligned text or as a GitHub Markdown table.
+
+    Parameters
+    ----------
+    header : sequence of str
+        Column names.
+    rows : iterable of sequences
+        One sequence of cells per row. Strings are shown as they are; floats with
+        ``floatfmt``; None, NaN and infinities as :data:`MISSING` (``-``).
+    markdown : bool, default False
+        False: columns padded to their widest cell, two spaces apart, a dashed line under
+        the header, no trailing blanks. True: ``| a | b |`` rows under ``|---|---|``, with
+        ``|`` in a cell escaped and line breaks turned into spaces.
+    floatfmt : str, default ".3f"
+        Format of float cells.
+    right : iterable of str, optional
+        Columns aligned to the right in text. Default: the columns whose every non-empty
+        cell is a number (as ``pandas`` prints them); the others are aligned left.
+
+    Returns
+    -------
+    str
+        The table, lines joined by newlines, no final newline.
+    """
+    header = [str(h) for h in header]
+    raw = [list(r) for r in rows]
+    for r in raw:
+        if len(r) != len(header):
+            raise ValueError(f"row {r!r} has {len(r)} cells, the header {len(header)}")
+    body = [[_cell(v, floatfmt) for v in r] for r in raw]
+    if markdown:
+        def line(cells):
+            return "| " + " | ".join(c.replace("|", "\\|").replace("\n", " ") for c in cells) + " |"
+
+        return "\n".join([line(header), "|" + "---|" * len(header)] + [line(b) for b in body])
+    if right is None:
+        numeric = [all(_number(r[i]) or _missing(r[i]) for r in raw) and any(_number(r[i]) for r in raw)
+                   for i in range(len(header))]
+    else:
+        names = set(right)
+        numeric = [h in names for h in header]
+    widths = [max(len(x) for x in col) for col in zip(header, *body)]
+
+    def text(cells):
+        return "  ".join(c.rjust(w) if r else c.ljust(w) for c, w, r in zip(cells, widths, numeric)).rstrip()
+
+    return "\n".join([text(header), text(["-" * w for w in widths])] + [text(b) for b in body])
+
+
+def render_frame(df: pd.DataFrame, markdown: bool = False, *, floatfmt: str = ".3f",
+                 right: Iterable[str] | None = None) -> str:
+    """:func:`render_table` of a DataFrame: its columns are the header, its rows the rows
+    (the index is left out)."""
+    return render_table([str(c) for c in df.columns], df.itertuples(index=False), markdown,
+                        floatfmt=floatfmt, right=right)
+
+
+def ci_cell(mean: float, lo: float, hi: float, digits: int = 3) -> str:
+    """``"mean [lo, hi]"`` with ``digits`` decimals, or :data:`MISSING` without a mean.
+
+    Examples
+    --------
+    >>> ci_cell(0.5234, 0.5211, 0.5257)
+    '0.523 [0.521, 0.526]'
+    >>> ci_cell(float("nan"), float("nan"), float("nan"))
+    '-'
+    """
+    if _missing(mean):
+        return MISSING
+    return f"{mean:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]"
+
+
+def confidence_cells(table: pd.DataFrame, metrics: Sequence[str], by: str | Sequence[str] = "strategy",
+                     n: bool = False) -> pd.DataFrame:
+    """Cells of a :func:`simulation.research.summaries.confidence_table`: the ``by`` columns
+    (as strings), one ``mean [lo, hi]`` string per metric present (decimals from
+    :data:`DIGITS`), and the run count ``n`` if asked."""
+    import pandas as pd  # noqa: PLC0415 - pandas costs 0.4 s that `run.py params` should not pay
+
+    by = [by] if isinstance(by, str) else list(by)
+    metrics = [m for m in metrics if m in table.columns]
+    # group values are labels: shown as written (0.5, not 0.500)
+    out = pd.DataFrame({b: [MISSING if _missing(v) else str(v) for v in table[b]] for b in by})
+    for m in metrics:
+        digits = DIGITS.get(m, 3)
+        out[m] = [ci_cell(a, b, c, digits) for a, b, c in zip(table[m], table[f"{m}_lo"], table[f"{m}_hi"])]
+    if n:
+        out["n"] = table["n"].astype(int).to_numpy()
+    return out
+
+
+def format_confidence(table: pd.DataFrame, by: str | Sequence[str] = "strategy", markdown: bool = False) -> str:
+    """A :func:`simulation.research.summaries.confidence_table` as text or Markdown: the ``by``
+    columns, then ``mean [lo, hi]`` of every metric in it (as the headline prints it)."""
+    metrics = [c for c in table.columns if f"{c}_lo" in table.columns and f"{c}_hi" in table.columns]
+    return render_frame(confidence_cells(table, metrics, by), markdown)
+
+
+def parameter_table(markdown: bool = False) -> str:
+    """Every parameter of :data:`simulation.core.params.PARAMETERS`.
+
+    Markdown: the table of docs/ODD.md, section 8 (``python run.py params --markdown``).
+    Text: a listing by group, two lines per parameter (name, default, allowed, unit; then
+    meaning and source), as ``python run.py params`` prints it.
+    """
+    if markdown:
+        return render_table(PARAMETER_COLUMNS, parameter_rows(), markdown=True)
+    lines = []
+    group = None
+    for spec, row in zip(PARAMETERS.values(), parameter_rows()):
+        cells: Mapping[str, str] = dict(zip(PARAMETER_COLUMNS, row))
+        if spec.group != group:
+            group = spec.group
+            lines.append(f"\n[{group}]")
+        lines.append(f"  {cells['name']:<26} {cells['default']:<16} {cells['allowed']:<22} {cells['unit']}")
+        lines.append(f"      {cells['meaning']}  (source: {cells['source']})")
+    return "\n".join(lines).lstrip("\n")
