@@ -11,28 +11,11 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
-import pandas as pd
 
 from simulation.core.brand import Brand
 from simulation.core.network import build_graph, to_adjacency
 from simulation.core.params import Params
 from simulation.core.state import ConsumerState
-
-
-class RunMixin:
-    """``run`` and ``timeseries``, the same for both engines (a Mesa model with ``params``
-    and a ``datacollector``)."""
-
-    def run(self, steps: int | None = None) -> None:
-        """Run ``steps`` weeks (default: ``params.steps``)."""
-        for _ in range(self.params.steps if steps is None else steps):
-            self.step()
-
-    def timeseries(self) -> pd.DataFrame:
-        """Model metrics, one row per step (step 0 = initial state)."""
-        df = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-        df.insert(0, "step", np.arange(len(df)))
-        return df
 
 
 def resolve_params(params: Params | Mapping[str, Any] | None, overrides: Mapping[str, Any]) -> Params:

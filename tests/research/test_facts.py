@@ -14,10 +14,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.research import facts as F
 from simulation.errors import WomsimError
-from simulation.research.runner import Task, run_seed, run_tasks
+from simulation.research import facts as F
+from simulation.research.executors import run_tasks
 from simulation.research.stats import mean_ci
+from simulation.research.tasks import Task, run_seed
 
 
 def rows(df: pd.DataFrame) -> pd.DataFrame:
