@@ -31,15 +31,14 @@ import os
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 import pandas as pd
 
 from simulation.errors import WomsimError
 from simulation.research.tasks import Task, run_task
 
-R = TypeVar("R")
-TaskFunction = Callable[[Task], R]
+TaskFunction = Callable[[Task], Any]  # a module-level function: workers import it by name
 
 
 class Executor(Protocol):
