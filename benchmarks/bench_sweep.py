@@ -196,7 +196,7 @@ def main() -> None:
         print("dask.distributed is not installed: the Dask rows are skipped")
 
     from simulation.research.experiment import load_experiment
-    from simulation.research.runner import run_simulation
+    from simulation.research.tasks import run_simulation
 
     root = Path(tempfile.mkdtemp(prefix="bench_sweep_"))
     try:

@@ -133,8 +133,9 @@ def cmd_simulate(args) -> int:
     import pandas as pd
 
     from simulation.core.params import Params
-    from simulation.research.provenance import provenance, write_atomic, write_json
-    from simulation.research.runner import Task, final_rows, run_seed, run_tasks
+    from simulation.research.executors import run_tasks
+    from simulation.research.runfiles import write_run_outputs
+    from simulation.research.tasks import Task, final_rows, run_seed
 
     _positive("--replicates", args.replicates)
     _positive("--steps", args.steps)
@@ -155,12 +156,10 @@ def cmd_simulate(args) -> int:
     frames = run_tasks(tasks, workers=args.workers, progress=not args.no_progress, desc="simulate")
     ts = pd.concat(frames, ignore_index=True)
     summary = final_rows(ts, ["strategy", "replicate", "seed"])
-    out = Path(args.out)
-    write_atomic(out / "timeseries.csv", ts.to_csv(index=False, float_format="%.6g"))
-    write_atomic(out / "summary.csv", summary.to_csv(index=False, float_format="%.6g"))
-    write_json(out / "run.json", {"params": params.to_dict(), "changed": params.differing(), "preset": args.preset,
-                                  "base_seed": args.seed, "seeds": seeds, "replicates": args.replicates,
-                                  "timing_s": round(time.perf_counter() - start, 2), **provenance()})
+    out = write_run_outputs(args.out, ts, summary, {
+        "params": params.to_dict(), "changed": params.differing(), "preset": args.preset,
+        "base_seed": args.seed, "seeds": seeds, "replicates": args.replicates,
+        "timing_s": round(time.perf_counter() - start, 2)})
     print(f"{args.replicates} run(s) x {params.steps} weeks -> {out}/timeseries.csv, summary.csv, run.json")
     cols = ["awareness", "customers", "loyalty", "loyal_share", "nps", "trust", "profit"]
     print(summary[["replicate", *cols]].to_string(index=False, float_format=lambda x: f"{x:.3f}"))
@@ -176,7 +175,11 @@ def cmd_headline(args) -> int:
         _positive(f"--{name}", getattr(args, name, None))
     exp = load_experiment(args.experiment or HEADLINE_FILE, replicates=args.replicates, steps=args.steps)
     start = time.perf_counter()
-    _, _, table = run_headline(Path(args.out), exp, workers=args.workers, progress=not args.no_progress)
+    out = Path(args.out)
+    _, _, table = run_headline(out, exp, workers=args.workers, progress=not args.no_progress)
+    from simulation.outputs.report import build_report  # noqa: PLC0415 - after the runs: bad input fails before matplotlib loads
+
+    build_report(out, figure_dir=".")  # report.md, report.html and every figure, beside the CSVs
     elapsed = time.perf_counter() - start
     print(f"\n{exp.name}: {len(exp.points())} strategies x {exp.replicates} replicates, {exp.steps} weeks "
           f"({elapsed:.1f} s). Final values, mean [95 % CI]:\n")

@@ -17,14 +17,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulation.research.experiment import load_experiment
 from simulation.core.metrics import METRIC_NAMES
 from simulation.core.params import STRATEGIES
 from simulation.core.presets import preset_values
-from simulation.research.runner import final_rows, run_simulation
+from simulation.research.experiment import load_experiment
 from simulation.research.store import load
 from simulation.research.summaries import confidence_table, incremental_roi
 from simulation.research.sweep import run_sweep
+from simulation.research.tasks import final_rows, run_simulation
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE_FILE = Path(__file__).resolve().parent / "data" / "baseline.json"

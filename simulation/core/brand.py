@@ -1,7 +1,7 @@
 """The brand: how a strategy splits the weekly budget across channels, and what it claims.
 
 Every strategy except ``none`` spends the same budget (``budget * N`` impression units a
-week), so strategies are compared at equal cost (MODEL.md, "Strategies").
+week), so strategies are compared at equal cost (docs/ODD.md, 2.3 The brand).
 """
 
 from __future__ import annotations

@@ -21,22 +21,6 @@ if TYPE_CHECKING:  # core needs no pandas: the data frame comes from Mesa's Data
     import pandas as pd
 
 
-class RunMixin:
-    """``run`` and ``timeseries``, the same for both engines (a Mesa model with ``params``
-    and a ``datacollector``)."""
-
-    def run(self, steps: int | None = None) -> None:
-        """Run ``steps`` weeks (default: ``params.steps``)."""
-        for _ in range(self.params.steps if steps is None else steps):
-            self.step()
-
-    def timeseries(self) -> pd.DataFrame:
-        """Model metrics, one row per step (step 0 = initial state)."""
-        df = self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-        df.insert(0, "step", np.arange(len(df)))
-        return df
-
-
 def resolve_params(params: Params | Mapping[str, Any] | None, overrides: Mapping[str, Any]) -> Params:
     """The validated parameters of a model: ``params`` (or defaults) updated by ``overrides``."""
     if isinstance(params, Params) and not overrides:

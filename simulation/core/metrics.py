@@ -1,4 +1,4 @@
-"""Model-level metrics: small reporter functions, one per output of MODEL.md.
+"""Model-level metrics: small reporter functions, one per output (docs/ODD.md, 4.11 Observation).
 
 Each takes the model and reads its state arrays, so the engine and the per-agent
 reference (which exposes the same ``state``, ``tally`` and ``record``) share one

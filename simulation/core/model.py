@@ -22,9 +22,10 @@ from mesa.discrete_space import Network
 
 from simulation.core import processes as proc
 from simulation.core.agents import AGENT_REPORTERS, Consumer
+from simulation.core.inputs import model_inputs, resolve_params
 from simulation.core.metrics import Tally, model_reporters
-from simulation.core.inputs import RunMixin, model_inputs, resolve_params
 from simulation.core.params import Params
+from simulation.core.running import RunMixin
 
 
 class WordOfMouthModel(RunMixin, mesa.Model):

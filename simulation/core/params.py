@@ -28,11 +28,11 @@ from __future__ import annotations
 import difflib
 import math
 import os
-import tomllib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from simulation.core.tomlfile import read_toml
 from simulation.errors import ParameterError
 
 ENGINES = ("vectorised", "reference")
@@ -432,13 +432,7 @@ class Params(Mapping[str, Any]):
         Errors name the file and the key.
         """
         path = os.fspath(path)
-        try:
-            with open(path, "rb") as fh:
-                data = tomllib.load(fh)
-        except FileNotFoundError:
-            raise ParameterError(f"parameter file '{path}' does not exist") from None
-        except (OSError, tomllib.TOMLDecodeError) as exc:
-            raise ParameterError(f"parameter file '{path}' cannot be read: {exc}") from None
+        data = read_toml(path, "parameter file")
         if table and isinstance(data.get(table), dict):
             extra = [k for k in data if k != table]
             if extra:

@@ -22,7 +22,7 @@ costs N - 1 draws per talker. Select it with ``--set engine=reference``::
 
     python run.py simulate --set engine=reference --set n_consumers=300 --steps 26
 
-or ``Params(engine="reference")`` through :func:`simulation.research.runner.create_model`.
+or ``Params(engine="reference")`` through :func:`simulation.research.tasks.create_model`.
 
 Shared with the engine, and why
 -------------------------------
@@ -69,10 +69,11 @@ import networkx as nx
 import numpy as np
 from mesa.discrete_space import FixedAgent, Network
 
-from simulation.core.inputs import RunMixin, model_inputs, resolve_params
+from simulation.core.inputs import model_inputs, resolve_params
 from simulation.core.metrics import Tally, model_reporters
 from simulation.core.network import MeanFieldAdjacency
 from simulation.core.params import Params
+from simulation.core.running import RunMixin
 from simulation.core.state import IMMIGRANT, ConsumerState
 
 #: Agent-level outputs (``collect_agents=True``), the same names the engine collects.

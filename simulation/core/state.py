@@ -18,7 +18,7 @@ NATIVE, IMMIGRANT = 0, 1
 
 @dataclass
 class ConsumerState:
-    """Per-consumer state (MODEL.md, "Entities") plus this step's events.
+    """Per-consumer state (docs/ODD.md, 2.1 Consumers) plus this step's events.
 
     Persistent: ``segment``, ``aware``, ``attitude0`` (the baseline attitude forgetting
     returns to), ``attitude`` [-1, 1], ``expectation`` [-1, 1],

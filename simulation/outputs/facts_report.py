@@ -24,7 +24,7 @@ from simulation.research.provenance import (
     write_atomic,
     write_json,
 )
-from simulation.research.runner import run_seed
+from simulation.research.tasks import run_seed
 
 __all__ = ["facts_markdown", "facts_report", "format_facts", "main_facts"]
 

@@ -17,7 +17,7 @@ Lists are crossed (full factorial) with the sampled points of the ranges, so
 
 Seeds: a run's seed depends only on (experiment seed, scenario, replicate) where the
 scenario is the design point *without* the strategy (numpy SeedSequence, see
-:func:`simulation.research.runner.run_seed`). All strategies of a scenario and replicate therefore
+:func:`simulation.research.tasks.run_seed`). All strategies of a scenario and replicate therefore
 run on the same consumers and random numbers (common random numbers): differences between
 strategies are paired, and the ``none`` baseline gives incremental ROI run by run. Never
 on order or worker.
@@ -30,16 +30,16 @@ from __future__ import annotations
 
 import itertools
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from simulation.errors import ParameterError
 from simulation.core.params import PARAMETERS, Params, closest
-from simulation.research.runner import Task, run_seed
+from simulation.core.tomlfile import read_toml
+from simulation.errors import ParameterError
+from simulation.research.tasks import Task, run_seed
 
 _SECTIONS = {"experiment", "base", "sweep"}
 _EXPERIMENT_KEYS = {"name", "steps", "replicates", "seed"}
@@ -161,13 +161,7 @@ def _whole(path: str, where: str, key: str, value: Any, low: int) -> int:
 def load_experiment(path: str | os.PathLike, **overrides: Any) -> Experiment:
     """Read and validate an experiment file; ``overrides`` replace [experiment] values."""
     path = os.fspath(path)
-    try:
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-    except FileNotFoundError:
-        raise ParameterError(f"experiment file '{path}' does not exist") from None
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ParameterError(f"experiment file '{path}' cannot be read: {exc}") from None
+    data = read_toml(path, "experiment file")
     for key in data:
         if key not in _SECTIONS:
             raise _unknown_key(path, "top level", key, _SECTIONS)

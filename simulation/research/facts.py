@@ -51,8 +51,8 @@ import pandas as pd
 
 from simulation.core.params import STRATEGIES
 from simulation.errors import WomsimError
-from simulation.research.runner import run_seed, run_simulation
 from simulation.research.stats import mean_ci, summarise
+from simulation.research.tasks import run_seed, run_simulation
 
 __all__ = [
     "FACT_COLUMNS",
@@ -323,7 +323,7 @@ def wearout_runs(budgets: Sequence[float] = WEAROUT_BUDGETS, n_consumers: int = 
                  params: Mapping[str, Any] | None = None, progress: bool = False) -> pd.DataFrame:
     """Run the wear-out experiment; one row per condition x budget x replicate.
 
-    Every run is :func:`simulation.research.runner.run_simulation` with :data:`WEAROUT_BASE`,
+    Every run is :func:`simulation.research.tasks.run_simulation` with :data:`WEAROUT_BASE`,
     ``budget``, ``n_consumers``, ``steps = weeks`` and ``params`` (extra parameters,
     applied last). Replicate r uses ``run_seed(seed, r)`` at every budget (common random
     numbers: budgets are paired by seed). With ``reference=True`` every run is repeated with

@@ -33,8 +33,8 @@ from typing import Any
 
 import pandas as pd
 
-from simulation.errors import WomsimError
 from simulation.core.metrics import METRIC_NAMES
+from simulation.errors import StoreError, WomsimError
 
 STORE_FILE = "runs.sqlite"
 APPLICATION_ID = 0x574F4D53  # "WOMS": marks a file as a womsim store
@@ -54,10 +54,6 @@ CREATE TABLE IF NOT EXISTS finals (
     run_id TEXT PRIMARY KEY, step INTEGER NOT NULL,
     {", ".join(f'"{m}" REAL' for m in METRIC_NAMES)});
 """
-
-
-class StoreError(WomsimError):
-    """A file that is not a womsim store, or a store of another experiment."""
 
 
 def _connect(path: Path) -> sqlite3.Connection:

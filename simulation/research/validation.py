@@ -6,7 +6,7 @@ Checks, each with its expected value, measured value and tolerance:
   curve over seeds follows the discrete recursion F(t+1) = F(t) + (p + q F(t))(1 - F(t))
   (max abs deviation <= 0.01), for several (p, q) incl. p = 0.03, q = 0.38 (Sultan, Farley
   & Lehmann 1990).
-* **Bass on sparse graphs** (Fibich & Levin, as cited in MODEL.md: the complete graph is the fastest case):
+* **Bass on sparse graphs** (Fibich & Levin: the complete graph is the fastest case):
   on Barabasi-Albert, Watts-Strogatz and Erdos-Renyi graphs the mean curve is never
   significantly above the complete graph's (one-sided, 3 standard errors).
 * **DeGroot** (1974): with the ``degroot`` preset attitudes converge to pi^T x(0), pi the
@@ -29,7 +29,8 @@ from scipy import stats
 from simulation.core.metrics import METRIC_NAMES
 from simulation.core.params import Params
 from simulation.core.presets import preset_values
-from simulation.research.runner import Task, run_seed, run_tasks
+from simulation.research.executors import run_tasks
+from simulation.research.tasks import Task, run_seed
 
 BASS_PAIRS = ((0.03, 0.38), (0.01, 0.5), (0.1, 0.2))
 

@@ -7,7 +7,8 @@ import pytest
 from simulation import WordOfMouthModel
 from simulation.core.metrics import METRIC_NAMES
 from simulation.core.params import STRATEGIES
-from simulation.research.runner import Task, run_seed, run_tasks
+from simulation.research.executors import run_tasks
+from simulation.research.tasks import Task, run_seed
 
 SMALL = {"n_consumers": 300, "steps": 60}
 

@@ -14,8 +14,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-import simulation.core.network as network
-from simulation.errors import GraphError, ParameterError
+import simulation.core.network.adjacency as adjacency
+import simulation.core.network.generators as generators
 from simulation.core.network import (
     Adjacency,
     build_graph,
@@ -24,6 +24,7 @@ from simulation.core.network import (
     to_adjacency,
 )
 from simulation.core.params import Params
+from simulation.errors import GraphError, ParameterError
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 FACEBOOK = Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "facebook_combined.txt"
@@ -178,7 +179,7 @@ def test_stochastic_block_equal_degrees_and_scattered_blocks():
     (1999, 1, 6.0, 0.8), (300, 0, 6.0, 0.5),
 ])
 def test_stochastic_block_probabilities_are_exact_in_expectation(n0, n1, d, h):
-    probs, clipped = network._sbm_probabilities(n0, n1, d, h)
+    probs, clipped = generators._sbm_probabilities(n0, n1, d, h)
     assert not clipped and (probs >= 0).all() and (probs <= 1).all()
     within = probs[0, 0] * n0 * (n0 - 1) / 2 + probs[1, 1] * n1 * (n1 - 1) / 2
     between = probs[0, 1] * n0 * n1
@@ -357,10 +358,10 @@ def test_common_neighbour_methods_agree(monkeypatch):
     reference = (A + reference).tocsr()
     reference.sort_indices()
     expected = (reference.data - 1).astype(np.int64)
-    forward = network._common_neighbours(indptr, indices, 400, method="forward")
-    dense = network._common_neighbours(indptr, indices, 400, method="dense")
-    monkeypatch.setattr(network, "_WEDGE_CHUNK", 7)  # many small chunks
-    chunked = network._common_neighbours(indptr, indices, 400, method="forward")
+    forward = adjacency._common_neighbours(indptr, indices, 400, method="forward")
+    dense = adjacency._common_neighbours(indptr, indices, 400, method="dense")
+    monkeypatch.setattr(adjacency, "_WEDGE_CHUNK", 7)  # many small chunks
+    chunked = adjacency._common_neighbours(indptr, indices, 400, method="forward")
     assert np.array_equal(forward, expected)
     assert np.array_equal(dense, expected)
     assert np.array_equal(chunked, expected)

@@ -54,8 +54,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.research.validation import compare_samples
-
 import simulation.core.processes as proc
 from simulation.core.metrics import METRIC_NAMES
 from simulation.core.model import WordOfMouthModel
@@ -65,8 +63,10 @@ from simulation.core.processes.dialogue import reply_order as engine_reply_order
 from simulation.core.processes.influence import social_influence
 from simulation.core.processes.public_record import PublicRecord as EnginePublicRecord
 from simulation.core.reference import Message, Post, PublicRecord, ReferenceConsumer, ReferenceModel
-from simulation.research.runner import Task, create_model, run_seed, run_tasks
 from simulation.core.state import ConsumerState
+from simulation.research.executors import run_tasks
+from simulation.research.tasks import Task, create_model, run_seed
+from simulation.research.validation import compare_samples
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -18,7 +18,8 @@ import pytest
 from simulation.errors import WomsimError
 from simulation.outputs import facts_report as R
 from simulation.research import facts as F
-from simulation.research.runner import Task, run_seed, run_tasks
+from simulation.research.executors import run_tasks
+from simulation.research.tasks import Task, run_seed
 
 POOLED = "positive : negative WOM, all strategies"
 EARLY = "hype - broadcast: customers, end of early window"

@@ -15,8 +15,8 @@ import pytest
 
 from simulation.errors import WomsimError
 from simulation.research import facts as F
-from simulation.research.runner import run_seed
 from simulation.research.stats import mean_ci
+from simulation.research.tasks import run_seed
 
 
 def rows(df: pd.DataFrame) -> pd.DataFrame:

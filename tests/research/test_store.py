@@ -32,15 +32,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
-from simulation.errors import WomsimError
-from simulation.research.experiment import load_experiment
-from simulation.core.metrics import METRIC_NAMES
-from simulation.research.runner import run_simulation
-from simulation.research.store import STORE_FILE, RunStore, StoreError, export, failed_runs, load
-from simulation.research.sweep import run_sweep
-
 from conftest import DATA, REPO, TIMEOUT, describe, run_cli, tree
+
+from simulation.core.metrics import METRIC_NAMES
+from simulation.errors import StoreError, WomsimError
+from simulation.research.experiment import load_experiment
+from simulation.research.store import STORE_FILE, RunStore, export, failed_runs, load
+from simulation.research.sweep import run_sweep
+from simulation.research.tasks import run_simulation
 
 TINY = DATA / "sweep_tiny.toml"
 VERSIONS = {"womsim": "test"}
@@ -464,11 +463,11 @@ def test_reader_never_sees_part_of_a_run_while_a_writer_writes(tmp_path, exp, ou
 @pytest.fixture(scope="module")
 def swept(tmp_path_factory, exp):
     """The tiny experiment swept in this process, with one run made to fail."""
-    import simulation.research.sweep as sweep_module
+    import simulation.research.tasks as tasks_module
 
     out = tmp_path_factory.mktemp("swept")
     victim = exp.tasks()[3]
-    real = sweep_module.run_simulation
+    real = tasks_module.run_simulation
 
     def flaky(params, seed, labels=None):
         if seed == victim.seed and params["strategy"] == victim.params["strategy"]:
@@ -476,7 +475,7 @@ def swept(tmp_path_factory, exp):
         return real(params, seed, labels)
 
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(sweep_module, "run_simulation", flaky)
+        mp.setattr(tasks_module, "run_simulation", flaky)
         result = run_sweep(exp, out, workers=1, progress=False)
     assert (result.done, result.failed) == (15, 1)
     return out, victim

@@ -41,15 +41,14 @@ import matplotlib.image as mpimg
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import DATA, REPO, TIMEOUT, describe, run_cli
 
+from simulation.core.metrics import METRIC_NAMES
 from simulation.errors import ParameterError
 from simulation.research.experiment import load_experiment
-from simulation.core.metrics import METRIC_NAMES
-from simulation.research.runner import run_seed, run_simulation
 from simulation.research.store import STORE_FILE, load
 from simulation.research.sweep import run_sweep
-
-from conftest import DATA, REPO, TIMEOUT, describe, run_cli
+from simulation.research.tasks import run_seed, run_simulation
 
 TINY = DATA / "sweep_tiny.toml"
 INTERRUPT = DATA / "sweep_interrupt.toml"
@@ -597,26 +596,26 @@ def test_failing_runs_are_recorded_and_retried(tmp_path):
 
 
 def test_a_raising_run_in_process_is_failed_and_the_sweep_goes_on(tmp_path, monkeypatch):
-    import simulation.research.sweep as sweep_module
+    import simulation.research.tasks as tasks_module
 
     exp = load_experiment(TINY)
     victim = exp.tasks()[5]
-    real = sweep_module.run_simulation
+    real = tasks_module.run_simulation
 
     def flaky(params, seed, labels=None):
         if seed == victim.seed and params["strategy"] == victim.params["strategy"]:
             raise RuntimeError("boom in the model")
         return real(params, seed, labels)
 
-    # run_task_safely calls the name imported into simulation.research.sweep
-    monkeypatch.setattr(sweep_module, "run_simulation", flaky)
+    # run_task_safely calls run_simulation by its name in simulation.research.tasks
+    monkeypatch.setattr(tasks_module, "run_simulation", flaky)
     result = run_sweep(exp, tmp_path, workers=1, progress=False)
     assert (result.done, result.failed, result.interrupted) == (15, 1, False)
     runs = load(tmp_path)["runs"].set_index("run_id")
     assert runs.loc[victim.run_id, "status"] == "failed"
     assert runs.loc[victim.run_id, "error"].startswith("RuntimeError: boom in the model")
     assert "Traceback" in runs.loc[victim.run_id, "error"]
-    monkeypatch.setattr(sweep_module, "run_simulation", real)
+    monkeypatch.setattr(tasks_module, "run_simulation", real)
     again = run_sweep(exp, tmp_path, workers=1, progress=False)
     assert (again.skipped, again.done, again.failed) == (15, 1, 0)
     assert (load(tmp_path)["runs"]["status"] == "done").all()

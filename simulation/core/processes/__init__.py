@@ -1,4 +1,6 @@
-"""The processes of MODEL.md, one module each, each a function over the state arrays.
+"""The processes of the model, one module each, each a function over the state arrays.
+
+Each is described in docs/ODD.md, 7 Submodels.
 
 Order within a step (see ``WordOfMouthModel.step`` and docs/ODD.md): broadcast, fan page,
 purchase, experience, word of mouth, public record (read, then post), dialogue, forgetting.

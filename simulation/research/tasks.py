@@ -1,18 +1,17 @@
-"""Running simulations: one run from plain data, seeds, and many runs in parallel.
+"""Tasks and seeds: the plain functions a worker needs to do one run.
 
 A worker needs nothing but a parameter dict and a seed (:func:`run_simulation`), so the
-same function serves local processes now and dask workers later. Seeds come from numpy's
-SeedSequence, so a run's seed depends only on (base seed, design point, replicate) and
-results are identical whatever the number of workers.
+same functions serve this process, local worker processes and dask workers alike (see
+:mod:`simulation.research.executors`). Seeds come from numpy's SeedSequence, so a run's
+seed depends only on (base seed, design point, replicate) and results are identical
+whatever the executor or the number of workers (docs/ODD.md, 5.4 Seeds).
 """
 
 from __future__ import annotations
 
-import multiprocessing as mp
-import os
-import sys
-from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
+import time
+import traceback
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from simulation.core.metrics import METRIC_NAMES
+from simulation.core.params import Params
 
 
 def run_seed(base_seed: int, replicate: int, point: int = 0) -> int:
@@ -60,14 +60,12 @@ class Task:
 def create_model(params: Mapping[str, Any], rng, **kwargs):
     """The model for ``params``: the vectorised engine, or the per-agent reference when
     ``engine = "reference"``. Both take the same parameters and report the same metrics."""
-    from simulation.core.params import Params
-
     p = params if isinstance(params, Params) else Params(**dict(params))
     if p.engine == "reference":
-        from simulation.core.reference import ReferenceModel
+        from simulation.core.reference import ReferenceModel  # noqa: PLC0415 - loads mesa only when a model is made
 
         return ReferenceModel(p, rng=rng, **kwargs)
-    from simulation.core.model import WordOfMouthModel
+    from simulation.core.model import WordOfMouthModel  # noqa: PLC0415 - loads mesa only when a model is made
 
     return WordOfMouthModel(p, rng=rng, **kwargs)
 
@@ -90,59 +88,26 @@ def run_simulation(params: Mapping[str, Any], seed: int, labels: Mapping[str, An
     return df
 
 
-def _run_task(task: Task) -> pd.DataFrame:
+def run_task(task: Task) -> pd.DataFrame:
+    """Run one task (its labels become columns); raises what the model raises."""
     return run_simulation(task.params, task.seed, task.labels)
 
 
-def _pool_context():
-    """forkserver where available: workers fork from a clean, single-threaded server that has
-    imported the engine once (fast start, and no fork of a process whose BLAS or progress-bar
-    threads are running); spawn elsewhere."""
-    if "forkserver" in mp.get_all_start_methods():
-        ctx = mp.get_context("forkserver")
-        ctx.set_forkserver_preload(["simulation.core.model", "simulation.research.runner"])
-        return ctx
-    return mp.get_context("spawn")
+def run_task_safely(task: Task) -> dict[str, Any]:
+    """Run one task without labels, for the run store; never raises.
 
-
-def default_workers() -> int:
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:
-        return max(1, os.cpu_count() or 1)
-
-
-def run_tasks(tasks: Sequence[Task], workers: int | None = None, progress: bool = True,
-              desc: str = "runs") -> list[pd.DataFrame]:
-    """Run tasks on local worker processes; results come back in task order.
-
-    With ``workers=1`` everything runs in this process (no pickling; easiest to debug).
+    Returns ``{"ok": True, "timeseries": ...}`` or ``{"ok": False, "error": ...}`` (the
+    error line and the last frames of its traceback), with wall-clock ``started`` and
+    ``finished`` times either way.
     """
-    from tqdm import tqdm
-
-    tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked
-
-    workers = default_workers() if workers is None else max(1, int(workers))
-    bar = tqdm(total=len(tasks), desc=desc, unit="run", disable=not progress, file=sys.stderr,
-               dynamic_ncols=True)
-    results: list[pd.DataFrame | None] = [None] * len(tasks)
+    started = time.time()
     try:
-        if workers == 1 or len(tasks) <= 1:
-            for i, task in enumerate(tasks):
-                results[i] = _run_task(task)
-                bar.update()
-        else:
-            ctx = _pool_context()
-            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-                futures = {pool.submit(_run_task, t): i for i, t in enumerate(tasks)}
-                from concurrent.futures import as_completed
-
-                for fut in as_completed(futures):
-                    results[futures[fut]] = fut.result()
-                    bar.update()
-    finally:
-        bar.close()
-    return results  # type: ignore[return-value]
+        ts = run_simulation(task.params, task.seed)
+        return {"ok": True, "timeseries": ts, "started": started, "finished": time.time()}
+    except Exception as exc:  # noqa: BLE001 - any model error marks the run failed
+        text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        tb = traceback.format_exc(limit=-3)
+        return {"ok": False, "error": f"{text}\n{tb}", "started": started, "finished": time.time()}
 
 
 def final_rows(timeseries: pd.DataFrame, keys: Iterable[str]) -> pd.DataFrame:

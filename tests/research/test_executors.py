@@ -1,0 +1,69 @@
+"""Tests of simulation.research.executors: one interface, the same results everywhere.
+
+* every executor (this process, local worker processes) gives the same result per task,
+  whatever the number of workers, and :func:`run_tasks` returns them in task order;
+* a run that raises: :func:`run_tasks` raises its error, on any executor;
+* leaving the iterator early ends the worker processes (nothing is left running).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+
+import pandas as pd
+import pytest
+
+from simulation.errors import ParameterError
+from simulation.research.executors import InProcess, LocalProcesses, execute, executor_for, run_tasks
+from simulation.research.tasks import Task, run_seed, run_task
+
+SMALL = {"n_consumers": 120, "steps": 4}
+
+
+def _tasks(n: int = 5) -> list[Task]:
+    return [Task({**SMALL, "strategy": s}, run_seed(11, r), {"strategy": s, "replicate": r})
+            for r in range(n // 2 + 1) for s in ("broadcast", "dialogue")][:n]
+
+
+def test_executor_for_picks_by_workers_and_task_count():
+    assert isinstance(executor_for(1, None, 10), InProcess)
+    assert isinstance(executor_for(4, None, 1), InProcess)
+    assert isinstance(executor_for(4, None, 10), LocalProcesses)
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_same_results_in_task_order_whatever_the_workers(workers):
+    tasks = _tasks()
+    expected = [run_task(t) for t in tasks]
+    got = run_tasks(tasks, workers=workers, progress=False)
+    assert len(got) == len(tasks)
+    for frame, want, task in zip(got, expected, tasks):
+        assert frame["strategy"].iloc[0] == task.labels["strategy"]
+        pd.testing.assert_frame_equal(frame, want)
+
+
+def test_execute_yields_every_index_once():
+    tasks = _tasks()
+    with contextlib.closing(execute(tasks, run_task, workers=2)) as done:
+        indices = sorted(i for i, _ in done)
+    assert indices == list(range(len(tasks)))
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_run_tasks_raises_the_error_of_a_run(workers):
+    tasks = [*_tasks(3), Task({**SMALL, "budget": -1.0}, 1)]
+    with pytest.raises(ParameterError, match="budget"):
+        run_tasks(tasks, workers=workers, progress=False)
+
+
+def test_closing_early_terminates_the_workers():
+    tasks = _tasks(6)
+    runs = LocalProcesses(2).run(run_task, tasks)
+    next(runs)
+    workers = multiprocessing.active_children()
+    assert workers
+    runs.close()
+    for proc in workers:
+        proc.join(timeout=10)
+    assert not [p for p in workers if p.is_alive()]
