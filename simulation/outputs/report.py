@@ -153,7 +153,7 @@ def _scenario(data: Data) -> str:
 
 def build_figures(data: Data, out: Path, metric: str = "loyalty", snapshots: bool = True) -> list[Figure]:
     """Every figure that applies to the data, saved under ``out``."""
-    from simulation.outputs import plots
+    from simulation.outputs import figures
 
     figs: list[Figure] = []
     scen = _scenario(data)
@@ -167,40 +167,40 @@ def build_figures(data: Data, out: Path, metric: str = "loyalty", snapshots: boo
         add("metrics", "Main metrics over time",
             "One line per strategy: the mean over runs; the band is the 95 % confidence interval of "
             "that mean. In a sweep, runs of all design points are pooled per strategy.",
-            lambda p: plots.plot_small_multiples(ts, ["awareness", "loyalty", "nps", "trust",
+            lambda p: figures.plot_small_multiples(ts, ["awareness", "loyalty", "nps", "trust",
                                                       "public_sentiment", "profit"], p,
                                                  title=f"Main metrics over time\n{scen}"))
         add("loyalty", "Loyalty over time",
             "Mean loyalty of customers per strategy with its 95 % band. Lines that separate early and "
             "stay apart are robust differences.",
-            lambda p: plots.plot_timeseries(ts, "loyalty", p, title=f"Loyalty of customers by strategy\n{scen}"))
+            lambda p: figures.plot_timeseries(ts, "loyalty", p, title=f"Loyalty of customers by strategy\n{scen}"))
         add("final", "Final values per strategy",
             "After the last week: the large marker and bar are the mean and its 95 % interval, the "
             "small points the single runs.",
-            lambda p: plots.plot_final(finals, [m for m in ("loyalty", "loyal_share", "nps", "awareness",
+            lambda p: figures.plot_final(finals, [m for m in ("loyalty", "loyal_share", "nps", "awareness",
                                                             "customers", "incremental_roi") if m in finals], p,
                                        title=f"Final values\n{scen}"))
-    if "incremental_roi" in finals and finals["incremental_roi"].notna().any() and hasattr(plots, "plot_incremental_roi"):
+    if "incremental_roi" in finals and finals["incremental_roi"].notna().any():
         add("incremental_roi", "Incremental ROI across replicates",
             "Profit gained over doing nothing (same seed), per unit spent, one point per run. The width "
             "of the interval is the answer to 'why is ROI so hard to compute': the same strategy on the "
             "same budget returns very different amounts from run to run.",
-            lambda p: plots.plot_incremental_roi(finals, p, title=f"Incremental ROI against no marketing\n{scen}"))
-    if {"loyalty_natives", "loyalty_immigrants"} <= set(finals) and hasattr(plots, "plot_segments"):
+            lambda p: figures.plot_incremental_roi(finals, p, title=f"Incremental ROI against no marketing\n{scen}"))
+    if {"loyalty_natives", "loyalty_immigrants"} <= set(finals):
         add("segments", "Digital natives vs. immigrants",
             "Loyalty and awareness by segment and strategy: dialogue and the public record reach "
             "digital natives; digital immigrants are rarely online and see more mass media.",
-            lambda p: plots.plot_segments(finals, p, title=f"Segments\n{scen}"))
+            lambda p: figures.plot_segments(finals, p, title=f"Segments\n{scen}"))
     numeric = [v for v in data.varied if v in finals and pd.api.types.is_numeric_dtype(finals[v])
                and finals[v].nunique() > 1]
-    if numeric and hasattr(plots, "plot_sweep_1d"):
+    if numeric:
         for x in numeric:
             add(f"sweep_{x}", f"{metric} vs. {x}",
                 f"Final {metric} (mean and 95 % band over replicates and over the other swept parameters) "
                 f"as {x} varies, one line per strategy. Where lines cross, the answer flips.",
-                lambda p, x=x: plots.plot_sweep_1d(finals, x, metric, p, title=f"{metric} vs. {x}\n{scen}"))
+                lambda p, x=x: figures.plot_sweep_1d(finals, x, metric, p, title=f"{metric} vs. {x}\n{scen}"))
     design_kind = data.meta.get("experiment", {}).get("design", "grid") if data.kind == "sweep" else "grid"
-    if len(numeric) >= 2 and hasattr(plots, "plot_heatmap"):
+    if len(numeric) >= 2:
         x, y = numeric[:2]
         for st in strategies:
             if st == "none":
@@ -208,7 +208,7 @@ def build_figures(data: Data, out: Path, metric: str = "loyalty", snapshots: boo
             add(f"heatmap_{st}", f"{metric}: {x} x {y} ({st})",
                 f"Mean final {metric} over the {x} x {y} grid for strategy {st}; contour lines join "
                 "equal values.",
-                lambda p, st=st: plots.plot_heatmap(finals, x, y, metric, p, strategy=st,
+                lambda p, st=st: figures.plot_heatmap(finals, x, y, metric, p, strategy=st,
                                                     title=f"{metric}, {st}\n{scen}"))
         if {"dialogue", "broadcast"} <= set(strategies):
             a, b, label = "dialogue", "broadcast", "dialogue minus broadcast"
@@ -225,7 +225,7 @@ def build_figures(data: Data, out: Path, metric: str = "loyalty", snapshots: boo
             add("difference", f"Where the answer flips: {label}",
                 f"Difference of mean final {metric}: {label}. Blue (positive) favours the first, red "
                 "the second; the bold zero contour is where the answer flips.",
-                lambda p: plots.plot_difference(finals, x, y, metric, p, a=a, b=b,
+                lambda p: figures.plot_difference(finals, x, y, metric, p, a=a, b=b,
                                                 title=f"{metric}: {label}\n{scen}"))
     design = data.meta.get("experiment", {}).get("design") if data.kind == "sweep" else None
     if design in ("sobol", "morris"):
@@ -241,14 +241,11 @@ def build_figures(data: Data, out: Path, metric: str = "loyalty", snapshots: boo
         except WomsimError:
             table = None  # sweep still in progress: indices need every design point
         if table is not None and not table.empty:
-            plot_indices = getattr(plots, "plot_indices", None)
-            if plot_indices is None:
-                from simulation.research.sensitivity import plot_indices
             add("sensitivity", f"Sensitivity of {metric}",
                 "Sobol: first-order (S1, the parameter alone) and total (ST, with interactions) shares "
                 "of the variance of the output, with 95 % intervals. Morris: mu* ranks influence, "
                 "sigma flags non-linearity and interactions.",
-                lambda p: plot_indices(table, p, metric, f"Sensitivity of final {metric}\n{scen}"))
+                lambda p: figures.plot_indices(table, p, metric, f"Sensitivity of final {metric}\n{scen}"))
     if snapshots and data.kind == "runs" and {"broadcast", "dialogue"} & set(strategies):
         params = _params_of(data)
         if params and params.get("n_consumers", 0) <= 20_000:

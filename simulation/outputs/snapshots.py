@@ -727,15 +727,12 @@ def _fmt_metrics(m: Mapping[str, float], sep: str = "  ") -> str:
 
 
 def _strategy_color(s: str) -> str:
-    try:
-        from simulation.outputs.plots import STRATEGY_COLORS
-        return STRATEGY_COLORS.get(s, "#222222")
-    except ImportError:  # plots is being edited elsewhere; colours are a nicety
-        return "#222222"
+    from simulation.outputs.figures.style import STRATEGY_COLORS
+    return STRATEGY_COLORS.get(s, "#222222")
 
 
 def _style() -> dict:
-    from simulation.outputs.plots import STYLE
+    from simulation.outputs.figures.style import STYLE
     return dict(STYLE)
 
 
@@ -821,7 +818,7 @@ def plot_network_snapshots(params: Params | Mapping[str, Any], seed: int, steps:
     Returns
     -------
     list of pathlib.Path
-        ``[png, svg]`` as written by :func:`simulation.outputs.plots.save_figure`.
+        ``[png, svg]`` as written by :func:`simulation.outputs.figures.style.save_figure`.
 
     Examples
     --------
@@ -831,7 +828,7 @@ def plot_network_snapshots(params: Params | Mapping[str, Any], seed: int, steps:
     ...                                         ["broadcast", "dialogue"], out)]
     ['net.png', 'net.svg']
     """
-    from simulation.outputs.plots import save_figure
+    from simulation.outputs.figures.style import save_figure
 
     p = _as_params(params)
     weeks = _check_steps(steps)
@@ -867,7 +864,7 @@ def _gif_palette() -> list[int]:
     """One fixed 256-colour palette for every frame: the attitude colour map, greys, and
     the strategy colours faded toward white (antialiased text). Fixed, so colours neither
     flicker between frames nor depend on what happens to be frequent in one frame."""
-    from simulation.outputs.plots import STRATEGY_COLORS
+    from simulation.outputs.figures.style import STRATEGY_COLORS
 
     cmap = plt.get_cmap(ATTITUDE_CMAP)
     colours = [cmap(x)[:3] for x in np.linspace(0.0, 1.0, 120)]

@@ -270,7 +270,7 @@ def stylized_facts(timeseries: pd.DataFrame, *, early_weeks=(1, 13), late_weeks=
     n_strategies = per_run.index.get_level_values("strategy").nunique()
     rows.append(ratio_row("positive : negative WOM, all strategies", pooled["wom_positive"], pooled["wom_negative"],
                           f"all {n_strategies} strategies pooled per replicate"))
-    from simulation.outputs.plots import order_groups
+    from simulation.outputs.figures.style import order_groups
 
     for s in order_groups(per_run.index.get_level_values("strategy")):
         g = per_run.xs(s, level="strategy")
@@ -556,7 +556,7 @@ def plot_wearout(curve: pd.DataFrame, path_stem: str | Path, title: str | None =
     """
     import matplotlib.pyplot as plt
 
-    from simulation.outputs.plots import OKABE_ITO, STYLE, save_figure, style_for
+    from simulation.outputs.figures.style import OKABE_ITO, STYLE, save_figure, style_for
 
     st = style_for("broadcast")
     looks = {_MODEL: dict(color=st["color"], linestyle="-", marker=st["marker"], label="model"),

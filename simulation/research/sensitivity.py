@@ -19,7 +19,7 @@ import pandas as pd
 from simulation.errors import WomsimError
 from simulation.research.experiment import Experiment
 from simulation.core.metrics import check_metric
-from simulation.outputs.plots import plot_indices  # lived here before; still importable from this module
+from simulation.outputs.figures.indices import plot_indices
 from simulation.research.store import load
 
 

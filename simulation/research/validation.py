@@ -242,7 +242,7 @@ def format_checks(checks: list[Check]) -> str:
 def plot_validation(out: Path, bass, sparse, degroot, fj) -> list[Path]:
     import matplotlib.pyplot as plt
 
-    from simulation.outputs.plots import STYLE, save_figure
+    from simulation.outputs.figures.style import STYLE, save_figure
 
     paths = []
     with plt.rc_context(STYLE):
