@@ -2,7 +2,8 @@
 
 The figures are checked as images: both files exist, the PNG decodes, is not blank,
 shows the strategy colours, and different data give different pixels. 
-:func:`run_experiment` runs a tiny sweep (``GRID_2D``, ``GRID_1D``) through the store.
+The fixtures ``split`` and ``quality`` run two tiny sweeps through the store; a test
+module imports ``split_runs`` / ``quality_runs`` to use them.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import matplotlib
 import matplotlib.image as mpimg
 import numpy as np
 import pandas as pd
+import pytest
 
 METRICS = ["awareness", "loyalty", "nps", "trust", "public_sentiment", "profit", "roi"]
 
@@ -168,3 +170,15 @@ def run_experiment(tmp_path_factory, name: str, text: str) -> dict:
     data = load(root / "out")
     data["exp"] = exp
     return data
+
+
+@pytest.fixture(scope="module", name="split")
+def split_runs(tmp_path_factory):
+    """2 budgets x 3 dialogue shares, strategy mixed + the none baseline, 2 replicates."""
+    return run_experiment(tmp_path_factory, "split", GRID_2D)
+
+
+@pytest.fixture(scope="module", name="quality")
+def quality_runs(tmp_path_factory):
+    """2 qualities x 3 strategies, 2 replicates."""
+    return run_experiment(tmp_path_factory, "quality", GRID_1D)

@@ -47,3 +47,34 @@ def test_save_figure_writes_png_and_svg(tmp_path):
     assert all(p.exists() for p in paths)
     assert not plt.fignum_exists(fig.number)
     assert matplotlib.get_backend().lower() == "agg"
+
+
+# ------------------------------------------------------------------ derived, exported
+
+
+def test_strategy_order_and_labels_derive_from_the_model():
+    from simulation.core.metrics import METRICS as MODEL_METRICS
+    from simulation.core.params import STRATEGIES
+
+    assert style.STRATEGY_ORDER == tuple(STRATEGIES)
+    assert set(style.STRATEGY_COLORS) == set(STRATEGIES) == set(style.STRATEGY_STYLES)
+    assert set(style.METRIC_LABELS) == {"step", "incremental_roi", *MODEL_METRICS}
+    # a metric without curated axis wording is labelled from METRICS: "<meaning> (<unit>)"
+    _, unit, meaning = MODEL_METRICS["mean_attitude"]
+    assert style.METRIC_LABELS["mean_attitude"] == f"{meaning} ({unit})" == "mean attitude of aware consumers (-1..1)"
+
+
+def test_package_exports_every_kind_and_plots_is_gone():
+    import importlib.util
+
+    from simulation.outputs import figures
+
+    for name in figures.__all__:
+        assert getattr(figures, name) is not None, name
+    for kind in ("timeseries", "final", "incremental_roi", "segments", "sweep_1d", "heatmap", "difference",
+                 "indices"):
+        assert callable(getattr(figures, f"plot_{kind}")) and callable(getattr(figures, f"draw_{kind}"))
+    for table in ("timeseries_table", "final_table", "incremental_roi_table", "segments_table", "sweep_table",
+                  "heatmap_table", "difference_table", "indices_table"):
+        assert callable(getattr(figures, table))
+    assert importlib.util.find_spec("simulation.outputs.plots") is None

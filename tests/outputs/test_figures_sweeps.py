@@ -7,32 +7,19 @@ import numpy as np
 import pandas as pd
 import pytest
 from figures_data import (
-    GRID_1D,
-    GRID_2D,
     assert_images_differ,
     assert_valid_figure,
     black_pixels,
     hex_rgb,
     load_rgb,
-    run_experiment,
+    quality_runs,  # noqa: F401 - pytest fixture 'quality'
+    split_runs,  # noqa: F401 - pytest fixture 'split'
     synthetic_finals,
 )
 
 from simulation.outputs import figures
 from simulation.outputs.figures import grids, style
-
-
-@pytest.fixture(scope="module")
-def split(tmp_path_factory):
-    """2 budgets x 3 dialogue shares, strategy mixed + the none baseline, 2 replicates."""
-    return run_experiment(tmp_path_factory, "split", GRID_2D)
-
-
-@pytest.fixture(scope="module")
-def quality(tmp_path_factory):
-    """2 qualities x 3 strategies, 2 replicates."""
-    return run_experiment(tmp_path_factory, "quality", GRID_1D)
-
+from simulation.research.stats import summarise
 
 
 def test_sweep_1d_from_real_runs(split, quality, tmp_path):
@@ -189,3 +176,108 @@ def test_large_sweep_plots_in_seconds(tmp_path):
     figures.plot_heatmap(df, "budget", "dialogue_share", "loyalty", tmp_path / "big2")
     figures.plot_difference(df, "budget", "dialogue_share", "loyalty", tmp_path / "big3", a="mixed", b="none")
     assert time.perf_counter() - start < 15
+
+
+# ------------------------------------------------------------------ compute, then draw
+
+
+def test_sweep_table_is_summarise_over_the_full_design():
+    import matplotlib.pyplot as plt
+
+    df = synthetic_finals()
+    before = plt.get_fignums()
+    table = figures.sweep_table(df, "budget", "loyalty", expected={"budget": [0.5, 1.0, 4.0, 8.0]})
+    assert plt.get_fignums() == before
+    assert table.groups == ["none", "mixed"] and list(table.x.values) == [0.5, 1.0, 4.0, 8.0]
+    assert table.no_run == 2 and table.nan_only == 0  # budget 8 has no run for either strategy
+    expected = summarise(df, ["strategy", "budget"], "loyalty").set_index(["strategy", "budget"])
+    got = table.stats.loc[expected.index]
+    for c in ("loyalty_mean", "loyalty_lo", "loyalty_hi", "loyalty_n"):
+        np.testing.assert_allclose(got[c].to_numpy(float), expected[c].to_numpy(float), rtol=0, atol=0)
+    assert table.stats.loc[("mixed", 8.0)].isna().all()
+    assert "dialogue share (3 values)" in table.pooled
+
+
+def test_heatmap_table_cells_and_missing_counts():
+    df = synthetic_finals()
+    done = df[~((df["budget"] == 4.0) & (df["dialogue_share"] >= 0.5))]
+    table = figures.heatmap_table(done, "budget", "dialogue_share", "loyalty", strategy="mixed",
+                                  expected={"budget": [0.5, 1.0, 4.0], "dialogue_share": [0.0, 0.5, 1.0, 1.5]})
+    assert table.grid and table.panels == ["mixed"]
+    Z = table.matrix("mixed")
+    assert Z.shape == (4, 3)  # (y, x)
+    means = done[done["strategy"] == "mixed"].groupby(["dialogue_share", "budget"])["loyalty"].mean()
+    assert Z[1, 0] == pytest.approx(means[(0.5, 0.5)], abs=1e-12)
+    assert np.isnan(Z[2, 2]) and np.isnan(Z[3]).all()
+    assert (table.no_run, table.nan_only, table.total) == (2 + 3, 0, 12)
+    finite = Z[np.isfinite(Z)]
+    assert (table.vmin, table.vmax) == (finite.min(), finite.max())
+
+
+def test_difference_table_significance_agrees_with_scipy_welch():
+    from scipy import stats as st
+
+    df = synthetic_finals(replicates=4)
+    table = figures.difference_table(df, "budget", "dialogue_share", "loyalty", a="mixed", b={"dialogue_share": 0.0})
+    cells = table.cells
+    # the reference lies at another design point, with other seeds: unpaired, Welch
+    assert not cells.loc[~cells["reference"], "paired"].any()
+    assert cells["reference"].to_numpy().tolist() == (cells["dialogue_share"] == 0.0).tolist()
+    flags = []
+    for _, c in cells[~cells["reference"]].iterrows():
+        mixed = df[df["strategy"] == "mixed"]
+        a = mixed.loc[(mixed["budget"] == c["budget"]) & (mixed["dialogue_share"] == c["dialogue_share"]), "loyalty"]
+        b = mixed.loc[(mixed["budget"] == c["budget"]) & (mixed["dialogue_share"] == 0.0), "loyalty"]
+        res = st.ttest_ind(a, b, equal_var=False)
+        lo, hi = res.confidence_interval(0.95)
+        assert c["diff"] == pytest.approx(a.mean() - b.mean(), abs=1e-12)
+        assert c["half"] == pytest.approx((hi - lo) / 2, rel=1e-9)
+        assert bool(c["unsure"]) == bool(res.pvalue >= 0.05)
+        flags.append(bool(c["unsure"]))
+    assert True in flags and False in flags  # both outcomes are checked (budget 1: log2 = 0, no effect)
+
+
+def test_difference_table_pairs_on_seed():
+    from scipy import stats as st
+
+    df = synthetic_finals(replicates=4)
+    table = figures.difference_table(df, "budget", "dialogue_share", "loyalty", a="mixed", b="none")
+    c = table.cells.set_index(["dialogue_share", "budget"]).loc[(1.0, 4.0)]
+    assert c["paired"] and c["count_d"] == 4
+    at = df[(df["budget"] == 4.0) & (df["dialogue_share"] == 1.0)].sort_values("seed")
+    a = at.loc[at["strategy"] == "mixed", "loyalty"].to_numpy()
+    b = at.loc[at["strategy"] == "none", "loyalty"].to_numpy()
+    lo, hi = st.ttest_rel(a, b).confidence_interval(0.95)
+    assert c["diff"] == pytest.approx((a - b).mean(), abs=1e-12)
+    assert c["half"] == pytest.approx((hi - lo) / 2, rel=1e-9)
+    assert table.flips and not table.cells["reference"].any()
+
+
+def test_draw_sweep_heatmap_and_difference_on_a_given_axis():
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import QuadMesh
+    from matplotlib.contour import ContourSet
+
+    df = synthetic_finals()
+    fig, axes = plt.subplots(1, 3)
+    try:
+        sweep = figures.sweep_table(df, "budget", "loyalty")
+        assert figures.draw_sweep_1d(axes[0], sweep) is axes[0]
+        assert len(axes[0].lines) == 2 and axes[0].get_legend() is not None
+        heat = figures.heatmap_table(df, "budget", "dialogue_share", "loyalty")
+        assert figures.draw_heatmap(axes[1], heat, "mixed", colorbar=False) is axes[1]
+        assert any(isinstance(c, QuadMesh) for c in axes[1].collections)
+        assert len(axes[1].texts) >= 9  # the 3 x 3 cell values
+        diff = figures.difference_table(df, "budget", "dialogue_share", "loyalty", a="mixed",
+                                        b={"dialogue_share": 0.0})
+        assert figures.draw_difference(axes[2], diff) is axes[2]
+        zero = [c for c in axes[2].collections if isinstance(c, ContourSet) and list(c.levels) == [0.0]]
+        assert len(zero) == 1  # the bold line where the answer flips
+        assert len(fig.axes) == 4  # the difference map's colour bar
+    finally:
+        plt.close(fig)
+    ax = figures.draw_heatmap(None, heat, "none")
+    try:
+        assert len(ax.figure.axes) == 2 and ax.get_title(loc="left") == "strategy: none"
+    finally:
+        plt.close(ax.figure)

@@ -139,3 +139,49 @@ def test_missing_column_raises(tmp_path):
         figures.plot_timeseries(ts, "nope", tmp_path / "x")
     with pytest.raises(ValueError, match="no column"):
         figures.plot_final(final_summary(ts), ["profit"], tmp_path / "y", by="network")
+
+
+# ------------------------------------------------------------------ compute, then draw
+
+
+def test_timeseries_table_is_summarise_and_draws_nothing():
+    import matplotlib.pyplot as plt
+
+    ts = make_ts()
+    before = plt.get_fignums()
+    table = figures.timeseries_table(ts, ["awareness", "nps"])
+    assert plt.get_fignums() == before  # computing makes no figure
+    expected = summarise(ts, ["strategy", "step"], ["awareness", "nps"])
+    merged = table.merge(expected, on=["strategy", "step"], suffixes=("", "_s"))
+    assert len(merged) == len(table) == len(expected) == 3 * 11
+    for c in ("awareness_mean", "awareness_lo", "awareness_hi", "nps_mean", "nps_lo", "nps_hi"):
+        np.testing.assert_allclose(merged[c], merged[c + "_s"], rtol=0, atol=0)
+    # one cell by hand: mean +- t(0.975, n - 1) s / sqrt(n), to 1e-12
+    row = table[(table["strategy"] == "broadcast") & (table["step"] == 5)].iloc[0]
+    v = ts[(ts["strategy"] == "broadcast") & (ts["step"] == 5)]["nps"].to_numpy()
+    half = st.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / math.sqrt(len(v))
+    assert row["nps_mean"] == pytest.approx(v.mean(), abs=1e-12)
+    assert (row["nps_lo"], row["nps_hi"]) == pytest.approx((v.mean() - half, v.mean() + half), abs=1e-12)
+
+
+def test_draw_timeseries_on_a_given_axis_and_on_none():
+    import matplotlib.pyplot as plt
+
+    ts = make_ts()
+    table = figures.timeseries_table(ts, "loyalty")
+    fig, ax = plt.subplots()
+    try:
+        assert figures.draw_timeseries(ax, table, "loyalty") is ax
+        assert len(ax.lines) == 3 and len(ax.collections) == 3  # a line and a band per strategy
+        assert [line.get_color() for line in ax.lines] == [style.STRATEGY_COLORS[s] for s in ("none", "broadcast",
+                                                                                               "dialogue")]
+        dialogue = table[table["strategy"] == "dialogue"]
+        np.testing.assert_array_equal(ax.lines[2].get_ydata(), dialogue["loyalty_mean"].to_numpy())
+        assert ax.get_xlabel() == "week" and "loyalty" in ax.get_ylabel()
+    finally:
+        plt.close(fig)
+    new = figures.draw_timeseries(None, table, "loyalty")
+    try:
+        assert new is not ax and new.figure is not fig and len(new.lines) == 3
+    finally:
+        plt.close(new.figure)

@@ -6,7 +6,8 @@ means and t-intervals from :func:`simulation.research.stats.summarise`), a
 and returns it, and a ``plot_*(..., path_stem)`` that computes the table, lays out the
 figure, draws each panel and saves PNG + SVG.
 
-Modules, lowest first (each imports only those above it):
+Modules, lowest first (each imports only those above it, plus the lower layers named;
+the table functions aggregate with ``research.stats``):
 
 ============== ============================================================== =====================
 module         draws                                                          depends on
@@ -16,12 +17,13 @@ module         draws                                                          de
 ``data``       nothing: column checks, ``where=``, design columns, the        style
                counts and numbers of the footnotes
 ``timeseries`` metrics over the weeks: mean line and CI band per group        style, data
-``finals``     final values per group; incremental-ROI distributions          style, data
+``finals``     final values per group; incremental-ROI distributions          style, data,
+                                                                              research.summaries
 ``segments``   digital natives vs. immigrants at the last week                style, data
 ``grids``      nothing alone: sweep axes, grid cells, labelled contours       style, data
 ``sweeps``     1-D sweeps (line and band) and heatmaps over 2-D sweeps        style, data, grids
 ``difference`` A minus B over a 2-D sweep, zero contour, Welch / paired CIs   style, data, grids,
-                                                                              sweeps
+                                                                              sweeps, scipy
 ``indices``    Sobol / Morris sensitivity index bars                          style, data
 ============== ============================================================== =====================
 """

@@ -1,4 +1,4 @@
-"""Digital natives vs. immigrants per strategy at the last week (docs/ODD.md, 2.1 Consumers).
+"""Digital natives vs. immigrants per strategy at the last week (docs/ODD.md, 2.2 Segments).
 
 :func:`segments_table` computes the means, intervals and the paired gap natives minus
 immigrants, :func:`draw_segments` draws one panel (loyalty or awareness), and

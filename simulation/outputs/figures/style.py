@@ -5,7 +5,7 @@ figure stays readable in greyscale and a colour means the same thing in every fi
 Every figure is written twice by :func:`save_figure`, as PNG (150 dpi) and as SVG.
 
 The strategy order is :data:`simulation.core.params.STRATEGIES`; the metric labels cover
-every output of :data:`simulation.core.metrics.METRICS` (docs/ODD.md, 7 Outputs).
+every output of :data:`simulation.core.metrics.METRICS` (docs/ODD.md, 4.11 Observation).
 
 Examples
 --------
@@ -65,7 +65,7 @@ __all__ = [
 ]
 
 #: Order in which strategies are drawn and listed in legends: the order of the model's
-#: strategies (docs/ODD.md, 2.3 The brand's strategies).
+#: strategies (docs/ODD.md, 2.3 The brand).
 STRATEGY_ORDER: tuple[str, ...] = tuple(STRATEGIES)
 
 #: Okabe & Ito (2008) colour-blind safe palette.
