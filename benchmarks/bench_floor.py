@@ -33,6 +33,7 @@ import time
 from collections import defaultdict
 
 import benchlib
+
 import simulation.core.processes as proc
 from simulation import WordOfMouthModel
 

@@ -34,7 +34,8 @@ at that t, sqrt(sd_w^2 / S + sd_n^2 / S), and the max over t of |difference| / S
 noise" if <= 3). Controls: the same two rules written in numpy (``numpy_curve``, one
 sparse mat-vec per step) with their own random streams; "z w~npBass" is max z of womsim
 against numpy-Bass and "z n~npSI" of NDlib against numpy-SI: both should be <= 3, which
-shows that any womsim/NDlib gap is the difference of the two rules, not of the codes. Speed: ms per step (womsim ``model.step`` incl. data collection, NDlib
+shows that any womsim/NDlib gap is the difference of the two rules, not of the codes.
+Speed: ms per step (womsim ``model.step`` incl. data collection, NDlib
 ``model.iteration``), median over seeds, and the ratio NDlib / womsim.
 """
 
@@ -44,10 +45,9 @@ import argparse
 import sys
 import time
 
+import benchlib
 import networkx as nx
 import numpy as np
-
-import benchlib
 
 try:
     import ndlib.models.epidemics as ep

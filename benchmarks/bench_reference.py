@@ -21,6 +21,7 @@ import argparse
 import time
 
 import benchlib
+
 from simulation.research.tasks import create_model
 
 TARGET = 100.0

@@ -16,9 +16,9 @@ import tempfile
 import time
 from pathlib import Path
 
+from simulation.outputs.report import build_report
 from simulation.research.experiment import load_experiment
 from simulation.research.provenance import package_versions
-from simulation.outputs.report import build_report
 from simulation.research.sweep import run_sweep
 
 EXPERIMENT = """

@@ -253,7 +253,8 @@ def main() -> None:
         shutil.rmtree(root, ignore_errors=True)
 
     med = {k: benchlib.median(v) for k, v in times.items()}
-    print("\n| configuration | median wall (s) | runs/s | per-repeat wall (s) | other processes' CPU, cores (per repeat) | steal, cores |")
+    print("\n| configuration | median wall (s) | runs/s | per-repeat wall (s) "
+          "| other processes' CPU, cores (per repeat) | steal, cores |")
     print("|---|---:|---:|---|---|---|")
     for k, v in times.items():
         rate = f"{n_runs / med[k]:.2f}" if k != "cluster only" else "(no runs)"

@@ -33,7 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     h = sub.add_parser("headline", help="the six strategies at equal budget (the default command)")
-    h.add_argument("--experiment", default=None, metavar="FILE", help="experiment file (default: experiments/headline.toml)")
+    h.add_argument("--experiment", default=None, metavar="FILE",
+                   help="experiment file (default: experiments/headline.toml)")
     h.add_argument("--replicates", type=int, default=None, metavar="R", help="override the replicates of the file")
     h.add_argument("--steps", type=int, default=None, metavar="N", help="override the weeks of the file")
     h.add_argument("--out", default="results/headline", metavar="DIR", help="output folder (default: %(default)s)")
@@ -42,12 +43,15 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("simulate", help="run one parameter set, possibly replicated")
     s.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
                    help="set a parameter (repeatable); see 'run.py params'")
-    s.add_argument("--params", default=None, metavar="FILE.toml", help="read parameters from a TOML file ([params] table or top level)")
+    s.add_argument("--params", default=None, metavar="FILE.toml",
+                   help="read parameters from a TOML file ([params] table or top level)")
     s.add_argument("--preset", default=None, metavar="NAME",
                    help="a documented setting: bass, degroot, friedkin_johnsen (see docs/ODD.md); --set overrides it")
-    s.add_argument("--steps", type=int, default=None, metavar="N", help="weeks to simulate (default: the 'steps' parameter)")
+    s.add_argument("--steps", type=int, default=None, metavar="N",
+                   help="weeks to simulate (default: the 'steps' parameter)")
     s.add_argument("--seed", type=int, default=0, metavar="S", help="base seed (default: %(default)s)")
-    s.add_argument("--replicates", type=int, default=1, metavar="R", help="runs with seeds derived from --seed (default: 1)")
+    s.add_argument("--replicates", type=int, default=1, metavar="R",
+                   help="runs with seeds derived from --seed (default: 1)")
     s.add_argument("--out", default="results/simulate", metavar="DIR", help="output folder (default: %(default)s)")
     _add_run_options(s)
 
@@ -91,7 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
     vz = sub.add_parser("viz", help="the classroom dashboard in the browser: broadcast vs. networked, live")
     vz.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
     vz.add_argument("--port", type=int, default=8765, help="port (default: %(default)s)")
-    vz.add_argument("--public", action="store_true", help="listen on all interfaces (0.0.0.0): only on a trusted network")
+    vz.add_argument("--public", action="store_true",
+                    help="listen on all interfaces (0.0.0.0): only on a trusted network")
 
     v = sub.add_parser("validate", help="docking (Bass, DeGroot, Friedkin-Johnsen) and engine-vs-reference checks")
     v.add_argument("--out", default="results/validation", metavar="DIR", help="output folder (default: %(default)s)")
@@ -177,7 +182,7 @@ def cmd_headline(args) -> int:
     start = time.perf_counter()
     out = Path(args.out)
     _, _, table = run_headline(out, exp, workers=args.workers, progress=not args.no_progress)
-    from simulation.outputs.report import build_report  # noqa: PLC0415 - after the runs: bad input fails before matplotlib loads
+    from simulation.outputs.report import build_report
 
     build_report(out, figure_dir=".")  # report.md, report.html and every figure, beside the CSVs
     elapsed = time.perf_counter() - start

@@ -10,7 +10,6 @@ a rule change moves them far more.
 import json
 
 import pytest
-
 from baseline import BASELINE_FILE, compare, compute
 
 

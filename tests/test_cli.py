@@ -26,8 +26,6 @@ import json
 import math
 import os
 import re
-import subprocess
-import sys
 from importlib import metadata
 from pathlib import Path
 
@@ -39,12 +37,7 @@ from PIL import Image
 
 from simulation.core.params import PARAMETERS, STRATEGIES
 
-from conftest import DATA, REPO, TIMEOUT, describe, ok, run_cli, tree
-
-
-
-
-
+from conftest import DATA, describe, ok, run_cli, tree
 
 # ----------------------------------------------------------------------------------------
 # simulate: outputs

@@ -11,7 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from baseline import BASELINE_FILE, compare, compute  # noqa: E402
+from baseline import BASELINE_FILE, compare, compute
 
 
 def main() -> int:

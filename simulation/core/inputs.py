@@ -18,7 +18,7 @@ from simulation.core.params import Params
 from simulation.core.state import ConsumerState
 
 if TYPE_CHECKING:  # core needs no pandas: the data frame comes from Mesa's DataCollector
-    import pandas as pd
+    pass
 
 
 def resolve_params(params: Params | Mapping[str, Any] | None, overrides: Mapping[str, Any]) -> Params:

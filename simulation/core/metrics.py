@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from simulation.core.params import closest
 from simulation.core.state import IMMIGRANT, NATIVE
+from simulation.errors import WomsimError
 
 
 @dataclass
@@ -193,9 +195,6 @@ METRIC_NAMES = tuple(METRICS)
 def check_metric(name: str) -> str:
     """``name`` if it is a metric, else a one-line error with the closest valid name."""
     if name not in METRICS:
-        from simulation.errors import WomsimError
-        from simulation.core.params import closest
-
         hint = closest(name, METRIC_NAMES)
         raise WomsimError(f"--metric '{name}' is not a metric" + (f" (did you mean '{hint}'?)" if hint else ""))
     return name

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from simulation.errors import ParameterError
 from simulation.core.params import closest
+from simulation.errors import ParameterError
 
 # Everything that is not word of mouth between neighbours, switched off.
 _QUIET = {
@@ -22,6 +22,8 @@ _QUIET = {
 
 @dataclass(frozen=True)
 class Preset:
+    """A named parameter setting that reduces the model to one with known results."""
+
     name: str
     description: str
     values: dict[str, Any] = field(default_factory=dict)

@@ -25,21 +25,31 @@ os.environ.setdefault("SOLARA_ASSETS_PROXY", "True")
 os.environ.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
 os.environ.setdefault("SOLARA_THEME_SHOW_BANNER", "False")
 
-import numpy as np  # noqa: E402
-import solara  # noqa: E402
-import solara.checks  # noqa: E402
-import solara.server.settings  # noqa: E402
-from mesa.visualization import Slider  # noqa: E402
-from mesa.visualization.solara_viz import ModelController, UserInputs  # noqa: E402
-from mesa.visualization.utils import force_update, update_counter  # noqa: E402
+import numpy as np
+import solara
+import solara.checks
+import solara.server.settings
+from mesa.visualization import Slider
+from mesa.visualization.solara_viz import ModelController, UserInputs
+from mesa.visualization.utils import force_update, update_counter
 
-from simulation.dashboard.drawing import (  # noqa: E402
-    AD_COLOR, FANPAGE_COLOR, MAX_TIES_SHOWN, REPLY_COLOR, WOM_NEGATIVE, WOM_POSITIVE,
-    draw_networked, draw_sender, is_complete, metrics_svg, network_positions)
-from simulation.dashboard.lessons import LESSONS, lesson_controls  # noqa: E402
-from simulation.dashboard.worlds import CONTROLS, DEFAULTS, HORIZON, TwoWorlds  # noqa: E402
-from simulation.core.state import IMMIGRANT  # noqa: E402
-from simulation.outputs.snapshots import UNAWARE_COLOR  # noqa: E402
+from simulation.core.state import IMMIGRANT
+from simulation.dashboard.drawing import (
+    AD_COLOR,
+    FANPAGE_COLOR,
+    MAX_TIES_SHOWN,
+    REPLY_COLOR,
+    WOM_NEGATIVE,
+    WOM_POSITIVE,
+    draw_networked,
+    draw_sender,
+    is_complete,
+    metrics_svg,
+    network_positions,
+)
+from simulation.dashboard.lessons import LESSONS, lesson_controls
+from simulation.dashboard.worlds import CONTROLS, DEFAULTS, HORIZON, TwoWorlds
+from simulation.outputs.snapshots import UNAWARE_COLOR
 
 # Also when `solara run` imported Solara before this module.
 solara.server.settings.telemetry.mixpanel_enable = False
@@ -308,7 +318,7 @@ def main_viz(host: str = "127.0.0.1", port: int = 8765, open_browser: bool = Fal
     Runs Solara's server in production mode (no auto-restart, no version check, no
     telemetry) with the front-end assets served locally from ``solara-assets``.
     """
-    from solara.__main__ import run
+    from solara.__main__ import run  # noqa: PLC0415 - the server only when serving, not for the page
 
     port = _free_port(host) if int(port) == 0 else int(port)
     url = f"http://{host}:{port}/"

@@ -24,9 +24,9 @@ from matplotlib.figure import Figure
 from simulation.core.state import IMMIGRANT
 from simulation.dashboard.worlds import HORIZON, TwoWorlds, WeekEvents
 from simulation.outputs.figures.style import OKABE_ITO
-from simulation.outputs.layout import is_complete as graph_is_complete, layout
-from simulation.outputs.snapshots import (ATTITUDE_CMAP, ATTITUDE_NORM, EDGE_COLOR, UNAWARE_COLOR,
-                                          marker_sizes)
+from simulation.outputs.layout import is_complete as graph_is_complete
+from simulation.outputs.layout import layout
+from simulation.outputs.snapshots import ATTITUDE_CMAP, ATTITUDE_NORM, EDGE_COLOR, UNAWARE_COLOR, marker_sizes
 
 __all__ = ["AD_COLOR", "FANPAGE_COLOR", "MAX_TIES_SHOWN", "REPLY_COLOR", "WOM_NEGATIVE",
            "WOM_POSITIVE", "draw_networked", "draw_sender", "is_complete", "metrics_svg",

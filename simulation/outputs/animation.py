@@ -22,22 +22,33 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.colors  # noqa: E402
-import matplotlib.patches  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib import animation as mpl_animation  # noqa: E402
-from PIL import Image  # noqa: E402
+import matplotlib.colors
+import matplotlib.patches
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib import animation as mpl_animation
+from PIL import Image
 
-from simulation.core.params import Params  # noqa: E402
-from simulation.errors import ParameterError, WomsimError  # noqa: E402
-from simulation.outputs.figures.style import STRATEGY_COLORS, STYLE  # noqa: E402
-from simulation.outputs.layout import MAX_DRAWN, Drawing, drawing  # noqa: E402
-from simulation.outputs.snapshots import (  # noqa: E402
-    ATTITUDE_CMAP, ATTITUDE_NORM, Frame, NetworkPanel, as_params, base_marker_size,
-    check_strategies, format_metrics, legend_handles, shared_graph, step_together,
-    strategy_models, wrap_caption)
-from simulation.research.provenance import provenance, write_json  # noqa: E402
+from simulation.core.params import Params
+from simulation.errors import ParameterError, WomsimError
+from simulation.outputs.figures.style import STRATEGY_COLORS, STYLE
+from simulation.outputs.layout import MAX_DRAWN, Drawing, drawing
+from simulation.outputs.snapshots import (
+    ATTITUDE_CMAP,
+    ATTITUDE_NORM,
+    Frame,
+    NetworkPanel,
+    as_params,
+    base_marker_size,
+    check_strategies,
+    format_metrics,
+    legend_handles,
+    shared_graph,
+    step_together,
+    strategy_models,
+    wrap_caption,
+)
+from simulation.research.provenance import provenance, write_json
 
 __all__ = ["DEFAULT_WEEKS", "GifWriter", "animate", "gif_palette", "main_animate"]
 

@@ -44,6 +44,8 @@ FIGURE_DIR = "figures"
 
 @dataclass
 class Figure:
+    """One figure of a report: its files, title and how to read it."""
+
     name: str
     title: str
     how_to_read: str

@@ -37,20 +37,20 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.colors  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import networkx as nx  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.collections import LineCollection  # noqa: E402
-from matplotlib.colors import Normalize  # noqa: E402
-from matplotlib.lines import Line2D  # noqa: E402
+import matplotlib.colors
+import matplotlib.pyplot as plt
+import networkx as nx
+import numpy as np
+from matplotlib.collections import LineCollection
+from matplotlib.colors import Normalize
+from matplotlib.lines import Line2D
 
-from simulation.core.model import WordOfMouthModel  # noqa: E402
-from simulation.core.network import build_graph  # noqa: E402
-from simulation.core.params import STRATEGIES, Params  # noqa: E402
-from simulation.errors import ParameterError  # noqa: E402
-from simulation.outputs.figures.style import STRATEGY_COLORS, STYLE, save_figure  # noqa: E402
-from simulation.outputs.layout import MAX_DRAWN, Drawing, drawing  # noqa: E402
+from simulation.core.model import WordOfMouthModel
+from simulation.core.network import build_graph
+from simulation.core.params import STRATEGIES, Params
+from simulation.errors import ParameterError
+from simulation.outputs.figures.style import STRATEGY_COLORS, STYLE, save_figure
+from simulation.outputs.layout import MAX_DRAWN, Drawing, drawing
 
 __all__ = [
     "ATTITUDE_CMAP",

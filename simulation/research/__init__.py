@@ -28,6 +28,7 @@ Imports :mod:`simulation.core` and :mod:`simulation.errors` only (never ``output
     The six strategies at equal budget: runs and data files. (executors, experiment,
     runfiles, summaries)
 ``sensitivity``, ``facts``, ``validation``
-    Sobol/Morris indices, stylized facts, docking checks. (These three still draw their
-    figures through ``simulation.outputs``; that part is moving out.)
+    Sobol/Morris indices, stylized facts, docking checks: the numbers only; their tables,
+    figures and files are written by ``simulation.outputs`` (``sensitivity_report``,
+    ``facts_report``, ``validation_report``). (SALib; tasks, executors, summaries, stats)
 """

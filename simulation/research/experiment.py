@@ -49,6 +49,8 @@ DESIGNS = ("grid", "lhs", "sobol", "morris")
 
 @dataclass(frozen=True)
 class Experiment:
+    """A validated experiment file: fixed parameters, the design, replicates and the seed."""
+
     name: str
     steps: int
     replicates: int
@@ -73,18 +75,18 @@ class Experiment:
             return np.empty((1, 0))
         prob = self.problem()
         if self.design == "lhs":
-            from scipy.stats import qmc
+            from scipy.stats import qmc  # noqa: PLC0415 - loaded only for this design
 
             rng = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(2**31,)))
             unit = qmc.LatinHypercube(d=prob["num_vars"], rng=rng).random(self.samples)
             lo, hi = np.array(prob["bounds"]).T
             return qmc.scale(unit, lo, hi)
         if self.design == "sobol":
-            from SALib.sample import sobol
+            from SALib.sample import sobol  # noqa: PLC0415 - loaded only for this design
 
             return sobol.sample(prob, self.samples, calc_second_order=False, seed=self.seed)
         if self.design == "morris":
-            from SALib.sample import morris
+            from SALib.sample import morris  # noqa: PLC0415 - loaded only for this design
 
             return morris.sample(prob, self.samples, num_levels=4, seed=self.seed)
         raise ParameterError(f"{self.path}: ranges need design = lhs | sobol | morris, not {self.design!r}")

@@ -48,6 +48,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from tqdm import tqdm
 
 from simulation.core.params import STRATEGIES
 from simulation.errors import WomsimError
@@ -350,7 +351,6 @@ def wearout_runs(budgets: Sequence[float] = WEAROUT_BUDGETS, n_consumers: int = 
             raise WomsimError(f"wear-out {name} = {value}: allowed a whole number >= 1")
     conditions = [(MODEL_CONDITION, {})] + ([(REFERENCE_CONDITION, WEAROUT_REFERENCE)] if reference else [])
     jobs = [(c, extra, b, r) for c, extra in conditions for b in budgets for r in range(int(replicates))]
-    from tqdm import tqdm
 
     rows = []
     for cond, extra, b, r in tqdm(jobs, desc="wear-out", unit="run", disable=not progress, file=sys.stderr,

@@ -47,7 +47,7 @@ def analyse(exp: Experiment, finals: pd.DataFrame, metric: str = "loyalty") -> p
                 raise WomsimError(f"{int(np.isnan(y).sum())} of {n_rows} design points of strategy "
                                   f"'{strategy}' have no finished run yet: finish the sweep first")
             if exp.design == "sobol":
-                from SALib.analyze import sobol
+                from SALib.analyze import sobol  # noqa: PLC0415 - loaded only for this design
 
                 si = sobol.analyze(prob, y, calc_second_order=False, conf_level=0.95, seed=exp.seed)
                 for i, name in enumerate(prob["names"]):
@@ -55,7 +55,7 @@ def analyse(exp: Experiment, finals: pd.DataFrame, metric: str = "loyalty") -> p
                                  "S1": si["S1"][i], "S1_conf": si["S1_conf"][i],
                                  "ST": si["ST"][i], "ST_conf": si["ST_conf"][i]})
             else:
-                from SALib.analyze import morris
+                from SALib.analyze import morris  # noqa: PLC0415 - loaded only for this design
 
                 si = morris.analyze(prob, X, y, conf_level=0.95, num_levels=4, seed=exp.seed)
                 for i, name in enumerate(prob["names"]):

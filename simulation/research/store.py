@@ -35,6 +35,7 @@ import pandas as pd
 
 from simulation.core.metrics import METRIC_NAMES
 from simulation.errors import StoreError, WomsimError
+from simulation.research.provenance import write_atomic
 
 STORE_FILE = "runs.sqlite"
 APPLICATION_ID = 0x574F4D53  # "WOMS": marks a file as a womsim store
@@ -279,8 +280,6 @@ def _guard(path: Path, read):
 
 def export(directory: str | Path, fmt: str = "csv", out: str | Path | None = None) -> list[Path]:
     """Write ``runs``, ``timeseries`` and ``finals`` as CSV or Parquet files beside the store."""
-    from simulation.research.provenance import write_atomic
-
     if fmt not in ("csv", "parquet"):
         raise WomsimError(f"--format {fmt!r}: allowed csv | parquet")
     tables = load(directory)

@@ -27,6 +27,8 @@ from simulation.research.tasks import Task, run_task_safely
 
 @dataclass
 class SweepResult:
+    """What a sweep did: runs in all, skipped (done before), done, failed, interrupted, time."""
+
     total: int
     skipped: int
     done: int

@@ -18,7 +18,9 @@ Checks, each with its expected value, measured value and tolerance:
 
 from __future__ import annotations
 
+import math
 import time
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,6 +29,7 @@ import scipy.sparse as sp
 from scipy import stats
 
 from simulation.core.metrics import METRIC_NAMES
+from simulation.core.model import WordOfMouthModel
 from simulation.core.params import Params
 from simulation.core.presets import preset_values
 from simulation.research.executors import run_tasks
@@ -37,6 +40,8 @@ BASS_PAIRS = ((0.03, 0.38), (0.01, 0.5), (0.1, 0.2))
 
 @dataclass
 class Check:
+    """One verification check: what is expected, what was measured, the tolerance, pass or fail."""
+
     check: str
     expected: str
     measured: float
@@ -116,7 +121,7 @@ def degroot_matrix(model) -> sp.csr_array:
 
 def _run_to_convergence(model, max_steps: int, tol: float = 1e-12) -> tuple[np.ndarray, int]:
     trace = [model.state.attitude.copy()]
-    for t in range(max_steps):
+    for t in range(max_steps):  # noqa: B007 - the step count is returned after the loop
         before = model.state.attitude.copy()
         model.step()
         trace.append(model.state.attitude.copy())
@@ -127,8 +132,6 @@ def _run_to_convergence(model, max_steps: int, tol: float = 1e-12) -> tuple[np.n
 
 def check_degroot(networks=("karate", "barabasi_albert"), n: int = 300, max_steps: int = 3000,
                   tolerance: float = 1e-6):
-    from simulation.core.model import WordOfMouthModel
-
     checks, traces = [], {}
     for net in networks:
         model = WordOfMouthModel({**preset_values("degroot"), "network": net, "n_consumers": n}, rng=1974)
@@ -149,8 +152,6 @@ def check_degroot(networks=("karate", "barabasi_albert"), n: int = 300, max_step
 
 def check_friedkin_johnsen(networks=("karate", "barabasi_albert"), n: int = 300, max_steps: int = 3000,
                            tolerance: float = 1e-6):
-    from simulation.core.model import WordOfMouthModel
-
     checks, traces = [], {}
     for net in networks:
         model = WordOfMouthModel({**preset_values("friedkin_johnsen"), "network": net, "n_consumers": n},
@@ -179,9 +180,6 @@ def compare_samples(a: pd.DataFrame, b: pd.DataFrame, metrics=METRIC_NAMES, chec
     (ROI without spend) is skipped; NaN in one only is a disagreement (p = 0); two constant
     samples are equal (p = 1) or different (p = 0).
     """
-    import math
-    import warnings
-
     rows = []
     for step in checkpoints:
         xa, xb = a[a["step"] == step], b[b["step"] == step]

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 
 from simulation import WordOfMouthModel
-from simulation.errors import ParameterError
 from simulation.core.network import MeanFieldAdjacency, build_graph, to_adjacency
 from simulation.core.params import Params
 from simulation.core.presets import PRESETS, preset_values
 from simulation.core.processes.purchase import bass_hazard
+from simulation.errors import ParameterError
 from simulation.research import validation
 
 

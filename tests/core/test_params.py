@@ -4,8 +4,8 @@ import pickle
 
 import pytest
 
-from simulation.errors import ParameterError
 from simulation.core.params import PARAMETERS, STRATEGIES, Params
+from simulation.errors import ParameterError
 
 
 def test_every_default_is_valid_and_documented():

@@ -27,9 +27,9 @@ from urllib.parse import urlparse
 import numpy as np
 import pytest
 
+from simulation.core.params import PARAMETERS
 from simulation.dashboard.lessons import LESSONS, lesson_controls
 from simulation.dashboard.worlds import CONTROLS, MAX_CONSUMERS, TwoWorlds
-from simulation.core.params import PARAMETERS
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -1,7 +1,7 @@
 """Shared data and image checks of the figure tests (tests/outputs/test_figures_*.py).
 
 The figures are checked as images: both files exist, the PNG decodes, is not blank,
-shows the strategy colours, and different data give different pixels. 
+shows the strategy colours, and different data give different pixels.
 The fixtures ``split`` and ``quality`` run two tiny sweeps through the store; a test
 module imports ``split_runs`` / ``quality_runs`` to use them.
 """

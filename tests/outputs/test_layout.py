@@ -15,10 +15,11 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from conftest import REPO
 from simulation.core.network import build_graph
 from simulation.core.params import Params
 from simulation.outputs import layout, snapshots
+
+from conftest import REPO
 
 SMALL = {"n_consumers": 150}
 

@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from simulation.errors import ParameterError
-from simulation.outputs import layout, snapshots
 from simulation.core.network import build_graph
 from simulation.core.params import Params
+from simulation.errors import ParameterError
+from simulation.outputs import layout, snapshots
 
 SMALL = {"n_consumers": 150}
 

@@ -32,7 +32,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import DATA, REPO, TIMEOUT, describe, run_cli, tree
 
 from simulation.core.metrics import METRIC_NAMES
 from simulation.errors import StoreError, WomsimError
@@ -40,6 +39,8 @@ from simulation.research.experiment import load_experiment
 from simulation.research.store import STORE_FILE, RunStore, export, failed_runs, load
 from simulation.research.sweep import run_sweep
 from simulation.research.tasks import run_simulation
+
+from conftest import DATA, REPO, describe, run_cli, tree
 
 TINY = DATA / "sweep_tiny.toml"
 VERSIONS = {"womsim": "test"}

@@ -41,7 +41,6 @@ import matplotlib.image as mpimg
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import DATA, REPO, TIMEOUT, describe, run_cli
 
 from simulation.core.metrics import METRIC_NAMES
 from simulation.errors import ParameterError
@@ -49,6 +48,8 @@ from simulation.research.experiment import load_experiment
 from simulation.research.store import STORE_FILE, load
 from simulation.research.sweep import run_sweep
 from simulation.research.tasks import run_seed, run_simulation
+
+from conftest import DATA, REPO, describe, run_cli
 
 TINY = DATA / "sweep_tiny.toml"
 INTERRUPT = DATA / "sweep_interrupt.toml"
@@ -235,7 +236,7 @@ def test_baseline_adds_none_runs_on_the_same_seeds():
     tasks = exp.tasks()
     assert len(tasks) == 4 * 2 * 2
     seeds = {(t.point, t.replicate, t.labels["strategy"]): t.seed for t in tasks}
-    for (point, rep, strategy), seed in seeds.items():
+    for (point, rep, _strategy), seed in seeds.items():
         assert seed == seeds[(point, rep, "mixed")]
     for t in tasks:
         assert t.params["strategy"] == t.labels["strategy"]

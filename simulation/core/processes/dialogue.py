@@ -12,8 +12,8 @@ from __future__ import annotations
 import numpy as np
 
 from simulation.core.params import Params
-from simulation.core.state import ConsumerState, stochastic_round
 from simulation.core.processes.public_record import PublicRecord
+from simulation.core.state import ConsumerState, stochastic_round
 
 
 def _toward(x: np.ndarray, target: float | np.ndarray, rate: float, times: np.ndarray) -> np.ndarray:
@@ -39,8 +39,9 @@ def dialogue(state: ConsumerState, record: PublicRecord, params: Params, budget:
     """Answer up to ``budget / reply_cost`` open posts; returns the number of replies.
 
     For a complaint: if the reply departs from the true quality Q (``reply_claim != Q``),
-    with probability ``spin_detection * (1 - honesty)`` the author detects spin (trust falls by ``backlash_trust``, attitude is pulled toward
-    ``-backlash_sentiment`` and a backlash post appears); otherwise the reply resolves it
+    with probability ``spin_detection * (1 - honesty)`` the author detects spin (trust falls
+    by ``backlash_trust``, attitude is pulled toward ``-backlash_sentiment`` and a backlash
+    post appears); otherwise the reply resolves it
     with probability ``resolve_prob`` (attitude, trust and, a little, loyalty rise) and the
     author's expectation moves toward what the reply states. A neutral or positive poster
     who gets a reply gains a little trust and loyalty. Everything is public: readers see

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from simulation.core.params import Params
-from simulation.core.state import ConsumerState, stochastic_round
 from simulation.core.processes.broadcast import apply_exposures
+from simulation.core.state import ConsumerState, stochastic_round
 
 
 def fanpage(state: ConsumerState, params: Params, budget: float, claim: float,

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from simulation.core.params import Params
-from simulation.core.state import IMMIGRANT, ConsumerState
 from simulation.core.processes.influence import social_influence
+from simulation.core.state import IMMIGRANT, ConsumerState
 
 
 class PublicRecord:

@@ -13,8 +13,8 @@ from __future__ import annotations
 import numpy as np
 
 from simulation.core.params import Params
-from simulation.core.state import ConsumerState
 from simulation.core.processes.influence import social_influence
+from simulation.core.state import ConsumerState
 
 
 def talk_probability(impression: np.ndarray, bought: np.ndarray, params: Params) -> np.ndarray:

@@ -67,6 +67,14 @@ def match(series: pd.Series, value: object) -> np.ndarray:
     return (series == value).to_numpy(dtype=bool)
 
 
+def matching(df: pd.DataFrame, where: Mapping[str, object]) -> np.ndarray:
+    """Boolean mask of the rows of ``df`` matching every ``column -> value(s)`` of ``where``."""
+    mask = np.ones(len(df), dtype=bool)
+    for col, value in where.items():
+        mask &= match(df[col], value)
+    return mask
+
+
 def select(df: pd.DataFrame, where: Mapping[str, object] | None, what: str) -> pd.DataFrame:
     """Rows matching ``where`` (column -> value or list of values); raise if none."""
     if not isinstance(df, pd.DataFrame):
@@ -75,10 +83,7 @@ def select(df: pd.DataFrame, where: Mapping[str, object] | None, what: str) -> p
         if not isinstance(where, Mapping):
             raise TypeError(f"where must be a mapping column -> value(s), got {where!r}")
         check_columns(df, list(where), what)
-        mask = np.ones(len(df), dtype=bool)
-        for col, value in where.items():
-            mask &= match(df[col], value)
-        df = df.loc[mask]
+        df = df.loc[matching(df, where)]
         if df.empty:
             raise ValueError(f"no row of {what} matches where={dict(where)!r}")
     if df.empty:

@@ -28,6 +28,7 @@ from simulation.outputs.figures.data import (
     design_columns,
     finite,
     match,
+    matching,
     missing_text,
     n_text,
     pct,
@@ -198,10 +199,7 @@ class DifferenceTable:
 
 
 def _pick(df: pd.DataFrame, f: dict[str, object], name: str) -> pd.DataFrame:
-    mask = np.ones(len(df), dtype=bool)
-    for k, v in f.items():
-        mask &= match(df[k], v)
-    rows = df.loc[mask]
+    rows = df.loc[matching(df, f)]
     if rows.empty:
         raise ValueError(f"selector {name} ({_selector_label(f)}) matches no finished run")
     return rows
