@@ -125,20 +125,12 @@ def cmd_params(args) -> int:
     return 0
 
 
-def _preflight(params) -> None:
-    """Build the graph once before any run, so a bad graph file fails before work starts."""
-    import numpy as np
-
-    from simulation.core.network import build_graph
-
-    build_graph(params, np.random.default_rng(0))
-
-
 def cmd_simulate(args) -> int:
     import pandas as pd
 
     from simulation.core.params import Params
     from simulation.research.executors import run_tasks
+    from simulation.research.provenance import graphs_used
     from simulation.research.runfiles import write_run_outputs
     from simulation.research.tasks import Task, final_rows, run_seed
 
@@ -154,16 +146,17 @@ def cmd_simulate(args) -> int:
     if args.steps is not None:
         values["steps"] = args.steps
     params = Params(**values)
-    _preflight(params)
     seeds = [run_seed(args.seed, r) for r in range(args.replicates)]
     tasks = [Task(params.to_dict(), sd, {"strategy": params.strategy, "replicate": r}) for r, sd in enumerate(seeds)]
+    # Built once before any run, so a bad graph file fails before work starts.
+    graphs = graphs_used(tasks, say=lambda note: print(note, file=sys.stderr))
     start = time.perf_counter()
     frames = run_tasks(tasks, workers=args.workers, progress=not args.no_progress, desc="simulate")
     ts = pd.concat(frames, ignore_index=True)
     summary = final_rows(ts, ["strategy", "replicate", "seed"])
     out = write_run_outputs(args.out, ts, summary, {
         "params": params.to_dict(), "changed": params.differing(), "preset": args.preset,
-        "base_seed": args.seed, "seeds": seeds, "replicates": args.replicates,
+        "base_seed": args.seed, "seeds": seeds, "replicates": args.replicates, "graphs": graphs,
         "timing_s": round(time.perf_counter() - start, 2)})
     print(f"{args.replicates} run(s) x {params.steps} weeks -> {out}/timeseries.csv, summary.csv, run.json")
     cols = ["awareness", "customers", "loyalty", "loyal_share", "nps", "trust", "profit"]

@@ -22,6 +22,7 @@ bad-input cases are ~0.5 s subprocesses each, run twice: fresh and existing --ou
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -108,6 +109,67 @@ def test_simulate_run_json_records_params_seeds_versions(spec_run):
     assert versions["mesa"] == metadata.version("mesa")
     assert versions["numpy"] == metadata.version("numpy")
     assert "git_commit" in meta
+
+
+def test_simulate_run_json_records_the_graph_measured(spec_run):
+    out, _ = spec_run
+    meta = json.loads((out / "run.json").read_text())
+    [graph] = meta["graphs"]
+    # Barabasi-Albert, m = 3: 3 (N - 3) ties, measured on the run's own graph (its seed).
+    assert (graph["source"], graph["nodes"], graph["edges"]) == ("barabasi_albert", N, 3 * (N - 3))
+    assert graph["mean_degree"] == pytest.approx(2 * 3 * (N - 3) / N, abs=1e-6)
+    assert graph["components"] == 1 and graph["random"] and graph["seed"] == meta["seeds"][0]
+    assert graph["ignored"] == ["rewire_p", "triangle_p", "homophily"] and "file" not in graph
+
+
+def test_simulate_on_a_file_graph_records_the_file(tmp_path):
+    path = DATA / "gephi_edges.csv"
+    out = tmp_path / "out"
+    result = ok(run_cli("simulate", "--set", f"network=file:{path}", "--steps", 3, "--replicates", 2,
+                        "--out", out, "--no-progress"))
+    meta = json.loads((out / "run.json").read_text())
+    [graph] = meta["graphs"]
+    assert (graph["nodes"], graph["edges"], graph["components"], graph["runs"]) == (6, 7, 1, 2)
+    assert graph["mean_degree"] == pytest.approx(14 / 6, abs=1e-6)
+    assert graph["file"]["path"] == str(path)
+    assert graph["file"]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert graph["file"]["header"] == ["Source", "Target", "Weight"]
+    assert graph["tie_strength"] == "file weights" and not graph["random"]
+    # The parameters the file overrides are marked, not passed off as the graph's size.
+    assert graph["ignored"] == ["n_consumers", "mean_degree", "rewire_p", "triangle_p", "homophily"]
+    assert "graph file" in graph["ignored_reason"] and meta["params"]["n_consumers"] == 2000
+    # The user is told what the weights mean, before the runs.
+    assert "note: graph 'file:" in result.stderr and "weights used as tie strength" in result.stderr
+    assert len(pd.read_csv(out / "timeseries.csv").query("step == 0")) == 2
+
+
+SWEEP_OF_GRAPHS = """[experiment]
+name = "graphs"
+steps = 2
+replicates = 2
+seed = 5
+[base]
+n_consumers = 40
+[sweep.parameters]
+network = ["karate", "complete", "file:{path}"]
+"""
+
+
+def test_sweep_json_records_each_graph(tmp_path):
+    path = DATA / "pajek_tiny.net"
+    exp = tmp_path / "graphs.toml"
+    exp.write_text(SWEEP_OF_GRAPHS.format(path=path))
+    out = tmp_path / "out"
+    ok(run_cli("sweep", exp, "--out", out, "--workers", 1, "--no-progress", "--no-report"))
+    graphs = {g["source"]: g for g in json.loads((out / "sweep.json").read_text())["graphs"]}
+    everything = ["n_consumers", "mean_degree", "rewire_p", "triangle_p", "homophily"]
+    karate, complete, pajek = graphs["karate"], graphs["complete"], graphs[f"file:{path}"]
+    assert (karate["nodes"], karate["edges"], karate["ignored"]) == (34, 78, everything)
+    assert (complete["nodes"], complete["edges"], complete["components"]) == (40, 780, 1)
+    assert complete["ignored"] == everything[1:] and "'complete'" in complete["ignored_reason"]
+    assert (pajek["nodes"], pajek["edges"], pajek["ignored"]) == (5, 5, everything)
+    assert pajek["file"]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert pajek["file"]["format"] == "Pajek" and all(g["runs"] == 2 for g in graphs.values())
 
 
 # ----------------------------------------------------------------------------------------
@@ -244,6 +306,14 @@ BAD_INPUT = {
                            ["cli_one_node.txt", "1 node"]),
     "one_node_graphml": (("simulate", "--set", f"network=file:{DATA / 'cli_one_node.graphml'}"),
                          ["cli_one_node.graphml", "1 node"]),
+    "prose_graph_file": (("simulate", "--set", f"network=file:{DATA / 'prose.txt'}"),
+                         ["prose.txt", "line 1", "4 columns"]),
+    "graph_file_four_columns": (("simulate", "--set", f"network=file:{DATA / 'konect_four_columns.txt'}"),
+                                ["konect_four_columns.txt", "line 3", "4 columns"]),
+    "graph_weight_not_a_number": (("simulate", "--set", f"network=file:{DATA / 'weight_not_a_number.txt'}"),
+                                  ["weight_not_a_number.txt", "line 4", "weight 'strong' is not a number"]),
+    "graph_file_in_headline": (("headline", "--experiment", DATA / "cli_experiment_prose_graph.toml"),
+                               ["prose.txt", "line 1", "4 columns"]),
     "set_without_equals": (("simulate", "--set", "budget"), ["budget", "key=value"]),
     "replicates_zero": (("simulate", "--replicates", "0"), ["--replicates", ">= 1"]),
     "steps_zero": (("simulate", "--steps", "0"), ["--steps", ">= 1"]),
@@ -349,6 +419,9 @@ def test_headline_writes_all_outputs(headline_run):
     meta = json.loads((out / "run.json").read_text())
     assert meta["experiment"]["steps"] == 10 and meta["experiment"]["replicates"] == 2
     assert "mesa" in meta["versions"] and "numpy" in meta["versions"] and "git_commit" in meta
+    [graph] = meta["graphs"]  # one generator setting for all 12 runs, measured on the first seed
+    assert (graph["nodes"], graph["edges"], graph["runs"]) == (200, 3 * 197, 12)
+    assert graph["seed"] == meta["runs"][0]["seed"]
 
 
 def test_headline_summary_incremental_roi(headline_run):

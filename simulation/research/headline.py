@@ -10,6 +10,7 @@ The table it returns is rendered by :func:`simulation.outputs.tables.format_conf
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import pandas as pd
 
 from simulation.research.executors import run_tasks
 from simulation.research.experiment import Experiment, load_experiment
-from simulation.research.provenance import REPO_ROOT
+from simulation.research.provenance import REPO_ROOT, graphs_used
 from simulation.research.runfiles import write_run_outputs
 from simulation.research.summaries import confidence_table, incremental_roi
 from simulation.research.tasks import final_rows
@@ -36,6 +37,8 @@ def run_headline(out: Path, experiment: Experiment | None = None, workers: int |
     exp = experiment or load_experiment(HEADLINE_FILE)
     start = time.perf_counter()
     tasks = exp.tasks()
+    # Built before any run: a bad graph file fails before work starts.
+    graphs = graphs_used(tasks, say=lambda note: print(note, file=sys.stderr))
     frames = run_tasks(tasks, workers=workers, progress=progress, desc=exp.name)
     elapsed_runs = time.perf_counter() - start
     ts = pd.concat(frames, ignore_index=True)
@@ -49,6 +52,7 @@ def run_headline(out: Path, experiment: Experiment | None = None, workers: int |
         "base": exp.base, "grid": exp.grid,
         "runs": [{"labels": dict(t.labels), "seed": t.seed} for t in tasks],
         "params": {s: t.params for t in tasks for s in [t.labels.get("strategy")]},
+        "graphs": graphs,
         "timing_s": {"runs": round(elapsed_runs, 2), "total": round(time.perf_counter() - start, 2)},
     }
     write_run_outputs(out, ts, summary, meta)

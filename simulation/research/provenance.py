@@ -1,4 +1,4 @@
-"""What made an output: package versions, git commit, command line, time."""
+"""What made an output: package versions, git commit, command line, time, the graphs used."""
 
 from __future__ import annotations
 
@@ -8,9 +8,16 @@ import os
 import platform
 import subprocess
 import sys
+from collections.abc import Callable, Iterable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+import numpy as np
+
+from simulation.core.network import GRAPH_PARAMETERS, build_graph, describe_graph, ignored_parameters
+from simulation.core.params import Params
+from simulation.errors import WomsimError
 
 PACKAGES = ("womsim", "mesa", "numpy", "scipy", "pandas", "networkx", "matplotlib", "tqdm")
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -48,6 +55,72 @@ def provenance() -> dict[str, Any]:
         "git_commit": git_commit(),
         "machine": {"platform": platform.platform(), "cpus": os.cpu_count()},
     }
+
+
+MAX_GRAPHS = 20  # distinct graphs described in one metadata file (each is built once here)
+
+
+def graphs_used(tasks: Iterable[Any], *, strict: bool = True,
+                say: Callable[[str], None] | None = None) -> list[dict[str, Any]]:
+    """Describe the graph(s) that ``tasks`` run on, as ``"graphs"`` of the run metadata.
+
+    Tasks whose graph parameters agree (only those the source uses, see
+    :func:`~simulation.core.network.ignored_parameters`) share one entry, built here once
+    with the seed of the first of them and measured by
+    :func:`~simulation.core.network.describe_graph`, plus ``runs`` (how many tasks use
+    it) and ``seed``. The same seed gives the run's graph exactly (the graph is the first
+    draw of a run, docs/ODD.md 5.3), so for a file, a built-in graph, ``complete`` or
+    ``empty`` this is the graph of every run; a random generator (``random`` true) draws
+    a new graph per seed, and the counts are those of the graph of ``seed``.
+
+    Parameters
+    ----------
+    tasks : iterable of Task
+        Anything with ``params`` (a mapping) and ``seed``.
+    strict : bool
+        Raise the :class:`~simulation.errors.GraphError` (a file that cannot be read...)
+        before any run starts; otherwise record it as the entry's ``error`` (a sweep
+        records such runs as failed).
+    say : callable, optional
+        Called with each note on a file's tie weights (``"note: graph 'file:PATH':
+        weights used as tie strength ..."``), so the user is told before the runs.
+
+    Returns
+    -------
+    list of dict
+        At most ``MAX_GRAPHS`` entries; if there were more distinct graphs, a last entry
+        ``{"not_described": k}``.
+    """
+    defaults = Params().to_dict()
+    groups: dict[tuple, dict[str, Any]] = {}
+    for task in tasks:
+        values = {**defaults, **task.params}  # validated once per group, below
+        network = values["network"]
+        ignored, _ = ignored_parameters(network)
+        key = (network, values["immigrant_share"] if network == "stochastic_block" else None,
+               *(values[name] for name in GRAPH_PARAMETERS if name not in ignored))
+        if key in groups:
+            groups[key]["runs"] += 1
+        else:
+            groups[key] = {"values": values, "seed": int(task.seed), "runs": 1}
+    described = []
+    for group in list(groups.values())[:MAX_GRAPHS]:
+        try:
+            params = Params(**group["values"])
+            graph, _ = build_graph(params, np.random.default_rng(group["seed"]))
+        except WomsimError as exc:  # a bad graph file, or one that has gone since validation
+            if strict:
+                raise
+            described.append({"source": group["values"]["network"], "error": str(exc),
+                              "runs": group["runs"]})
+            continue
+        entry = {**describe_graph(graph), "seed": group["seed"], "runs": group["runs"]}
+        for note in entry.get("notes", []) if say else []:
+            say(f"note: graph '{params.network}': {note}")
+        described.append(entry)
+    if len(groups) > MAX_GRAPHS:
+        described.append({"not_described": len(groups) - MAX_GRAPHS})
+    return described
 
 
 def write_atomic(path: Path, data: str | bytes) -> None:

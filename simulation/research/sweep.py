@@ -20,7 +20,13 @@ from typing import Any
 
 from simulation.research.executors import execute
 from simulation.research.experiment import Experiment
-from simulation.research.provenance import git_commit, package_versions, provenance, write_json
+from simulation.research.provenance import (
+    git_commit,
+    graphs_used,
+    package_versions,
+    provenance,
+    write_json,
+)
 from simulation.research.store import STORE_FILE, RunStore
 from simulation.research.tasks import Task, run_task_safely
 
@@ -57,8 +63,10 @@ def run_sweep(exp: Experiment, out: str | Path, *, workers: int | None = None,
     except BaseException:
         store.close()
         raise
+    # Not strict: a graph that cannot be built fails its runs, which the store records.
+    graphs = graphs_used(tasks, strict=False, say=lambda note: print(note, file=sys.stderr))
     write_json(out / "sweep.json", {"experiment": exp.definition(), "file": str(exp.path),
-                                    "tasks": len(tasks), **provenance()})
+                                    "tasks": len(tasks), "graphs": graphs, **provenance()})
     todo = [t for t in tasks if t.run_id not in done_before]
     counts = {"done": 0, "failed": 0}
     bar = tqdm(total=len(tasks), initial=len(tasks) - len(todo), desc=exp.name, unit="run",

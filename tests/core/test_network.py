@@ -7,6 +7,7 @@ probability (and the seeds are fixed anyway).
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import networkx as nx
@@ -19,6 +20,7 @@ import simulation.core.network.generators as generators
 from simulation.core.network import (
     Adjacency,
     build_graph,
+    describe_graph,
     read_graph_file,
     tie_strength,
     to_adjacency,
@@ -257,15 +259,189 @@ def test_graphml_and_gml():
     assert G.number_of_edges() == 5
 
 
-def test_edge_list_separators_and_extra_columns(tmp_path):
-    path = write(tmp_path, "mixed.csv", "\ufeffalice,bob,0.9\ncarol bob 2021-01-01\n"
-                                        "  dave\t,\talice  \n")
+def test_edge_list_delimiter_comes_from_the_first_line(tmp_path):
+    # A byte-order mark, spaces around the commas and a quoted label with a comma in it.
+    path = write(tmp_path, "names.csv", '\ufeffalice, bob\ncarol,bob\n"dave, jr",alice\n')
     G = read_graph_file(str(path))
-    assert set(G) == {"alice", "bob", "carol", "dave"}
-    assert G.number_of_edges() == 3
+    assert set(G) == {"alice", "bob", "carol", "dave, jr"} and G.number_of_edges() == 3
+    assert G.graph["file"]["delimiter"] == "comma" and G.graph["file"]["header"] is None
+    # A line split by another delimiter than the first line's is not silently misread.
+    mixed = write(tmp_path, "mixed.csv", "alice,bob\ncarol bob\n")
+    with pytest.raises(GraphError, match=r"line 2: expected two node ids separated by commas like "
+                                         r"line 1, got 'carol bob'"):
+        read_graph_file(str(mixed))
     # Leading zeros keep ids as strings ('07' and '7' are different people).
     G = read_graph_file(str(write(tmp_path, "zeros.txt", "07 7\n7 8\n")))
     assert set(G) == {"07", "7", "8"}
+
+
+def tie_strengths(G: nx.Graph, weak: float = 0.3) -> dict[tuple, float]:
+    """Strength of each tie of a built graph, keyed by the original node labels."""
+    adj = to_adjacency(G, weak)
+    label = nx.get_node_attributes(G, "label")
+    out = {}
+    for i in range(adj.n):
+        for k in range(adj.indptr[i], adj.indptr[i + 1]):
+            j = int(adj.indices[k])
+            out[label[i], label[j]] = round(float(adj.weight[k]), 12)
+    return out
+
+
+def test_gephi_csv_header_is_a_header_and_weights_are_tie_strength():
+    G, segment = build(network=f"file:{DATA / 'gephi_edges.csv'}")
+    # Not 8 consumers with 'Source' tied to 'Target': the header row is recognised.
+    assert [G.nodes[i]["label"] for i in range(6)] == [1, 2, 3, 4, 5, 6] and segment.shape == (6,)
+    assert G.number_of_edges() == 7 and G.graph["weighted"]
+    assert G.graph["file"]["header"] == ["Source", "Target", "Weight"]
+    strength = tie_strengths(G, weak=0.3)
+    # w = weak + (1 - weak) * weight / max weight, max weight 3.
+    assert strength[1, 2] == strength[2, 1] == 1.0
+    assert strength[3, 4] == pytest.approx(0.3 + 0.7 * 0.5 / 3)
+    assert strength[4, 5] == pytest.approx(0.3 + 0.7 * 2 / 3)
+    assert any("weights used as tie strength" in note for note in G.graph["notes"])
+
+
+def test_full_gephi_edge_table_finds_its_columns_by_name(tmp_path):
+    path = write(tmp_path, "gephi.csv", "Source,Target,Type,Id,Label,timeset,Weight\n"
+                                        "1,2,Undirected,0,,,1.0\n2,3,Undirected,1,,,2.0\n"
+                                        "3,1,Undirected,2,,,1.0\n3,4,Undirected,3,,,4.0\n")
+    G, _ = build(network=f"file:{path}")
+    assert G.number_of_nodes() == 4 and G.number_of_edges() == 4 and G.graph["weighted"]
+    assert tie_strengths(G)[3, 4] == 1.0 and tie_strengths(G)[1, 2] == pytest.approx(0.3 + 0.7 / 4)
+    # from,to (R igraph) without weights: columns by name, strength from embeddedness.
+    G, _ = build(network=f"file:{write(tmp_path, 'r.csv', 'from,to\n1,2\n2,3\n3,1\n')}")
+    assert G.number_of_edges() == 3 and not G.graph.get("weighted")
+
+
+def test_semicolon_csv_with_word_labels():
+    G, _ = build(network=f"file:{DATA / 'spreadsheet_semicolon.csv'}")
+    assert [G.nodes[i]["label"] for i in range(5)] == ["alice", "bob", "carol", "dave", "erin"]
+    assert G.number_of_edges() == 5 and G.graph["file"]["delimiter"] == "semicolon"
+    assert G.graph["file"]["header"] == ["source", "target"]
+
+
+def test_tab_separated_weighted_list():
+    G, _ = build(network=f"file:{DATA / 'weighted_tab.tsv'}")
+    assert G.number_of_nodes() == 6 and G.number_of_edges() == 7 and G.graph["weighted"]
+    assert G.graph["file"]["delimiter"] == "tab"
+    strength = tie_strengths(G, weak=0.2)
+    assert strength[0, 1] == 1.0 and strength[2, 3] == pytest.approx(0.2 + 0.8 * 0.25 / 5)
+
+
+def test_pajek_net_is_read_by_networkx():
+    G, _ = build(network=f"file:{DATA / 'pajek_tiny.net'}")
+    assert [G.nodes[i]["label"] for i in range(5)] == ["Ann", "Bob", "Cid", "Dee", "Eve"]
+    assert G.number_of_edges() == 5 and G.graph["file"]["format"] == "Pajek"
+    assert G.graph["weighted"] and tie_strengths(G)["Ann", "Bob"] == 1.0
+    assert tie_strengths(G)["Dee", "Eve"] == pytest.approx(0.3 + 0.7 * 2 / 4)
+
+
+@pytest.mark.parametrize(("name", "line", "words"), [
+    ("prose.txt", 1, "4 columns; an edge list line is 'u v' or 'u v weight'"),
+    ("konect_four_columns.txt", 3, "4 columns"),
+    ("weight_not_a_number.txt", 4, "weight 'strong' is not a number"),
+])
+def test_files_that_are_not_edge_lists_are_rejected(name, line, words):
+    path = DATA / name
+    with pytest.raises(GraphError) as info:
+        build(network=f"file:{path}")
+    message = str(info.value)
+    assert message.startswith(f"graph file '{path}', line {line}: ") and words in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize(("content", "line", "words"), [
+    ("hello world again\nfoo bar baz\n", 1, "weight 'again' is not a number"),
+    ("1 2\n2 3\nfoo bar\n", 3, "node id 'foo' is a word but the ids on line 1 are numbers"),
+    ("1 2\n2 3\nSource Target\n", 3, "a header is allowed only on the first line"),
+    ("alice bob\nbob 7\n", 2, "node id '7' is a number but the ids on line 1 are words"),
+    ("1 2\n2 3 0.5\n", 2, "3 columns, but the file's first line has 2"),
+    ("Source,Target,Weight\n1,2,0.5\n2,3\n", 3, "2 columns, but the file's header has 3"),
+    ("1 2 0\n2 3 1\n", 1, "weight '0': allowed a finite number > 0"),
+    ("1 2 -1\n", 1, "allowed a finite number > 0"),
+    ("1 2 nan\n", 1, "allowed a finite number > 0"),
+    ("1;2;0,5\n2;3;1\n", 1, "weight '0,5' is not a number (a decimal comma? write 0.5"),
+    ("1,2\n,3\n", 2, "empty node id"),
+])
+def test_edge_list_line_errors(tmp_path, content, line, words):
+    path = write(tmp_path, "bad.txt", content)
+    with pytest.raises(GraphError) as info:
+        read_graph_file(str(path))
+    message = str(info.value)
+    assert message.startswith(f"graph file '{path}', line {line}: "), message
+    assert words in message, message
+
+
+def test_header_of_words_over_numeric_ids(tmp_path):
+    # A header the reader does not know by name: still a header, since every other line's
+    # ids are numbers; columns by position.
+    G = read_graph_file(str(write(tmp_path, "h.txt", "person1 person2 strength\n1 2 1\n2 3 2\n")))
+    assert set(G) == {1, 2, 3} and G.graph["file"]["header"] == ["person1", "person2", "strength"]
+    assert G[2][3]["weight"] == 2.0
+
+
+def test_unweighted_and_uninformative_weights_keep_embeddedness(tmp_path):
+    ties = "1 2\n2 3\n3 1\n3 4\n4 5\n"
+    plain, _ = build(network=f"file:{write(tmp_path, 'plain.txt', ties)}")
+    assert not plain.graph.get("weighted")
+    expected = reference_strength(plain, 0.3)
+    adj = to_adjacency(plain, 0.3)
+    got = {(i, int(j)): float(w) for i in range(adj.n)
+           for j, w in zip(adj.indices[adj.indptr[i]:adj.indptr[i + 1]],
+                           adj.weight[adj.indptr[i]:adj.indptr[i + 1]]) if i < j}
+    assert got == pytest.approx(expected)
+    # Gephi writes Weight 1.0 on every tie of an unweighted graph: no information, so the
+    # strengths are exactly those of the plain file (with a note saying so).
+    ones = "Source,Target,Weight\n" + ties.replace(" ", ",").replace("\n", ",1.0\n")
+    equal, _ = build(network=f"file:{write(tmp_path, 'ones.csv', ones)}")
+    assert not equal.graph.get("weighted") and "no information" in equal.graph["notes"][0]
+    np.testing.assert_array_equal(to_adjacency(equal, 0.3).weight, adj.weight)
+    # GraphML with weights on some ties only: ignored, with a note.
+    G, _ = build(network=f"file:{DATA / 'tiny.graphml'}")
+    assert not G.graph.get("weighted") and "2 of 4 ties have no weight" in G.graph["notes"][0]
+
+
+def test_repeated_ties_add_their_weights(tmp_path):
+    G, _ = build(network=f"file:{write(tmp_path, 'rep.txt', '1 2 1\n2 1 2\n2 3 1\n3 1 1\n')}")
+    assert G[0][1]["weight"] == 3.0 and G[1][2]["weight"] == 1.0
+    assert tie_strengths(G)[1, 2] == 1.0 and tie_strengths(G)[2, 3] == pytest.approx(0.3 + 0.7 / 3)
+
+
+def test_bad_weight_in_graphml_names_the_tie(tmp_path):
+    path = write(tmp_path, "neg.graphml",
+                 '<graphml xmlns="http://graphml.graphdrawing.org/xmlns">'
+                 '<key id="w" for="edge" attr.name="weight" attr.type="double"/>'
+                 '<graph edgedefault="undirected"><node id="a"/><node id="b"/>'
+                 '<edge source="a" target="b"><data key="w">-2</data></edge></graph></graphml>')
+    with pytest.raises(GraphError, match=r"neg.graphml': tie \('a', 'b'\) has weight -2.0"):
+        build(network=f"file:{path}")
+
+
+def test_file_graph_records_its_sha256(tmp_path):
+    path = DATA / "snap_tiny.txt"
+    G, _ = build(network=f"file:{path}")
+    assert G.graph["file"]["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert G.graph["file"]["path"] == str(path) and G.graph["file"]["format"] == "edge list"
+
+
+def test_describe_graph_measures_the_graph_and_names_ignored_parameters(tmp_path):
+    two = write(tmp_path, "two.txt", "1 2\n2 3\n7 8\n")
+    d = describe_graph(build(network=f"file:{two}", n_consumers=2000, mean_degree=6)[0])
+    assert (d["nodes"], d["edges"], d["components"]) == (5, 3, 2)
+    assert d["mean_degree"] == pytest.approx(1.2) and d["tie_strength"] == "embeddedness"
+    assert d["ignored"] == ["n_consumers", "mean_degree", "rewire_p", "triangle_p", "homophily"]
+    assert d["file"]["sha256"] == hashlib.sha256(two.read_bytes()).hexdigest()
+    assert describe_graph(build(network="karate")[0])["ignored"] == d["ignored"]
+    d = describe_graph(build(network="complete", n_consumers=30)[0])
+    assert d["ignored"] == ["mean_degree", "rewire_p", "triangle_p", "homophily"]
+    assert (d["nodes"], d["edges"], d["components"], d["random"]) == (30, 435, 1, False)
+    d = describe_graph(build(network="complete", n_consumers=1500)[0])  # mean field
+    assert (d["edges"], d["mean_degree"], d["components"]) == (1500 * 1499 // 2, 1499, 1)
+    d = describe_graph(build(network="watts_strogatz", n_consumers=50)[0])
+    assert d["ignored"] == ["triangle_p", "homophily"] and d["random"] and "file" not in d
+    assert (d["nodes"], d["edges"]) == (50, 150)
+    for source in generators.USED_PARAMETERS:
+        assert set(generators.USED_PARAMETERS[source]) <= set(generators.GRAPH_PARAMETERS)
 
 
 def test_malformed_edge_list_names_file_and_line(tmp_path):

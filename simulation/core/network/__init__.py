@@ -3,15 +3,21 @@
 Modules (lowest first; each imports only those above it, :mod:`simulation.errors` and
 :mod:`simulation.core.params`):
 
+``edgelist``
+    :func:`parse_edge_list`: an edge list's delimiter, header row, ties and weights, with
+    one-line errors naming the line.
 ``readers``
-    :func:`read_graph_file` (edge list, GraphML, GML; one-line errors with the line
-    number) and :func:`clean_graph` (undirected, simple, nodes ``0..N-1``).
+    :func:`read_graph_file` (edge list, GraphML, GML, Pajek; the file's sha256) and
+    :func:`clean_graph` (undirected, simple, nodes ``0..N-1``, file weights kept).
 ``adjacency``
     :func:`to_adjacency` and :func:`tie_strength`: the CSR :class:`Adjacency` the engine
     works on, or the implicit :class:`MeanFieldAdjacency` of a large complete graph.
 ``generators``
     :func:`build_graph`: ``params.network`` (a generator, a built-in graph or
-    ``file:PATH``) to a clean graph and the consumer segments.
+    ``file:PATH``) to a clean graph and the consumer segments; which graph parameters
+    each source uses (:func:`ignored_parameters`).
+``description``
+    :func:`describe_graph`: the built graph measured, for run metadata.
 
 See docs/ODD.md, 2.5 The social graph and 5.1 Graph sources.
 
@@ -34,15 +40,26 @@ from simulation.core.network.adjacency import (
     tie_strength,
     to_adjacency,
 )
-from simulation.core.network.generators import COMPLETE_EXPLICIT_MAX, build_graph
+from simulation.core.network.description import describe_graph
+from simulation.core.network.edgelist import parse_edge_list
+from simulation.core.network.generators import (
+    COMPLETE_EXPLICIT_MAX,
+    GRAPH_PARAMETERS,
+    build_graph,
+    ignored_parameters,
+)
 from simulation.core.network.readers import clean_graph, read_graph_file
 
 __all__ = [
     "COMPLETE_EXPLICIT_MAX",
+    "GRAPH_PARAMETERS",
     "Adjacency",
     "MeanFieldAdjacency",
     "build_graph",
     "clean_graph",
+    "describe_graph",
+    "ignored_parameters",
+    "parse_edge_list",
     "read_graph_file",
     "tie_strength",
     "to_adjacency",

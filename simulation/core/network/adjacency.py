@@ -271,14 +271,18 @@ def to_adjacency(G: nx.Graph, weak_tie_strength: float) -> Adjacency:
     G : networkx.Graph
         Nodes must be exactly the integers ``0..N-1`` (as :func:`build_graph` returns),
         because row i is consumer i. Directed/multi edges are folded into undirected
-        simple ties and self-loops dropped; edge attributes are ignored.
+        simple ties and self-loops dropped. Edge attributes are ignored unless
+        ``G.graph["weighted"]`` is true (a graph file with tie weights, see
+        :func:`build_graph`): then every edge's ``weight`` W gives the strength
+        ``weak + (1 - weak) * W / max W`` instead of embeddedness (docs/ODD.md, 2.5).
     weak_tie_strength : float
         Strength of a tie with no shared neighbours, in (0, 1].
 
     Returns
     -------
     Adjacency
-        Symmetric CSR with sorted rows and strengths from :func:`tie_strength`.
+        Symmetric CSR with sorted rows and strengths from :func:`tie_strength` (or from
+        the given weights).
 
     Raises
     ------
@@ -317,7 +321,11 @@ def to_adjacency(G: nx.Graph, weak_tie_strength: float) -> Adjacency:
     # everything after is vectorised.
     flat = np.fromiter(chain.from_iterable(G.edges()), dtype=np.int64, count=2 * m)
     indptr, indices = _csr_from_pairs(flat.reshape(-1, 2), n)
-    weight = _strength(indptr, indices, n, weak)
+    if G.graph.get("weighted"):
+        given = np.fromiter((w for _, _, w in G.edges(data="weight")), dtype=np.float64, count=m)
+        weight = _weighted_strength(indptr, indices, n, flat.reshape(-1, 2), given, weak)
+    else:
+        weight = _strength(indptr, indices, n, weak)
     return Adjacency(indptr=indptr, indices=indices, weight=weight, n=n)
 
 
@@ -357,6 +365,24 @@ def _strength(indptr: np.ndarray, indices: np.ndarray, n: int, weak: float) -> n
     overlap = np.divide(common, denominator, out=np.zeros(common.shape, dtype=float),
                         where=denominator > 0)
     return weak + (1.0 - weak) * overlap
+
+
+def _weighted_strength(indptr: np.ndarray, indices: np.ndarray, n: int, pairs: np.ndarray,
+                       given: np.ndarray, weak: float) -> np.ndarray:
+    """Tie strength per stored entry from given tie weights: weak + (1 - weak) W / max W.
+
+    The weights of pairs listed more than once add up (as :func:`fold_weights` does).
+    """
+    keep = pairs[:, 0] != pairs[:, 1]
+    u, v, given = pairs[keep, 0], pairs[keep, 1], given[keep]
+    rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
+    keys = rows * n + indices  # sorted: rows in order, columns sorted within each row
+    total = np.zeros(indices.shape[0])
+    np.add.at(total, np.searchsorted(keys, u * n + v), given)
+    np.add.at(total, np.searchsorted(keys, v * n + u), given)
+    if total.size == 0:
+        return total
+    return weak + (1.0 - weak) * total / total.max()
 
 
 def _common_neighbours(indptr: np.ndarray, indices: np.ndarray, n: int,

@@ -99,6 +99,12 @@ def build_graph(params: Params, rng: np.random.Generator) -> tuple[nx.Graph, np.
         tie strength comes from embeddedness like on every other graph.
     ``file:PATH``
         Read by :func:`read_graph_file`; ``n_consumers`` and ``mean_degree`` are ignored.
+        Tie weights in the file (a third column, Pajek values, a GraphML/GML ``weight``)
+        that are on every tie and not all equal are kept as the edge attribute
+        ``weight`` with ``graph.graph["weighted"] = True``: :func:`to_adjacency` then takes
+        tie strength from them (docs/ODD.md, 2.5). ``graph.graph["file"]`` describes the
+        file (path, sha256, format) and ``graph.graph["notes"]`` what was done with the
+        weights.
 
     Every source is then cleaned: directed ties become undirected (a tie in either
     direction is a tie), parallel ties collapse, self-loops go, and nodes are relabelled
@@ -144,7 +150,8 @@ def build_graph(params: Params, rng: np.random.Generator) -> tuple[nx.Graph, np.
     if source.startswith(FILE_PREFIX):
         path = source[len(FILE_PREFIX):]
         raw = read_graph_file(path)
-        graph = clean_graph(raw, f"graph file '{path}'", keep_labels=True)
+        graph = clean_graph(raw, f"graph file '{path}'", keep_labels=True, weights=True)
+        graph.graph["file"] = raw.graph["file"]
     elif source in BUILTIN_NETWORKS:
         raw = nx.karate_club_graph() if source == "karate" else nx.les_miserables_graph()
         graph = clean_graph(raw, f"graph '{source}'", keep_labels=True)
@@ -161,6 +168,41 @@ def build_graph(params: Params, rng: np.random.Generator) -> tuple[nx.Graph, np.
 
 
 COMPLETE_EXPLICIT_MAX = 1000  # complete graphs above this size are kept implicit (mean field)
+
+# The parameters that shape the graph, and which of them each source uses (immigrant_share
+# is left out: every source uses it for the segments, stochastic_block for its blocks too).
+GRAPH_PARAMETERS = ("n_consumers", "mean_degree", "rewire_p", "triangle_p", "homophily")
+USED_PARAMETERS = {
+    "barabasi_albert": ("n_consumers", "mean_degree"),
+    "watts_strogatz": ("n_consumers", "mean_degree", "rewire_p"),
+    "erdos_renyi": ("n_consumers", "mean_degree"),
+    "powerlaw_cluster": ("n_consumers", "mean_degree", "triangle_p"),
+    "stochastic_block": ("n_consumers", "mean_degree", "homophily"),
+    "complete": ("n_consumers",),
+    "empty": ("n_consumers",),
+}
+# Sources whose graph is drawn from the run's random numbers (a new graph for every seed).
+RANDOM_NETWORKS = ("barabasi_albert", "watts_strogatz", "erdos_renyi", "powerlaw_cluster",
+                   "stochastic_block")
+
+
+def ignored_parameters(source: str) -> tuple[tuple[str, ...], str]:
+    """The graph parameters that ``source`` does not use, and why.
+
+    Examples
+    --------
+    >>> ignored_parameters("complete")[0]
+    ('mean_degree', 'rewire_p', 'triangle_p', 'homophily')
+    >>> ignored_parameters("file:g.txt")[1]
+    'the graph file fixes the consumers and their ties'
+    """
+    if source.startswith(FILE_PREFIX):
+        return GRAPH_PARAMETERS, "the graph file fixes the consumers and their ties"
+    if source in BUILTIN_NETWORKS:
+        return GRAPH_PARAMETERS, f"the built-in graph '{source}' fixes the consumers and their ties"
+    used = USED_PARAMETERS[source]
+    return (tuple(p for p in GRAPH_PARAMETERS if p not in used),
+            f"not used by the generator '{source}'")
 
 
 def _round_half_up(x: float) -> int:

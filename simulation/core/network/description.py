@@ -1,0 +1,64 @@
+"""What a run's graph was: its measured size and, for a file, which file (for run metadata).
+
+:func:`describe_graph` is the one description of a built graph that every writer of run
+metadata records (``run.json`` of ``simulate`` and the headline, ``sweep.json``), so that a
+file graph is not reported with the ``n_consumers`` and ``mean_degree`` it ignored.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import networkx as nx
+
+from simulation.core.network.generators import RANDOM_NETWORKS, ignored_parameters
+
+
+def describe_graph(graph: nx.Graph) -> dict[str, Any]:
+    """The graph actually used, measured, with the parameters its source ignores.
+
+    Parameters
+    ----------
+    graph : networkx.Graph
+        As :func:`build_graph` returns it (``graph.graph["source"]`` set).
+
+    Returns
+    -------
+    dict
+        ``source``; ``nodes``, ``edges``, ``mean_degree`` (2 edges / nodes) and
+        ``components`` (connected components; isolated consumers count one each), all
+        measured; ``tie_strength`` (``"embeddedness"`` or ``"file weights"``); ``ignored``
+        (the graph parameters the source does not use) and ``ignored_reason``;
+        ``random`` (whether each seed draws a new graph); for a file graph ``file`` (path
+        as given, sha256 of the bytes read, format, and for edge lists delimiter and
+        header); ``notes`` (what was done with tie weights), if any.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from simulation.core.network import build_graph
+    >>> from simulation.core.params import Params
+    >>> G, _ = build_graph(Params(network="karate"), np.random.default_rng(0))
+    >>> d = describe_graph(G)
+    >>> d["nodes"], d["edges"], d["mean_degree"], d["components"], d["ignored"][:2]
+    (34, 78, 4.588235, 1, ['n_consumers', 'mean_degree'])
+    """
+    source = graph.graph["source"]
+    n = graph.number_of_nodes()
+    if graph.graph.get("mean_field"):  # a complete graph whose ties are not stored
+        edges, components = n * (n - 1) // 2, 1
+    else:
+        edges, components = graph.number_of_edges(), nx.number_connected_components(graph)
+    ignored, reason = ignored_parameters(source)
+    description: dict[str, Any] = {
+        "source": source, "nodes": n, "edges": edges,
+        "mean_degree": round(2 * edges / n, 6) if n else 0.0, "components": components,
+        "tie_strength": "file weights" if graph.graph.get("weighted") else "embeddedness",
+        "random": source in RANDOM_NETWORKS,
+        "ignored": list(ignored), "ignored_reason": reason,
+    }
+    if "file" in graph.graph:
+        description["file"] = dict(graph.graph["file"])
+    if graph.graph.get("notes"):
+        description["notes"] = list(graph.graph["notes"])
+    return description
