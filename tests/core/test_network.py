@@ -352,9 +352,9 @@ def test_files_that_are_not_edge_lists_are_rejected(name, line, words):
 
 @pytest.mark.parametrize(("content", "line", "words"), [
     ("hello world again\nfoo bar baz\n", 1, "weight 'again' is not a number"),
-    ("1 2\n2 3\nfoo bar\n", 3, "node id 'foo' is a word but the ids on line 1 are numbers"),
+    ("1 2\n2 3\nfoo bar\n", 3, "node id 'foo' is a word but '1' on line 1 is a number"),
     ("1 2\n2 3\nSource Target\n", 3, "a header is allowed only on the first line"),
-    ("alice bob\nbob 7\n", 2, "node id '7' is a number but the ids on line 1 are words"),
+    ("alice bob\nbob 7\n", 2, "node id '7' is a number but 'alice' on line 1 is a word"),
     ("1 2\n2 3 0.5\n", 2, "3 columns, but the file's first line has 2"),
     ("Source,Target,Weight\n1,2,0.5\n2,3\n", 3, "2 columns, but the file's header has 3"),
     ("1 2 0\n2 3 1\n", 1, "weight '0': allowed a finite number > 0"),
@@ -362,6 +362,7 @@ def test_files_that_are_not_edge_lists_are_rejected(name, line, words):
     ("1 2 nan\n", 1, "allowed a finite number > 0"),
     ("1;2;0,5\n2;3;1\n", 1, "weight '0,5' is not a number (a decimal comma? write 0.5"),
     ("1,2\n,3\n", 2, "empty node id"),
+    ("7 alice\n", 1, "node id 'alice' is a word but '7' on line 1 is a number"),
 ])
 def test_edge_list_line_errors(tmp_path, content, line, words):
     path = write(tmp_path, "bad.txt", content)
