@@ -15,6 +15,8 @@ What is checked:
   one), no traceback, and nothing written to the ``--out`` folder.
 * ``headline`` end to end on a tiny experiment: table on stdout, CSVs, ``run.json``,
   three non-blank PNGs and ``report.md``.
+* ``run.json`` (``simulate``, ``headline``) and ``sweep.json`` record the graph actually used
+  (measured counts, a file's sha256, the parameters its source ignores).
 
 Sizes are tiny (a few hundred consumers, a few weeks): the whole file takes ~50 s on 2 cores (the
 bad-input cases are ~0.5 s subprocesses each, run twice: fresh and existing --out).
