@@ -7,7 +7,9 @@ code 2, before anything is written.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -113,6 +115,61 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class StagePrinter:
+    """Prints a model's build stages (:mod:`simulation.core.progress`) to stderr, slow ones only.
+
+    A stage is shown once it has run for ``after`` seconds (``building graph (1,000,000
+    nodes, barabasi_albert)...``), and its time when it ends; a stage that ends sooner
+    prints nothing, so small runs stay quiet. The line is written from a timer thread,
+    through ``tqdm.write`` so that a progress bar on stderr is redrawn below it.
+    """
+
+    def __init__(self, after: float = 1.0, stream=None) -> None:
+        self.after = after
+        self.stream = stream
+        self._lock = threading.Lock()
+        self._current: object | None = None  # token of the stage running now
+        self._shown = False
+        self._timer: threading.Timer | None = None
+
+    def __call__(self, stage: str, seconds: float | None) -> None:
+        if seconds is None:
+            token = self._current = object()
+            self._shown = False
+            self._timer = threading.Timer(self.after, self._show, (token, stage))
+            self._timer.daemon = True
+            self._timer.start()
+            return
+        with self._lock:
+            shown, self._current = self._shown, None
+        if self._timer is not None:
+            self._timer.cancel()
+        if shown:
+            self._write(f"  {stage}: {seconds:.1f} s")
+
+    def _show(self, token: object, stage: str) -> None:
+        with self._lock:
+            if token is not self._current:  # the stage ended while the timer fired
+                return
+            self._shown = True
+        self._write(f"  {stage}...")
+
+    def _write(self, line: str) -> None:
+        from tqdm import tqdm  # loaded only when a slow stage is shown
+
+        tqdm.write(line, file=self.stream or sys.stderr)
+
+
+def _stage_printer(args) -> contextlib.AbstractContextManager:
+    """Build stages of the models made in this process go to a :class:`StagePrinter`,
+    unless ``--no-progress``. Worker processes start without a listener: they stay quiet."""
+    if getattr(args, "no_progress", False) or args.command in ("params", "viz"):
+        return contextlib.nullcontext()
+    from simulation.core.progress import listening
+
+    return listening(StagePrinter())
+
+
 def _positive(name: str, value: int | None, low: int = 1) -> None:
     if value is not None and value < low:
         raise WomsimError(f"{name} = {value}: allowed a whole number >= {low}")
@@ -129,9 +186,12 @@ def _preflight(params) -> None:
     """Build the graph once before any run, so a bad graph file fails before work starts."""
     import numpy as np
 
+    from simulation.core.inputs import graph_stage_name
     from simulation.core.network import build_graph
+    from simulation.core.progress import stage
 
-    build_graph(params, np.random.default_rng(0))
+    with stage(f"{graph_stage_name(params)}, to check it before the runs"):
+        build_graph(params, np.random.default_rng(0))
 
 
 def cmd_simulate(args) -> int:
@@ -299,7 +359,8 @@ def main(argv: list[str] | None = None) -> int:
         argv = ["headline", *argv]
     args = parser.parse_args(argv)
     try:
-        return COMMANDS[args.command](args)
+        with _stage_printer(args):
+            return COMMANDS[args.command](args)
     except WomsimError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
