@@ -429,7 +429,7 @@ def test_a_slow_build_stage_is_shown_on_stderr(tmp_path, monkeypatch, capsys):
     real = inputs.to_adjacency
 
     def slow(*args, **kwargs):
-        time.sleep(1.4)  # longer than the printer's 1 s
+        time.sleep(1.6)  # longer than the printer's 1 s
         return real(*args, **kwargs)
 
     monkeypatch.setattr(inputs, "to_adjacency", slow)
@@ -440,6 +440,24 @@ def test_a_slow_build_stage_is_shown_on_stderr(tmp_path, monkeypatch, capsys):
     assert re.search(r"tie strengths \(\d+ ties\)\.\.\.", err), err
     assert re.search(r"tie strengths \(\d+ ties\): 1\.\d s", err), err
     assert "building graph" not in err  # the quick stages print nothing
+
+
+def test_the_stage_printer_shows_slow_stages_only_in_order():
+    import io
+    import time
+
+    from simulation.cli import StagePrinter
+
+    buf = io.StringIO()
+    printer = StagePrinter(after=0.1, stream=buf)
+    printer("quick", None)
+    printer("quick", 0.01)
+    printer("slow", None)
+    time.sleep(0.5)
+    printer("slow", 0.5)
+    printer("quick again", None)
+    printer("quick again", 0.0)
+    assert buf.getvalue() == "  slow...\n  slow: 0.5 s\n"
 
 
 def test_a_small_run_prints_no_build_stage(tmp_path):
