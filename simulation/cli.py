@@ -7,7 +7,9 @@ code 2, before anything is written.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -111,6 +113,68 @@ def build_parser() -> argparse.ArgumentParser:
     pp = sub.add_parser("params", help="print the table of all parameters")
     pp.add_argument("--markdown", action="store_true", help="as a Markdown table")
     return parser
+
+
+class StagePrinter:
+    """Prints a model's build stages (:mod:`simulation.core.progress`) to stderr, slow ones only.
+
+    A stage is shown once it has run for ``after`` seconds (``building graph (1,000,000
+    nodes, barabasi_albert)...``), and its time when it ends; a stage that ends sooner
+    prints nothing, so small runs stay quiet. One watcher thread (started with the first
+    stage) writes the first line while the main thread builds, through ``tqdm.write`` so
+    that a progress bar on stderr is redrawn below it; a quick stage costs a few
+    microseconds, which matters for in-process sweeps of many small runs.
+    """
+
+    def __init__(self, after: float = 1.0, stream=None) -> None:
+        self.after = after
+        self.stream = stream
+        self._cond = threading.Condition()
+        self._stage: str | None = None  # the stage running now
+        self._started = 0.0
+        self._shown = False
+        self._watcher: threading.Thread | None = None
+
+    def __call__(self, stage: str, seconds: float | None) -> None:
+        with self._cond:
+            if seconds is None:
+                self._stage, self._started, self._shown = stage, time.monotonic(), False
+                if self._watcher is None:
+                    self._watcher = threading.Thread(target=self._watch, name="womsim-stages", daemon=True)
+                    self._watcher.start()
+                self._cond.notify()
+                return
+            shown, self._stage = self._shown, None
+            if shown:  # under the lock: after the stage's first line, never before it
+                self._write(f"  {stage}: {seconds:.1f} s")
+
+    def _watch(self) -> None:
+        with self._cond:
+            while True:
+                if self._stage is None or self._shown:
+                    self._cond.wait()
+                    continue
+                remaining = self._started + self.after - time.monotonic()
+                if remaining > 0:
+                    self._cond.wait(remaining)
+                    continue
+                self._shown = True
+                self._write(f"  {self._stage}...")
+
+    def _write(self, line: str) -> None:
+        from tqdm import tqdm  # loaded only when a slow stage is shown
+
+        tqdm.write(line, file=self.stream or sys.stderr)
+
+
+def _stage_printer(args) -> contextlib.AbstractContextManager:
+    """Build stages of the models made in this process go to a :class:`StagePrinter`,
+    unless ``--no-progress``. Worker processes start without a listener: they stay quiet."""
+    if getattr(args, "no_progress", False) or args.command in ("params", "viz"):
+        return contextlib.nullcontext()
+    from simulation.core.progress import listening
+
+    return listening(StagePrinter())
 
 
 def _positive(name: str, value: int | None, low: int = 1) -> None:
@@ -292,7 +356,8 @@ def main(argv: list[str] | None = None) -> int:
         argv = ["headline", *argv]
     args = parser.parse_args(argv)
     try:
-        return COMMANDS[args.command](args)
+        with _stage_printer(args):
+            return COMMANDS[args.command](args)
     except WomsimError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -487,3 +487,82 @@ def test_animate_and_viz_bad_input_is_one_error_line(tmp_path, args, expected):
     for text in expected:
         assert text in lines[0], f"{text!r} not in {lines[0]!r}"
     assert list(tmp_path.iterdir()) == []
+
+
+# ----------------------------------------------------------------------------------------
+# build progress: slow build stages are shown on stderr, quick ones and workers stay quiet
+# ----------------------------------------------------------------------------------------
+STAGE_WORDS = ("building graph", "tie strengths", "initial state", "agents (")
+
+
+def test_a_slow_build_stage_is_shown_on_stderr(tmp_path, monkeypatch, capsys):
+    import time
+
+    import simulation.core.inputs as inputs
+    from simulation.cli import main
+
+    real = inputs.to_adjacency
+
+    def slow(*args, **kwargs):
+        time.sleep(1.6)  # longer than the printer's 1 s
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(inputs, "to_adjacency", slow)
+    code = main(["simulate", "--set", "n_consumers=100", "--steps", "1", "--workers", "1",
+                 "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert code == 0, err
+    assert re.search(r"tie strengths \(\d+ ties\)\.\.\.", err), err
+    assert re.search(r"tie strengths \(\d+ ties\): 1\.\d s", err), err
+    assert "building graph" not in err  # the quick stages print nothing
+
+
+def test_the_stage_printer_shows_slow_stages_only_in_order():
+    import io
+    import time
+
+    from simulation.cli import StagePrinter
+
+    buf = io.StringIO()
+    printer = StagePrinter(after=0.1, stream=buf)
+    printer("quick", None)
+    printer("quick", 0.01)
+    printer("slow", None)
+    time.sleep(0.5)
+    printer("slow", 0.5)
+    printer("quick again", None)
+    printer("quick again", 0.0)
+    assert buf.getvalue() == "  slow...\n  slow: 0.5 s\n"
+
+
+def test_a_small_run_prints_no_build_stage(tmp_path):
+    result = ok(run_cli("simulate", "--set", "n_consumers=200", "--steps", "2", "--workers", "1",
+                        "--out", tmp_path / "out"))
+    assert not [w for w in STAGE_WORDS if w in result.stderr], result.stderr
+
+
+_WORKER_PROBE = """
+import sys
+from simulation.core.progress import listening
+from simulation.research.executors import run_tasks
+from simulation.research.tasks import Task
+tasks = [Task({"n_consumers": 50, "steps": 1}, seed) for seed in (1, 2)]
+with listening(lambda stage, seconds: print("STAGE", stage, file=sys.stderr, flush=True)):
+    run_tasks(tasks, workers=int(sys.argv[1]), progress=False)
+"""
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_build_stages_are_heard_in_this_process_only(workers):
+    """Workers start without the listener: models built there announce nothing."""
+    import subprocess
+    import sys
+
+    from conftest import REPO
+
+    result = subprocess.run([sys.executable, "-c", _WORKER_PROBE, str(workers)], cwd=REPO,
+                            capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.returncode == 0, describe(result)
+    stages = [line for line in result.stderr.splitlines() if line.startswith("STAGE")]
+    assert len(stages) == (2 * 2 * 4 if workers == 1 else 0), result.stderr

@@ -18,6 +18,8 @@ lowest first:
     The reporters, one per output (``METRICS``).
 ``agents``
     Mesa agents as views on the arrays.
+``progress``
+    Build stages announced to an optional listener (core never prints).
 ``inputs``, ``running``
     What both engines build before the first step; their shared ``run`` and
     ``timeseries`` (``RunMixin``).

@@ -14,7 +14,8 @@ import numpy as np
 
 from simulation.core.brand import Brand
 from simulation.core.network import build_graph, to_adjacency
-from simulation.core.params import Params
+from simulation.core.params import GENERATED_NETWORKS, Params
+from simulation.core.progress import StageListener, stage
 from simulation.core.state import ConsumerState
 
 if TYPE_CHECKING:  # core needs no pandas: the data frame comes from Mesa's DataCollector
@@ -29,11 +30,26 @@ def resolve_params(params: Params | Mapping[str, Any] | None, overrides: Mapping
 
 
 def model_inputs(p: Params, rng: np.random.Generator,
-                 graph: tuple[nx.Graph, np.ndarray] | None = None):
-    """(graph, adjacency, initial state, brand). Draw order: graph, segments, state."""
+                 graph: tuple[nx.Graph, np.ndarray] | None = None,
+                 on_stage: StageListener | None = None):
+    """(graph, adjacency, initial state, brand). Draw order: graph, segments, state.
+
+    Each step is a build stage of :mod:`simulation.core.progress`, announced to
+    ``on_stage`` (or the ambient listener): they are what takes long at 10^6 consumers.
+    """
     if graph is None:
-        graph = build_graph(p, rng)
+        with stage(graph_stage_name(p), on_stage):
+            graph = build_graph(p, rng)
     G, segment = graph
-    adjacency = to_adjacency(G, p.weak_tie_strength)
-    state = ConsumerState.initial(segment, p, rng)
+    with stage(f"tie strengths ({G.number_of_edges():,} ties)", on_stage):
+        adjacency = to_adjacency(G, p.weak_tie_strength)
+    with stage(f"initial state ({adjacency.n:,} consumers)", on_stage):
+        state = ConsumerState.initial(segment, p, rng)
     return G, adjacency, state, Brand.from_params(p, adjacency.n)
+
+
+def graph_stage_name(p: Params) -> str:
+    """How the graph stage is announced: its size where the parameters set it."""
+    if p.network in GENERATED_NETWORKS:
+        return f"building graph ({p.n_consumers:,} nodes, {p.network})"
+    return f"building graph ({p.network})"  # a built-in or file graph has its own size

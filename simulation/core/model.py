@@ -25,6 +25,7 @@ from simulation.core.agents import AGENT_REPORTERS, Consumer
 from simulation.core.inputs import model_inputs, resolve_params
 from simulation.core.metrics import Tally, model_reporters
 from simulation.core.params import Params
+from simulation.core.progress import StageListener, stage
 from simulation.core.running import RunMixin
 
 
@@ -43,16 +44,19 @@ class WordOfMouthModel(RunMixin, mesa.Model):
     graph : (networkx.Graph, segment array), optional
         A prepared graph with nodes 0..N-1 and its segments, to run several models on the
         same consumers (the dashboard does). Built from ``params`` when omitted.
+    on_stage : callable, optional
+        Told when each build stage (graph, tie strengths, initial state, agents) starts
+        and ends (:mod:`simulation.core.progress`); default: the ambient listener, if any.
     **overrides
         Parameter values that take precedence over ``params``.
     """
 
     def __init__(self, params: Params | Mapping[str, Any] | None = None, *, rng=None,
                  collect_agents: bool = False, graph: tuple[nx.Graph, np.ndarray] | None = None,
-                 **overrides: Any) -> None:
+                 on_stage: StageListener | None = None, **overrides: Any) -> None:
         super().__init__(rng=rng)
         self.params = p = resolve_params(params, overrides)
-        self.graph, self.adjacency, self.state, self.brand = model_inputs(p, self.rng, graph)
+        self.graph, self.adjacency, self.state, self.brand = model_inputs(p, self.rng, graph, on_stage)
         n = self.adjacency.n
         self.online_prob = self.state.by_segment(p.online_native, p.online_immigrant)
         self.record = proc.PublicRecord(p.record_capacity)
@@ -60,9 +64,10 @@ class WordOfMouthModel(RunMixin, mesa.Model):
 
         # The Mesa view: one FixedAgent per node, on a topological Network (no layout:
         # a spring layout costs minutes at 10k nodes; the dashboard lays out for display).
-        self.space = Network(self.graph, layout=None, random=self.random)
-        cells = [self.space[i] for i in range(n)]
-        Consumer.create_agents(self, n, index=np.arange(n), cell=cells)
+        with stage(f"agents ({n:,} Mesa agents)", on_stage):
+            self.space = Network(self.graph, layout=None, random=self.random)
+            cells = [self.space[i] for i in range(n)]
+            Consumer.create_agents(self, n, index=np.arange(n), cell=cells)
 
         self.datacollector = mesa.DataCollector(
             model_reporters=model_reporters(),

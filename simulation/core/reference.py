@@ -73,6 +73,7 @@ from simulation.core.inputs import model_inputs, resolve_params
 from simulation.core.metrics import Tally, model_reporters
 from simulation.core.network import MeanFieldAdjacency
 from simulation.core.params import Params
+from simulation.core.progress import StageListener, stage
 from simulation.core.running import RunMixin
 from simulation.core.state import IMMIGRANT, ConsumerState
 
@@ -485,7 +486,7 @@ class ReferenceConsumer(FixedAgent):
 class ReferenceModel(RunMixin, mesa.Model):
     """The per-agent twin of :class:`simulation.core.model.WordOfMouthModel`.
 
-    Same constructor (``params``, ``rng=``, ``collect_agents=``, ``graph=``,
+    Same constructor (``params``, ``rng=``, ``collect_agents=``, ``graph=``, ``on_stage=``,
     ``**overrides``) and the same surface the metrics and the runner use: ``params``,
     ``steps``, ``state`` (refreshed from the agents before each data collection),
     ``tally``, ``record``, ``datacollector``, ``run``, ``timeseries``, ``n_consumers``,
@@ -497,26 +498,27 @@ class ReferenceModel(RunMixin, mesa.Model):
 
     def __init__(self, params: Params | Mapping[str, Any] | None = None, *, rng=None,
                  collect_agents: bool = False, graph: tuple[nx.Graph, np.ndarray] | None = None,
-                 **overrides: Any) -> None:
+                 on_stage: StageListener | None = None, **overrides: Any) -> None:
         super().__init__(rng=rng)
         self.params = p = resolve_params(params, overrides)
         # Input, built exactly as in the engine (same draws in the same order), so that the
         # same seed gives the same graph, segments and initial state.
-        self.graph, self.adjacency, initial, self.brand = model_inputs(p, self.rng, graph)
+        self.graph, self.adjacency, initial, self.brand = model_inputs(p, self.rng, graph, on_stage)
         n = initial.n
         self.record = PublicRecord(p.record_capacity)
         self.tally = Tally()
 
-        self.space = Network(self.graph, layout=None, random=self.random)
-        self.consumers = [ReferenceConsumer(self, i, self.space[i], initial) for i in range(n)]
-        adj = self.adjacency
-        for c in self.consumers:
-            if isinstance(adj, MeanFieldAdjacency):
-                c.ties = AllOthers(c, self.consumers)
-            else:
-                row = slice(adj.indptr[c.index], adj.indptr[c.index + 1])
-                c.ties = {self.consumers[j]: w for j, w in zip(adj.indices[row].tolist(),
-                                                               adj.weight[row].tolist())}
+        with stage(f"agents ({n:,} reference agents and their ties)", on_stage):
+            self.space = Network(self.graph, layout=None, random=self.random)
+            self.consumers = [ReferenceConsumer(self, i, self.space[i], initial) for i in range(n)]
+            adj = self.adjacency
+            for c in self.consumers:
+                if isinstance(adj, MeanFieldAdjacency):
+                    c.ties = AllOthers(c, self.consumers)
+                else:
+                    row = slice(adj.indptr[c.index], adj.indptr[c.index + 1])
+                    c.ties = {self.consumers[j]: w for j, w in zip(adj.indices[row].tolist(),
+                                                                   adj.weight[row].tolist())}
 
         self._dtypes = {f.name: getattr(initial, f.name).dtype for f in fields(ConsumerState)}
         self.state = initial

@@ -2,10 +2,17 @@
 
 ``DIR`` is the output of ``simulate`` or ``headline`` (``timeseries.csv``, ``summary.csv``,
 ``run.json``) or of a sweep (``runs.sqlite``). The report says what was run (parameters,
-design, seeds, package versions, commit), gives the summary table with confidence
+design, seeds, package versions), gives the summary table with confidence
 intervals, every figure that applies to the data, and a short "how to read this" per
 figure. The HTML is self-contained (figures embedded as data URIs, no external asset), so
-it opens offline. A sweep still in progress is reported as far as it got, and failed runs
+it opens offline.
+
+A report is deterministic: the same data folder gives byte-identical files (the figures'
+metadata hold no date or version either, :func:`~simulation.outputs.figures.style.save_figure`).
+What changes from run to run (the time, the command line, the git commit, the machine,
+the timings) stays in the folder's ``run.json`` or ``sweep.json``, which the report names
+instead of quoting, so re-running ``python run.py`` rewrites only ``run.json`` among the
+committed files of ``results/headline/``. A sweep still in progress is reported as far as it got, and failed runs
 are listed with their error.
 
 Which figures a report shows is decided by :data:`FIGURES`, a registry of
@@ -32,7 +39,7 @@ from simulation.outputs import figures
 from simulation.outputs.snapshots import plot_network_snapshots
 from simulation.outputs.tables import confidence_cells, render_frame
 from simulation.research.experiment import Experiment
-from simulation.research.provenance import provenance, write_atomic
+from simulation.research.provenance import write_atomic
 from simulation.research.sensitivity import analyse
 from simulation.research.store import load
 from simulation.research.summaries import confidence_table, incremental_roi
@@ -389,6 +396,11 @@ def _status(data: Data) -> tuple[str, list[tuple[str, str]]]:
     return text, [(r, str(e).splitlines()[0] if e else "") for r, e in zip(bad["run_id"], bad["error"])]
 
 
+#: Provenance keys of run.json / sweep.json quoted in a report: the ones that do not change
+#: when the same code runs again (not ``created``, ``command``, ``git_commit``, ``machine``).
+STABLE_PROVENANCE = ("versions",)
+
+
 def build_report(directory: str | Path, metric: str = "loyalty", snapshots: bool = True,
                  figure_dir: str = FIGURE_DIR) -> dict[str, Path]:
     """Write ``report.md`` and ``report.html`` (and the figures, in ``figure_dir``) into
@@ -399,7 +411,9 @@ def build_report(directory: str | Path, metric: str = "loyalty", snapshots: bool
     table = summary_table(data)
     status, failed = _status(data)
     meta = data.meta
-    prov = {k: meta.get(k) for k in ("created", "command", "versions", "git_commit") if k in meta}
+    # Only what the same code and environment reproduce; the rest stays in the JSON file.
+    prov = {k: meta.get(k) for k in STABLE_PROVENANCE if k in meta}
+    prov["time, command, commit, machine"] = "sweep.json" if data.kind == "sweep" else "run.json"
     what = meta.get("experiment") or {k: meta.get(k) for k in ("changed", "base_seed", "seeds", "replicates")}
     title = f"womsim report: {d.name}"
     md = _markdown(title, data, what, prov, status, failed, table, figs, figure_dir)
@@ -413,8 +427,7 @@ def _markdown(title, data, what, prov, status, failed, table, figs, figure_dir) 
     parts = [f"# {title}", "", "## What was run", "",
              f"- Output: `{data.directory}` ({'sweep run store' if data.kind == 'sweep' else 'simulation runs'})",
              f"- Definition: `{json.dumps(what, default=str)}`",
-             f"- Provenance: `{json.dumps(prov, default=str)}`",
-             f"- Report made: `{provenance()['created']}`", "", f"**Status:** {status}", ""]
+             f"- Provenance: `{json.dumps(prov, default=str)}`", "", f"**Status:** {status}", ""]
     if failed:
         parts += ["### Failed runs", ""] + [f"- `{r}`: {e}" for r, e in failed] + [""]
     parts += ["## Final values (mean [95 % t-interval] over runs)", "", render_frame(table, markdown=True), ""]

@@ -45,9 +45,11 @@ from matplotlib.collections import LineCollection
 from matplotlib.colors import Normalize
 from matplotlib.lines import Line2D
 
+from simulation.core.inputs import graph_stage_name
 from simulation.core.model import WordOfMouthModel
 from simulation.core.network import build_graph
 from simulation.core.params import STRATEGIES, Params
+from simulation.core.progress import stage
 from simulation.errors import ParameterError
 from simulation.outputs.figures.style import STRATEGY_COLORS, STYLE, save_figure
 from simulation.outputs.layout import MAX_DRAWN, Drawing, drawing
@@ -155,7 +157,8 @@ def _check_steps(steps: Sequence[int]) -> list[int]:
 
 def shared_graph(p: Params, seed: int) -> tuple[nx.Graph, np.ndarray]:
     """The graph and segments every strategy runs on: ``build_graph(p, default_rng(seed))``."""
-    return build_graph(p, np.random.default_rng(seed))
+    with stage(graph_stage_name(p)):  # announced like a model's own graph stage
+        return build_graph(p, np.random.default_rng(seed))
 
 
 def strategy_models(p: Params, seed: int, graph: tuple[nx.Graph, np.ndarray],

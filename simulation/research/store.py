@@ -8,6 +8,19 @@ Tables
 ``steps``      per-step metrics, one row per (run, step), one column per metric (tidy).
 ``finals``     the last step of every finished run, one row per run.
 
+Views (format 2), so that plain SQL filters on what the experiment varies without
+``json_extract`` (the swept values are also kept, as given, in the JSON ``labels``):
+
+``runs_wide``    ``runs`` with one column per swept parameter (the grid's lists and the
+                 sampled ranges of the experiment definition; ``strategy`` is a column of
+                 ``runs`` already), e.g. ``SELECT run_id FROM runs_wide WHERE budget = 2``.
+``finals_wide``  the final metrics of every finished run beside its run id, point, strategy,
+                 replicate, seed and swept columns: one row per finished run.
+
+The views are made from the experiment definition when the store is created. A store of
+format 1 (before the views) still opens and loads; the next sweep that writes to it adds
+the views and marks it format 2.
+
 Each finished run is written in ONE transaction as soon as it returns (the driver alone
 writes; workers only compute), so a run is either complete in the store or absent: a sweep
 killed at any moment loses only the runs in flight. WAL mode lets readers load the store
@@ -39,7 +52,7 @@ from simulation.research.provenance import write_atomic
 
 STORE_FILE = "runs.sqlite"
 APPLICATION_ID = 0x574F4D53  # "WOMS": marks a file as a womsim store
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 1: tables only; 2: + the views runs_wide and finals_wide
 
 _SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -57,6 +70,37 @@ CREATE TABLE IF NOT EXISTS finals (
 """
 
 
+_RUN_COLUMNS = ("run_id", "point", "strategy", "replicate", "seed", "status", "error", "started",
+                "finished", "seconds", "versions", "git_commit", "labels", "params")
+
+
+def swept_parameters(experiment: Mapping[str, Any]) -> list[str]:
+    """The parameters an experiment definition varies, in design order, without ``strategy``."""
+    return [k for k in [*experiment.get("grid", {}), *experiment.get("ranges", {})] if k != "strategy"]
+
+
+def view_statements(experiment: Mapping[str, Any]) -> list[str]:
+    """SQL that (re)creates the views ``runs_wide`` and ``finals_wide`` of ``experiment``.
+
+    SQLite reads a swept value out of the JSON ``labels`` inside the view (``json_extract``,
+    built into SQLite since 3.38), so whoever queries the view needs no JSON function. A
+    parameter whose name is taken by a column (none today) is called ``param_<name>``.
+    """
+    taken = {*_RUN_COLUMNS, "step", *METRIC_NAMES}
+    def column(k: str) -> str:
+        name = f"param_{k}" if k in taken else k
+        return f"json_extract(r.labels, '$.\"{k}\"') AS \"{name}\""
+
+    swept = "".join(f", {column(k)}" for k in swept_parameters(experiment))
+    head = f"r.run_id, r.point, r.strategy, r.replicate, r.seed{swept}"
+    runs_rest = ", ".join(f"r.{c}" for c in _RUN_COLUMNS[5:])
+    metrics = ", ".join(f'f."{m}"' for m in METRIC_NAMES)
+    return ["DROP VIEW IF EXISTS runs_wide", "DROP VIEW IF EXISTS finals_wide",
+            f"CREATE VIEW runs_wide AS SELECT {head}, {runs_rest} FROM runs r",
+            f"CREATE VIEW finals_wide AS SELECT {head}, f.step, {metrics} FROM finals f "
+            "JOIN runs r USING (run_id) WHERE r.status = 'done'"]
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     con = sqlite3.connect(path, timeout=30.0, isolation_level=None)  # explicit transactions
     con.execute("PRAGMA busy_timeout = 30000")
@@ -72,6 +116,21 @@ def _check_is_store(con: sqlite3.Connection, path: Path) -> None:
     if app != APPLICATION_ID or not {"meta", "runs", "steps", "finals"} <= tables:
         raise StoreError(f"'{path}' is not a womsim run store (an SQLite file of another kind); "
                          "choose another --out folder")
+
+
+def _upgrade(con: sqlite3.Connection, path: Path, experiment: Mapping[str, Any]) -> None:
+    """Bring an existing store to :data:`FORMAT_VERSION` before writing to it (format 1: add
+    the views); refuse a store of a newer format, which this version may not write right."""
+    row = _guard(path, lambda: con.execute("SELECT value FROM meta WHERE key='format'").fetchone())
+    version = int(row[0]) if row else 1
+    if version > FORMAT_VERSION:
+        raise StoreError(f"'{path}' is a run store of format {version}, made by a newer womsim; this "
+                         f"version writes format {FORMAT_VERSION}: upgrade womsim or use another --out folder")
+    if version < FORMAT_VERSION:
+        with _transaction(con):
+            for statement in view_statements(experiment):
+                con.execute(statement)
+            con.execute("INSERT OR REPLACE INTO meta VALUES ('format', ?)", (str(FORMAT_VERSION),))
 
 
 class RunStore:
@@ -104,12 +163,13 @@ class RunStore:
                 if row and row[0] != definition:
                     raise StoreError(f"'{path}' holds runs of a different experiment definition; "
                                      "use another --out folder (or the same experiment file)")
+                _upgrade(con, path, experiment)
             else:
                 con.execute("PRAGMA journal_mode = WAL")
                 # schema, identity and definition in one transaction: a store is complete or absent
                 with _transaction(con):
                     con.execute(f"PRAGMA application_id = {APPLICATION_ID}")
-                    for statement in filter(str.strip, _SCHEMA.split(";")):
+                    for statement in [*filter(str.strip, _SCHEMA.split(";")), *view_statements(experiment)]:
                         con.execute(statement)
                     con.executemany("INSERT INTO meta VALUES (?, ?)", [
                         ("format", str(FORMAT_VERSION)), ("experiment", definition),

@@ -143,3 +143,48 @@ def test_agent_level_collection_is_opt_in():
     m2.run(2)
     df = m2.datacollector.get_agent_vars_dataframe()
     assert len(df) == 3 * 300 and {"attitude", "loyalty", "aware"} <= set(df.columns)
+
+
+# --- build stages (simulation.core.progress) --------------------------------------------
+
+STAGES = ["building graph", "tie strengths", "initial state", "agents"]
+
+
+def _heard():
+    events = []
+    return events, lambda stage, seconds: events.append((stage.split(" (")[0], seconds))
+
+
+@pytest.mark.parametrize("engine", ["vectorised", "reference"])
+def test_build_stages_are_announced_in_order_with_their_times(engine):
+    from simulation.research.tasks import create_model
+
+    events, listener = _heard()
+    create_model({"n_consumers": 120, "engine": engine}, rng=3, on_stage=listener)
+    assert [name for name, _ in events] == [s for s in STAGES for _ in "se"]  # start, end
+    starts, ends = events[0::2], events[1::2]
+    assert all(seconds is None for _, seconds in starts)
+    assert all(seconds is not None and seconds >= 0 for _, seconds in ends)
+
+
+def test_a_given_graph_is_not_a_stage_and_the_ambient_listener_is_heard():
+    from simulation.core.network import build_graph
+    from simulation.core.params import Params
+    from simulation.core.progress import listening
+
+    graph = build_graph(Params(n_consumers=100), np.random.default_rng(0))
+    events, listener = _heard()
+    with listening(listener):
+        WordOfMouthModel({"n_consumers": 100}, rng=1, graph=graph)
+    assert [name for name, _ in events[0::2]] == STAGES[1:]
+    WordOfMouthModel({"n_consumers": 100}, rng=1)  # outside the block: nobody listens
+    assert len(events) == 2 * 3
+
+
+def test_build_stages_do_not_change_the_run():
+    events, listener = _heard()
+    a = WordOfMouthModel(SMALL, rng=4, on_stage=listener)
+    b = WordOfMouthModel(SMALL, rng=4)
+    a.run(5)
+    b.run(5)
+    pd.testing.assert_frame_equal(a.timeseries(), b.timeseries())

@@ -90,6 +90,29 @@ def test_simulate_report_and_network_snapshots(tmp_path):
     assert "network" in names  # dialogue run: snapshot of the network
 
 
+def test_the_report_is_byte_identical_when_built_again(tmp_path):
+    """Same data folder, run.json's time, command, commit, machine and timing changed (a re-run
+    of the same command): every file but run.json comes out byte for byte the same."""
+    from conftest import tree
+
+    out = tmp_path / "sim"
+    cmd = [sys.executable, "run.py", "simulate", "--set", "strategy=dialogue", "--set", "n_consumers=120",
+           "--steps", "6", "--replicates", "2", "--out", str(out), "--no-progress"]
+    subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True)
+    build_report(out)
+    first = tree(out)
+    meta = json.loads((out / "run.json").read_text())
+    meta.update(created="2001-02-03T04:05:06+00:00", command="run.py elsewhere", timing_s=123.4,
+                git_commit="0" * 40, machine={"platform": "other", "cpus": 64})
+    (out / "run.json").write_text(json.dumps(meta))
+    build_report(out)
+    second = tree(out)
+    assert sorted(first) == sorted(second)
+    changed = [name for name in first if name != "run.json" and first[name] != second[name]]
+    assert not changed, f"changed on the second build: {changed}"
+    assert any(name.endswith(".svg") for name in first) and "report.html" in first
+
+
 def test_in_progress_and_failed_runs_are_reported(sweep_dir, tmp_path):
     # pretend the sweep had more tasks and one run failed
     meta = json.loads((sweep_dir / "sweep.json").read_text())

@@ -15,6 +15,9 @@ What is checked:
 * WAL: a reader loads the store while a writer holds an open write transaction (same
   process and another process), and sees only committed runs while a writer is writing.
 * ``export`` CSV and Parquet files hold the same rows as ``load``.
+* Plain SQL (the ``sqlite3`` module, no JSON function) filters on a swept parameter through
+  the views ``runs_wide`` / ``finals_wide``; a format-1 store (no views) still loads and
+  gets the views when written again; a store of a newer format is not written.
 
 Everything is tiny (100 consumers x 5 weeks); the file takes ~20 s on 2 cores.
 """
@@ -549,3 +552,52 @@ def test_export_command_writes_beside_the_store(tmp_path, swept):
     assert "xlsx" in line
     line = one_error_line(run_cli("export", tmp_path / "nothing"))
     assert "no run store" in line
+
+
+# ----------------------------------------------------------------------------------------
+# plain SQL: the views runs_wide and finals_wide (format 2)
+# ----------------------------------------------------------------------------------------
+def test_plain_sql_filters_on_a_swept_parameter(swept):
+    """With the sqlite3 module only and no JSON function: the swept values are columns."""
+    out, victim = swept
+    con = sqlite3.connect(out / STORE_FILE)
+    try:
+        finals = con.execute("SELECT run_id, strategy, budget, dialogue_share, loyalty FROM finals_wide "
+                             "WHERE budget = 2 ORDER BY run_id").fetchall()
+        runs = con.execute("SELECT run_id, status FROM runs_wide WHERE budget = 0.5 AND dialogue_share = 1 "
+                           "ORDER BY run_id").fetchall()
+        columns = [d[0] for d in con.execute("SELECT * FROM runs_wide LIMIT 0").description]
+    finally:
+        con.close()
+    expected = load(out)["finals"]
+    expected = expected[expected["budget"] == 2.0].sort_values("run_id")
+    assert [r[0] for r in finals] == expected["run_id"].tolist() and len(finals) == 8
+    assert all(r[2] == 2.0 for r in finals) and {r[3] for r in finals} == {0.0, 1.0}
+    np.testing.assert_allclose([r[4] for r in finals], expected["loyalty"].to_numpy())
+    tasks = [t for t in load_experiment(TINY).tasks() if t.labels["budget"] == 0.5
+             and t.labels["dialogue_share"] == 1.0]
+    assert runs == sorted((t.run_id, "failed" if t.run_id == victim.run_id else "done") for t in tasks)
+    assert columns[:7] == ["run_id", "point", "strategy", "replicate", "seed", "dialogue_share", "budget"]
+
+
+def test_a_format_1_store_still_opens_and_gets_the_views_when_written(tmp_path, exp, outputs):
+    task = exp.tasks()[0]
+    with new_store(tmp_path, exp) as store:
+        record(store, task, outputs[task.run_id])
+        store.con.execute("DROP VIEW runs_wide")  # as a store made before the views
+        store.con.execute("DROP VIEW finals_wide")
+        store.con.execute("UPDATE meta SET value = '1' WHERE key = 'format'")
+    assert load(tmp_path)["finals"]["run_id"].tolist() == [task.run_id]
+    with new_store(tmp_path, exp) as store:  # a sweep resuming it
+        assert store.con.execute("SELECT value FROM meta WHERE key = 'format'").fetchone()[0] == "2"
+        rows = store.con.execute("SELECT run_id, budget FROM finals_wide").fetchall()
+    assert rows == [(task.run_id, task.labels["budget"])]
+
+
+def test_a_store_of_a_newer_format_is_not_written(tmp_path, exp):
+    with new_store(tmp_path, exp) as store:
+        store.con.execute("UPDATE meta SET value = '99' WHERE key = 'format'")
+    before = tree(tmp_path)
+    with pytest.raises(StoreError, match="format 99"):
+        new_store(tmp_path, exp)
+    assert tree(tmp_path) == before
