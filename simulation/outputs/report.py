@@ -33,7 +33,7 @@ from simulation.outputs.snapshots import plot_network_snapshots
 from simulation.outputs.tables import INTERVAL_NOTE, confidence_cells, render_frame
 from simulation.research.experiment import Experiment
 from simulation.research.provenance import provenance, write_atomic
-from simulation.research.sensitivity import analyse
+from simulation.research.sensitivity import analyse, sample_warning
 from simulation.research.store import load
 from simulation.research.summaries import confidence_table, incremental_roi
 
@@ -320,7 +320,8 @@ def _make_sensitivity(data: Data, out: Path, metric: str) -> list[Figure]:
                 "Sobol: first-order (S1, the parameter alone) and total (ST, with interactions) shares "
                 "of the variance of the output, with 95 % intervals. Morris: mu* ranks influence, "
                 "sigma flags non-linearity and interactions.",
-                lambda p: figures.plot_indices(table, p, metric, f"Sensitivity of final {metric}\n{_scenario(data)}"),
+                lambda p: figures.plot_indices(table, p, metric, f"Sensitivity of final {metric}\n{_scenario(data)}",
+                                               sample_warning(exp, table)),
                 out)
 
 
