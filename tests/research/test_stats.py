@@ -9,6 +9,7 @@ replicate there is none.
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -161,3 +162,20 @@ def test_coverage_on_beta_distributed_shares(a, b):
     coverage = float(np.mean((lo <= mu) & (mu <= hi)))
     assert 0.90 <= coverage <= 0.99, coverage
     assert (lo >= 0.0).all() and (hi <= 1.0).all()
+
+
+def test_the_odd_states_each_declared_range():
+    """docs/ODD.md, 4.11: the "range" column of the metric table is METRICS' ranges."""
+    from conftest import REPO
+
+    odd = (REPO / "docs" / "ODD.md").read_text(encoding="utf-8")
+    start = odd.index("| metric | range | definition |")
+    table = odd[start:odd.index("\n\n", start)]
+    rows = dict(re.findall(r"^\| `(\w+)` \| ([^|]+?) \| ", table, flags=re.M))
+
+    def text(lo: float, hi: float) -> str:
+        if math.isinf(lo) and math.isinf(hi):
+            return "unbounded"
+        return f">= {lo:g}" if math.isinf(hi) else f"[{lo:g}, {hi:g}]"
+
+    assert {name: text(*spec.range) for name, spec in METRICS.items()} == {n: rows.get(n) for n in METRICS}
