@@ -2,14 +2,17 @@
 
 Each takes the model and reads its state arrays, so the engine and the per-agent
 reference (which exposes the same ``state``, ``tally`` and ``record``) share one
-definition of every metric. ``METRICS`` maps the output name to (function, unit,
-meaning); the DataCollector is built from it.
+definition of every metric. ``METRICS`` maps the output name to a :class:`Metric`
+(function, unit, meaning, declared range); the DataCollector is built from it, and the
+confidence intervals of the experiment layer keep inside the ranges.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -163,30 +166,57 @@ def followers(m) -> float:
     return float(m.state.follower.mean())
 
 
-METRICS: dict[str, tuple[Callable, str, str]] = {
-    "awareness": (awareness, "share", "share of consumers aware of the brand"),
-    "mean_attitude": (mean_attitude, "-1..1", "mean attitude of aware consumers"),
-    "customers": (customers, "share", "share of consumers who bought at least once"),
-    "adopters": (customers, "share", "the Bass F(t): share who bought at least once (= customers)"),
-    "repeat_customers": (repeat_customers, "share", "share who bought at least twice"),
-    "loyalty": (loyalty, "0..1", "mean loyalty of customers"),
-    "loyal_share": (loyal_share, "share", "share of all consumers with loyalty >= loyal_threshold"),
-    "nps": (nps, "-100..100", "net promoter score over aware consumers"),
-    "wom_positive": (wom_positive, "messages/week", "delivered private WOM messages with positive valence"),
-    "wom_negative": (wom_negative, "messages/week", "delivered private WOM messages with negative valence"),
-    "posts": (posts, "posts/week", "public posts written this week (incl. backlash posts)"),
-    "replies": (replies, "replies/week", "brand replies this week"),
-    "public_sentiment": (public_sentiment, "-1..1", "recency-weighted mean sentiment of the public record"),
-    "trust": (trust, "0..1", "mean trust in brand messages"),
-    "spend": (spend, "impression units", "cumulative marketing spend"),
-    "revenue": (revenue, "impression units", "cumulative margin from purchases"),
-    "profit": (profit, "impression units", "cumulative revenue - spend"),
-    "roi": (roi, "ratio", "cumulative (revenue - spend) / spend; NaN when nothing was spent"),
-    "loyalty_natives": (loyalty_natives, "0..1", "mean loyalty of customers among digital natives"),
-    "loyalty_immigrants": (loyalty_immigrants, "0..1", "mean loyalty of customers among digital immigrants"),
-    "awareness_natives": (awareness_natives, "share", "awareness among digital natives"),
-    "awareness_immigrants": (awareness_immigrants, "share", "awareness among digital immigrants"),
-    "followers": (followers, "share", "share of consumers following the brand's page"),
+#: Declared ranges (closed; +/-inf for an open end). The confidence interval of a metric's
+#: mean over replicates stays inside its range (:func:`simulation.research.stats.interval`).
+UNIT_RANGE = (0.0, 1.0)
+SIGNED_RANGE = (-1.0, 1.0)
+NPS_RANGE = (-100.0, 100.0)
+COUNT_RANGE = (0.0, math.inf)
+UNBOUNDED = (-math.inf, math.inf)
+
+
+class Metric(NamedTuple):
+    """One output: its reporter, unit, meaning and the range its values can take.
+
+    ``range`` is (lower, upper), closed; ``math.inf`` marks an open end. It follows from
+    the definition (a share is in [0, 1], NPS in [-100, 100], a count is >= 0; ROI >= -1
+    because revenue >= 0), not from what runs happen to show.
+    """
+
+    function: Callable
+    unit: str
+    meaning: str
+    range: tuple[float, float]
+
+
+METRICS: dict[str, Metric] = {
+    "awareness": Metric(awareness, "share", "share of consumers aware of the brand", UNIT_RANGE),
+    "mean_attitude": Metric(mean_attitude, "-1..1", "mean attitude of aware consumers", SIGNED_RANGE),
+    "customers": Metric(customers, "share", "share of consumers who bought at least once", UNIT_RANGE),
+    "adopters": Metric(customers, "share", "the Bass F(t): share who bought at least once (= customers)", UNIT_RANGE),
+    "repeat_customers": Metric(repeat_customers, "share", "share who bought at least twice", UNIT_RANGE),
+    "loyalty": Metric(loyalty, "0..1", "mean loyalty of customers", UNIT_RANGE),
+    "loyal_share": Metric(loyal_share, "share", "share of all consumers with loyalty >= loyal_threshold", UNIT_RANGE),
+    "nps": Metric(nps, "-100..100", "net promoter score over aware consumers", NPS_RANGE),
+    "wom_positive": Metric(wom_positive, "messages/week", "delivered private WOM messages with positive valence",
+                           COUNT_RANGE),
+    "wom_negative": Metric(wom_negative, "messages/week", "delivered private WOM messages with negative valence",
+                           COUNT_RANGE),
+    "posts": Metric(posts, "posts/week", "public posts written this week (incl. backlash posts)", COUNT_RANGE),
+    "replies": Metric(replies, "replies/week", "brand replies this week", COUNT_RANGE),
+    "public_sentiment": Metric(public_sentiment, "-1..1", "recency-weighted mean sentiment of the public record",
+                               SIGNED_RANGE),
+    "trust": Metric(trust, "0..1", "mean trust in brand messages", UNIT_RANGE),
+    "spend": Metric(spend, "impression units", "cumulative marketing spend", COUNT_RANGE),
+    "revenue": Metric(revenue, "impression units", "cumulative margin from purchases", COUNT_RANGE),
+    "profit": Metric(profit, "impression units", "cumulative revenue - spend", UNBOUNDED),
+    "roi": Metric(roi, "ratio", "cumulative (revenue - spend) / spend; NaN when nothing was spent", (-1.0, math.inf)),
+    "loyalty_natives": Metric(loyalty_natives, "0..1", "mean loyalty of customers among digital natives", UNIT_RANGE),
+    "loyalty_immigrants": Metric(loyalty_immigrants, "0..1", "mean loyalty of customers among digital immigrants",
+                                 UNIT_RANGE),
+    "awareness_natives": Metric(awareness_natives, "share", "awareness among digital natives", UNIT_RANGE),
+    "awareness_immigrants": Metric(awareness_immigrants, "share", "awareness among digital immigrants", UNIT_RANGE),
+    "followers": Metric(followers, "share", "share of consumers following the brand's page", UNIT_RANGE),
 }
 
 METRIC_NAMES = tuple(METRICS)
@@ -202,4 +232,17 @@ def check_metric(name: str) -> str:
 
 def model_reporters() -> dict[str, Callable]:
     """Reporter dict for :class:`mesa.DataCollector`."""
-    return {name: fn for name, (fn, _, _) in METRICS.items()}
+    return {name: m.function for name, m in METRICS.items()}
+
+
+def metric_range(name: str) -> tuple[float, float]:
+    """The declared range of metric ``name``; (-inf, inf) for any other column (a derived
+    quantity such as the incremental ROI, or a ratio, has no range to respect).
+
+    Examples
+    --------
+    >>> metric_range("awareness"), metric_range("nps"), metric_range("incremental_roi")
+    ((0.0, 1.0), (-100.0, 100.0), (-inf, inf))
+    """
+    spec = METRICS.get(name)
+    return spec.range if spec is not None else UNBOUNDED

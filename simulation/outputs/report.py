@@ -37,10 +37,10 @@ from simulation.core.metrics import check_metric
 from simulation.errors import WomsimError
 from simulation.outputs import figures
 from simulation.outputs.snapshots import plot_network_snapshots
-from simulation.outputs.tables import confidence_cells, render_frame
+from simulation.outputs.tables import INTERVAL_NOTE, confidence_cells, render_frame
 from simulation.research.experiment import Experiment
 from simulation.research.provenance import write_atomic
-from simulation.research.sensitivity import analyse
+from simulation.research.sensitivity import analyse, sample_warning
 from simulation.research.store import load
 from simulation.research.summaries import confidence_table, incremental_roi
 
@@ -327,7 +327,8 @@ def _make_sensitivity(data: Data, out: Path, metric: str) -> list[Figure]:
                 "Sobol: first-order (S1, the parameter alone) and total (ST, with interactions) shares "
                 "of the variance of the output, with 95 % intervals. Morris: mu* ranks influence, "
                 "sigma flags non-linearity and interactions.",
-                lambda p: figures.plot_indices(table, p, metric, f"Sensitivity of final {metric}\n{_scenario(data)}"),
+                lambda p: figures.plot_indices(table, p, metric, f"Sensitivity of final {metric}\n{_scenario(data)}",
+                                               sample_warning(exp, table)),
                 out)
 
 
@@ -430,7 +431,8 @@ def _markdown(title, data, what, prov, status, failed, table, figs, figure_dir) 
              f"- Provenance: `{json.dumps(prov, default=str)}`", "", f"**Status:** {status}", ""]
     if failed:
         parts += ["### Failed runs", ""] + [f"- `{r}`: {e}" for r, e in failed] + [""]
-    parts += ["## Final values (mean [95 % t-interval] over runs)", "", render_frame(table, markdown=True), ""]
+    parts += ["## Final values (mean [95 % confidence interval] over runs)", "", render_frame(table, markdown=True), "",
+              INTERVAL_NOTE, ""]
     parts += ["## Figures", ""]
     for f in figs:
         src = f.png.name if figure_dir in ("", ".") else f"{figure_dir}/{f.png.name}"
@@ -459,7 +461,8 @@ def _html(title, data, what, prov, status, failed, table, figs) -> str:
     if failed:
         body.append("<h3>Failed runs</h3><ul>" + "".join(
             f"<li><code>{esc(r)}</code>: {esc(e)}</li>" for r, e in failed) + "</ul>")
-    body.append(f"<h2>Final values (mean [95 % t-interval] over runs)</h2><table><tr>{head}</tr>{rows}</table>")
+    body.append(f"<h2>Final values (mean [95 % confidence interval] over runs)</h2><table><tr>{head}</tr>{rows}</table>"
+                f"<p class='how'>{esc(INTERVAL_NOTE)}</p>")
     body.append("<h2>Figures</h2>")
     for f in figs:
         data_uri = "data:image/png;base64," + base64.b64encode(f.png.read_bytes()).decode()

@@ -16,13 +16,14 @@ from simulation.outputs.report import build_report
 from simulation.outputs.tables import render_frame
 from simulation.research.experiment import Experiment
 from simulation.research.provenance import write_atomic
-from simulation.research.sensitivity import analyse
+from simulation.research.sensitivity import analyse, sample_warning
 from simulation.research.store import load
 
 
-def sensitivity_report(exp: Experiment, out: Path, metric: str = "loyalty") -> pd.DataFrame:
+def sensitivity_report(exp: Experiment, out: Path, metric: str = "loyalty") -> tuple[pd.DataFrame, str]:
     """Indices of the finished runs in the store ``out``; writes ``out/sensitivity_<metric>.csv``
-    and ``.png``/``.svg``; returns the table.
+    and ``.png``/``.svg`` (whose footnote carries the warning); returns the table and its
+    :func:`~simulation.research.sensitivity.sample_warning` ("" when the sample is large enough).
 
     Raises
     ------
@@ -33,24 +34,28 @@ def sensitivity_report(exp: Experiment, out: Path, metric: str = "loyalty") -> p
     if finals.empty:
         raise WomsimError(f"no finished runs in '{out}': run the sweep first")
     table = analyse(exp, finals, metric)
+    warning = sample_warning(exp, table)
     write_atomic(out / f"sensitivity_{metric}.csv", table.to_csv(index=False, float_format="%.5g"))
     kind = "Sobol indices (Saltelli)" if exp.design == "sobol" else "Morris screening"
     figures.plot_indices(table, out / f"sensitivity_{metric}", metric,
-                         f"{kind} of final {metric}, {exp.name} ({exp.replicates} replicates per point)")
-    return table
+                         f"{kind} of final {metric}, {exp.name} ({exp.replicates} replicates per point)", warning)
+    return table, warning
 
 
-def format_indices(table: pd.DataFrame) -> str:
-    """The indices as an aligned text table (numbers to 3 decimals), without the grid-combination column."""
-    return render_frame(table.drop(columns="combo"))
+def format_indices(table: pd.DataFrame, warning: str = "") -> str:
+    """The indices as an aligned text table (numbers to 3 decimals), without the grid-combination
+    column; a ``warning`` (:func:`~simulation.research.sensitivity.sample_warning`) follows it as
+    a line "warning: ..."."""
+    text = render_frame(table.drop(columns="combo"))
+    return text + (f"\nwarning: {warning}" if warning else "")
 
 
 def main_sensitivity(exp: Experiment, out: Path, metric: str = "loyalty") -> int:
     """CLI end of ``python run.py sensitivity`` once the sweep has run: write the indices and the
     sweep's report, print the table, return 0."""
-    table = sensitivity_report(exp, out, metric)
+    table, warning = sensitivity_report(exp, out, metric)
     build_report(out, metric=metric)
     print(f"\nSensitivity of final {metric} ({exp.design}, 95 % confidence intervals):")
-    print(format_indices(table))
+    print(format_indices(table, warning))
     print(f"\nWrote {out}/sensitivity_{metric}.csv and .png")
     return 0

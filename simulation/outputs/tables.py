@@ -1,8 +1,9 @@
 """Tables as text: one renderer for the aligned plain-text tables of the command line and the
 GitHub Markdown tables of the reports and of docs/ODD.md (section 8, Parameters).
 
-The numbers come from :mod:`simulation.research.summaries` (means and 95 % Student-t
-intervals, incremental ROI); this module only turns them into cells and lines.
+The numbers come from :mod:`simulation.research.summaries` (means and 95 % intervals that
+respect each metric's range, see :mod:`simulation.research.stats`; incremental ROI); this
+module only turns them into cells and lines.
 
 Examples
 --------
@@ -29,11 +30,17 @@ from simulation.core.params import PARAMETER_COLUMNS, PARAMETERS, parameter_rows
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["DIGITS", "MISSING", "ci_cell", "confidence_cells", "format_confidence", "parameter_table", "render_frame",
-           "render_table"]
+__all__ = ["DIGITS", "INTERVAL_NOTE", "MISSING", "NO_INTERVAL", "ci_cell", "confidence_cells", "format_confidence",
+           "parameter_table", "render_frame", "render_table"]
 
 #: What an empty cell (None, NaN, +/-inf) shows.
 MISSING = "-"
+#: What follows the mean of a group with one finite replicate value (no interval).
+NO_INTERVAL = "(n/a, 1 replicate)"
+#: How to read the intervals of a :func:`confidence_cells` table (printed under it).
+INTERVAL_NOTE = ("Intervals: 95 % Student-t, on the logit (two bounds) or log (one bound) scale of a metric with a "
+                 "declared range, so they stay inside it (docs/ODD.md, 4.11); [x, x]: every run gave the same value; "
+                 f"{NO_INTERVAL}: a single run, no interval.")
 #: Decimals of a mean [lo, hi] cell per metric; every other metric gets 3.
 DIGITS: dict[str, int] = {"nps": 1, "profit": 1, "incremental_roi": 2}
 
@@ -116,17 +123,24 @@ def render_frame(df: pd.DataFrame, markdown: bool = False, *, floatfmt: str = ".
 
 
 def ci_cell(mean: float, lo: float, hi: float, digits: int = 3) -> str:
-    """``"mean [lo, hi]"`` with ``digits`` decimals, or :data:`MISSING` without a mean.
+    """``"mean [lo, hi]"`` with ``digits`` decimals; :data:`NO_INTERVAL` after the mean when
+    the bounds are missing (one finite replicate value: no spread to estimate); :data:`MISSING`
+    without a mean.
 
     Examples
     --------
     >>> ci_cell(0.5234, 0.5211, 0.5257)
     '0.523 [0.521, 0.526]'
+    >>> ci_cell(0.362, float("nan"), float("nan"))
+    '0.362 (n/a, 1 replicate)'
     >>> ci_cell(float("nan"), float("nan"), float("nan"))
     '-'
     """
     if _missing(mean):
         return MISSING
+    if _missing(lo) or _missing(hi):
+        # :func:`simulation.research.stats.interval` leaves the bounds out only for n = 1
+        return f"{mean:.{digits}f} {NO_INTERVAL}"
     return f"{mean:.{digits}f} [{lo:.{digits}f}, {hi:.{digits}f}]"
 
 

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from simulation.research.stats import mean_ci
+from simulation.research.stats import summarise
 
 
 def incremental_roi(summary: pd.DataFrame, baseline: str = "none") -> pd.Series:
@@ -30,18 +30,17 @@ def incremental_roi(summary: pd.DataFrame, baseline: str = "none") -> pd.Series:
 
 def confidence_table(summary: pd.DataFrame, metrics: Sequence[str],
                      by: str | Sequence[str] = "strategy") -> pd.DataFrame:
-    """Per group (in order of appearance): ``n``, and the mean with its 95 % Student-t interval
+    """Per group (in order of appearance): ``n`` (runs), and the mean with its 95 % interval
     of each final metric (columns ``m``, ``m_lo``, ``m_hi``).
 
+    The intervals are :func:`simulation.research.stats.summarise`'s: inside each metric's
+    declared range, NaN bounds (no interval) where a group has one finite value.
     ``by`` is one column or several (e.g. ``["budget", "strategy"]``: one row per
     combination); the group columns come first.
     """
     keys = [by] if isinstance(by, str) else list(by)
-    rows = []
-    for value, group in summary.groupby(by if isinstance(by, str) else keys, sort=False):
-        row = dict(zip(keys, value if not isinstance(by, str) else (value,)))
-        row["n"] = len(group)
-        for m in metrics:
-            row[m], row[f"{m}_lo"], row[f"{m}_hi"] = mean_ci(group[m].to_numpy())
-        rows.append(row)
-    return pd.DataFrame(rows, columns=[*keys, "n", *(f"{m}{s}" for m in metrics for s in ("", "_lo", "_hi"))])
+    stats = summarise(summary, keys, list(metrics))
+    runs = summary.groupby(keys, sort=False, observed=True).size().rename("n").reset_index()
+    table = runs.merge(stats, on=keys, how="left", sort=False)
+    table = table.rename(columns={f"{m}_mean": m for m in metrics})
+    return table[[*keys, "n", *(f"{m}{s}" for m in metrics for s in ("", "_lo", "_hi"))]]

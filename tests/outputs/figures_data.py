@@ -110,6 +110,7 @@ def synthetic_finals(replicates=3, budgets=(0.5, 1.0, 4.0), shares=(0.0, 0.5, 1.
     mixed = df["strategy"] == "mixed"
     df["loyalty"] = 0.3 + np.where(mixed, (df["dialogue_share"] - 0.5) * np.log2(df["budget"]) * 0.2, 0.0)
     df["loyalty"] += rng.normal(0, 0.01, len(df))
+    df["loyalty"] = df["loyalty"].clip(0.0, 1.0)  # a mean loyalty, in [0, 1] (large budgets push it out)
     df["awareness"] = np.clip(0.5 + 0.1 * np.log2(df["budget"]) + rng.normal(0, 0.02, len(df)), 0, 1)
     df["profit"] = 1000 * df["loyalty"] - np.where(mixed, 100 * df["budget"], 0)
     df["spend"] = np.where(mixed, 100 * df["budget"], 0.0)

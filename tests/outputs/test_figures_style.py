@@ -60,7 +60,7 @@ def test_strategy_order_and_labels_derive_from_the_model():
     assert set(style.STRATEGY_COLORS) == set(STRATEGIES) == set(style.STRATEGY_STYLES)
     assert set(style.METRIC_LABELS) == {"step", "incremental_roi", *MODEL_METRICS}
     # a metric without curated axis wording is labelled from METRICS: "<meaning> (<unit>)"
-    _, unit, meaning = MODEL_METRICS["mean_attitude"]
+    unit, meaning = MODEL_METRICS["mean_attitude"].unit, MODEL_METRICS["mean_attitude"].meaning
     assert style.METRIC_LABELS["mean_attitude"] == f"{meaning} ({unit})" == "mean attitude of aware consumers (-1..1)"
 
 

@@ -1,5 +1,5 @@
 """Tests of the time-series figures (simulation.outputs.figures.timeseries) and of the
-means and t-intervals behind their bands (simulation.research.stats)."""
+means and intervals behind their bands (simulation.research.stats)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import pytest
 from figures_data import assert_valid_figure, final_summary, load_rgb, make_ts
 from scipy import stats as st
 
+from simulation.core.metrics import metric_range
 from simulation.outputs import figures
 from simulation.outputs.figures import style
 from simulation.research.stats import mean_ci, summarise, t_half_width
@@ -25,7 +26,8 @@ def test_mean_ci_hand_computation():
 
 
 def test_mean_ci_edge_cases():
-    assert mean_ci([5.0]) == (5.0, 5.0, 5.0)
+    m, lo, hi = mean_ci([5.0])  # one value: a mean, no interval
+    assert m == 5.0 and math.isnan(lo) and math.isnan(hi)
     assert all(math.isnan(v) for v in mean_ci([]))
     assert all(math.isnan(v) for v in mean_ci([np.nan, np.nan]))
     assert mean_ci([1.0, np.nan, 3.0, np.inf])[0] == pytest.approx(2.0)
@@ -41,7 +43,7 @@ def test_t_half_width_vectorised():
     got = t_half_width([1.0, 2.0, 3.0, 1.0], [3, 5, 1, 0])
     assert got[0] == pytest.approx(st.t.ppf(0.975, 2) / math.sqrt(3))
     assert got[1] == pytest.approx(st.t.ppf(0.975, 4) * 2.0 / math.sqrt(5))
-    assert got[2] == 0.0 and math.isnan(got[3])
+    assert math.isnan(got[2]) and math.isnan(got[3])  # n = 1: no spread, no interval
 
 
 def test_summarise_matches_pandas_and_mean_ci():
@@ -59,7 +61,7 @@ def test_summarise_matches_pandas_and_mean_ci():
     # one group checked against mean_ci
     row = out[(out["strategy"] == "dialogue") & (out["step"] == 7)].iloc[0]
     vals = ts[(ts["strategy"] == "dialogue") & (ts["step"] == 7)]["nps"]
-    m, lo, hi = mean_ci(vals)
+    m, lo, hi = mean_ci(vals, bounds=metric_range("nps"))
     assert (row["nps_mean"], row["nps_lo"], row["nps_hi"]) == pytest.approx((m, lo, hi))
     # roi is NaN for 'none': NaN mean/CI and n == 0
     none = out[out["strategy"] == "none"]
@@ -75,8 +77,7 @@ def test_summarise_single_group_key_and_single_replicate():
     assert list(out.columns) == expected
     one = summarise(ts, ["strategy", "step"], ["loyalty"])
     assert (one["loyalty_n"] == 1).all()
-    assert (one["loyalty_lo"] == one["loyalty_mean"]).all()
-    assert (one["loyalty_hi"] == one["loyalty_mean"]).all()
+    assert one["loyalty_lo"].isna().all() and one["loyalty_hi"].isna().all()  # no interval from one run
     with pytest.raises(ValueError, match="not in the data"):
         summarise(ts, "strategy", ["no_such_metric"])
 
@@ -151,17 +152,25 @@ def test_timeseries_table_is_summarise_and_draws_nothing():
     before = plt.get_fignums()
     table = figures.timeseries_table(ts, ["awareness", "nps"])
     assert plt.get_fignums() == before  # computing makes no figure
-    expected = summarise(ts, ["strategy", "step"], ["awareness", "nps"])
+    expected = summarise(ts, ["strategy", "step"], ["awareness", "nps", "profit"])
     merged = table.merge(expected, on=["strategy", "step"], suffixes=("", "_s"))
     assert len(merged) == len(table) == len(expected) == 3 * 11
     for c in ("awareness_mean", "awareness_lo", "awareness_hi", "nps_mean", "nps_lo", "nps_hi"):
         np.testing.assert_allclose(merged[c], merged[c + "_s"], rtol=0, atol=0)
-    # one cell by hand: mean +- t(0.975, n - 1) s / sqrt(n), to 1e-12
-    row = table[(table["strategy"] == "broadcast") & (table["step"] == 5)].iloc[0]
-    v = ts[(ts["strategy"] == "broadcast") & (ts["step"] == 5)]["nps"].to_numpy()
+    row = expected[(expected["strategy"] == "broadcast") & (expected["step"] == 5)].iloc[0]
+    sel = (ts["strategy"] == "broadcast") & (ts["step"] == 5)
+    # one cell by hand, profit (unbounded): mean +- t(0.975, n - 1) s / sqrt(n), to 1e-12
+    v = ts.loc[sel, "profit"].to_numpy()
     half = st.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / math.sqrt(len(v))
-    assert row["nps_mean"] == pytest.approx(v.mean(), abs=1e-12)
-    assert (row["nps_lo"], row["nps_hi"]) == pytest.approx((v.mean() - half, v.mean() + half), abs=1e-12)
+    assert row["profit_mean"] == pytest.approx(v.mean(), abs=1e-12)
+    assert (row["profit_lo"], row["profit_hi"]) == pytest.approx((v.mean() - half, v.mean() + half), abs=1e-12)
+    # nps (in [-100, 100]): the same t half-width on the logit of (mean + 100) / 200
+    v = ts.loc[sel, "nps"].to_numpy()
+    half = st.t.ppf(0.975, len(v) - 1) * v.std(ddof=1) / math.sqrt(len(v))
+    p = (v.mean() + 100) / 200
+    dz = half / (200 * p * (1 - p))
+    ends = [-100 + 200 / (1 + math.exp(-(math.log(p / (1 - p)) + s * dz))) for s in (-1, 1)]
+    assert (row["nps_lo"], row["nps_hi"]) == pytest.approx(ends, abs=1e-10)
 
 
 def test_draw_timeseries_on_a_given_axis_and_on_none():
@@ -185,3 +194,60 @@ def test_draw_timeseries_on_a_given_axis_and_on_none():
         assert new is not ax and new.figure is not fig and len(new.lines) == 3
     finally:
         plt.close(new.figure)
+
+
+def _captions(monkeypatch, module):
+    """Record the footnote of every figure the module saves."""
+    seen = []
+    original = module.save_figure
+
+    def save(fig, path_stem):
+        label = fig._supxlabel.get_text() if fig._supxlabel is not None else ""
+        legends = [t.get_text() for lg in fig.legends for t in [lg.get_title()]]
+        seen.append(" ".join([label, *legends]))
+        return original(fig, path_stem)
+
+    monkeypatch.setattr(module, "save_figure", save)
+    return seen
+
+
+def test_bands_of_a_share_near_zero_stay_inside_its_range():
+    import matplotlib.collections
+    import matplotlib.pyplot as plt
+
+    ts = make_ts()
+    ts["loyal_share"] = np.where(ts["step"] < 5, 0.0, 0.002) * (ts["replicate"] % 2) + 0.0005 * ts["replicate"]
+    table = figures.timeseries_table(ts, "loyal_share")
+    fig, ax = plt.subplots()
+    try:
+        figures.draw_timeseries(ax, table, "loyal_share")
+        bands = [c for c in ax.collections if isinstance(c, matplotlib.collections.PolyCollection)]
+        assert bands
+        y = np.concatenate([p.vertices[:, 1] for c in bands for p in c.get_paths()])
+        y = y[np.isfinite(y)]
+        assert y.min() >= 0.0 and y.max() <= 1.0  # the t-band went below 0
+    finally:
+        plt.close(fig)
+
+
+def test_one_replicate_draws_no_band_and_the_caption_says_so(tmp_path, monkeypatch):
+    import matplotlib.collections
+    import matplotlib.pyplot as plt
+
+    from simulation.outputs.figures import finals, timeseries
+
+    ts = make_ts(replicates=1)
+    fig, ax = plt.subplots()
+    try:
+        figures.draw_timeseries(ax, figures.timeseries_table(ts, "awareness"), "awareness")
+        assert not [c for c in ax.collections if isinstance(c, matplotlib.collections.PolyCollection)]
+    finally:
+        plt.close(fig)
+    seen = _captions(monkeypatch, timeseries)
+    figures.plot_timeseries(ts, "awareness", tmp_path / "one")
+    figures.plot_small_multiples(ts, ["awareness", "nps"], tmp_path / "one_sm")
+    seen_f = _captions(monkeypatch, finals)
+    figures.plot_final(final_summary(ts), ["awareness"], tmp_path / "one_f")
+    for text in seen + seen_f:
+        assert "n = 1 replicate, so no interval is shown" in text, text
+    assert "inside the metric's range" in seen[0]

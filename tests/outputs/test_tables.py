@@ -92,11 +92,11 @@ def test_confidence_cells_and_the_headline_format():
     cells = confidence_cells(table, ["loyalty", "nps", "not_there"], n=True)
     assert list(cells.columns) == ["strategy", "loyalty", "nps", "n"]
     assert cells["strategy"].tolist() == ["b", "a"]  # order of appearance
-    assert cells.loc[0, "nps"] == "15.0 [-48.5, 78.5]"
+    assert cells.loc[0, "nps"] == "15.0 [-46.1, 66.5]"  # logit scale of [-100, 100]: t gives [-48.5, 78.5]
     assert cells.loc[1, "nps"] == MISSING and cells["n"].tolist() == [2, 3]
     text = format_confidence(table)
     assert text.splitlines()[0].split() == ["strategy", "loyalty", "nps"]
-    assert "0.200 [-1.071, 1.471]" in text
+    assert "0.200 [0.000, 0.999]" in text  # n = 2 in [0, 1]; the t-interval was [-1.071, 1.471]
     md = format_confidence(table, markdown=True).splitlines()
     assert md[0] == "| strategy | loyalty | nps |" and md[3].endswith("| - |")
 

@@ -647,6 +647,8 @@ def test_sensitivity_command(tmp_path, path, columns, n_runs):
     assert result.returncode == 0, describe(result)
     assert f"{n_runs} done now, 0 failed" in result.stdout
     assert _table_header(result.stdout) == ["strategy", "parameter", *columns]
+    # 8 base samples / trajectories: too few to trust, and the command line says so under the table
+    assert f"warning: too few samples for these {path.stem.split('_')[1].capitalize()} indices" in result.stdout
     table = pd.read_csv(out / "sensitivity_loyalty.csv")
     assert list(table.columns) == ["strategy", "combo", "parameter", *columns]
     assert list(table["parameter"]) == ["budget", "dialogue_share"]

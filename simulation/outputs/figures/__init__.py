@@ -1,7 +1,7 @@
 """Figures of womsim: compute a table, then draw it.
 
 Every figure kind has a table function that only aggregates (pandas, numpy, scipy;
-means and t-intervals from :func:`simulation.research.stats.summarise`), a
+means and intervals from :func:`simulation.research.stats.summarise`), a
 ``draw_*(ax, table, ...)`` that draws onto a given axis (a new one if ``ax`` is None)
 and returns it, and a ``plot_*(..., path_stem)`` that computes the table, lays out the
 figure, draws each panel and saves PNG + SVG.

@@ -34,6 +34,7 @@ from simulation.outputs.figures.data import (
     select,
 )
 from simulation.outputs.figures.style import (
+    CI_KIND,
     STYLE,
     axis_label,
     fig_footer,
@@ -70,7 +71,7 @@ def _na(ax, x0: float) -> None:
 def final_table(
     summary: pd.DataFrame, metrics: str | Sequence[str], by: str = "strategy", confidence: float = 0.95
 ) -> pd.DataFrame:
-    """Mean and t-interval of each metric per group, with the replicate values.
+    """Mean and confidence interval of each metric per group, with the replicate values.
 
     Parameters
     ----------
@@ -224,8 +225,8 @@ def plot_final(
         if title is None:
             title = f"Final values by {by}"
         fig.suptitle(wrap_lines(title, 110), x=0.01, ha="left", fontsize=11.5)
-        fig_note(fig, f"small points: replicates; large point and bar: mean and {pct(confidence)} % "
-                      f"t-confidence interval ({n_replicates_note(summary, by)})")
+        fig_note(fig, "small points: replicates; large point and bar: mean and "
+                      + CI_KIND.format(pct=pct(confidence)) + f" ({n_replicates_note(summary, by)})")
         return save_figure(fig, path_stem)
 
 

@@ -111,6 +111,7 @@ def draw_indices(ax, table: pd.DataFrame, strategy: str, metric: str, combo: obj
                     hatch="////", linewidth=1.0, error_kw={"elinewidth": 1.0, "capsize": 2.5},
                     label="first order (S1)")
             ax.set_xlabel(wrap(f"Sobol index of final {metric_label(metric)}", 60))
+            ax.axvline(1.0, color="0.45", lw=0.8, ls=":")  # indices are shares of variance: 0 to 1
         else:
             ax.barh(y, t["mu_star"], 0.6, xerr=_conf(t, "mu_star_conf"), color=colour,
                     error_kw={"elinewidth": 1.0, "capsize": 2.5}, label="mu* (mean |effect|)")
@@ -122,7 +123,8 @@ def draw_indices(ax, table: pd.DataFrame, strategy: str, metric: str, combo: obj
     return ax
 
 
-def plot_indices(table: pd.DataFrame, path_stem: str | Path, metric: str, title: str) -> list[Path]:
+def plot_indices(table: pd.DataFrame, path_stem: str | Path, metric: str, title: str,
+                 warning: str = "") -> list[Path]:
     """Sobol (S1, ST) or Morris (mu*, sigma) indices with 95 % CIs, one panel per strategy.
 
     Parameters
@@ -137,6 +139,10 @@ def plot_indices(table: pd.DataFrame, path_stem: str | Path, metric: str, title:
         The analysed metric (for the axis label).
     title : str
         Figure title; should name the experiment.
+    warning : str, optional
+        :func:`simulation.research.sensitivity.sample_warning` of the table: printed first
+        in the footnote, as "WARNING: ...", when the sample is too small for the indices to
+        be trusted.
 
     Returns
     -------
@@ -147,7 +153,8 @@ def plot_indices(table: pd.DataFrame, path_stem: str | Path, metric: str, title:
     -----
     Parameters are sorted by their total (or mu*) index, largest on top. Several grid
     combinations (``combo``) get one row of panels each. Sobol estimates can fall below
-    0 or above 1 by sampling error; the bars show the estimate as it is, with its CI.
+    0 or above 1 by sampling error; the bars show the estimate as it is, with its CI, and
+    ``warning`` says when the sample is too small to trust them.
     """
     table = indices_table(table)
     strategies = order_groups(table["strategy"].tolist())
@@ -167,5 +174,6 @@ def plot_indices(table: pd.DataFrame, path_stem: str | Path, metric: str, title:
                 ax.set_title(head, loc="left", fontweight="bold")
         axes[0][-1].legend(loc="lower right", frameon=True, framealpha=0.9, edgecolor="none")
         fig_title(fig, title)
-        fig_footer(fig, ["bars: index estimate; whiskers: 95 % bootstrap confidence interval (SALib)"])
+        fig_footer(fig, [f"WARNING: {warning.rstrip('.')}" if warning else "",
+                         "bars: index estimate; whiskers: 95 % bootstrap confidence interval (SALib)"])
         return save_figure(fig, path_stem)

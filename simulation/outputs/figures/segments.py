@@ -26,6 +26,7 @@ from simulation.outputs.figures.data import (
     select,
 )
 from simulation.outputs.figures.style import (
+    CI_KIND,
     METRIC_LABELS,
     STYLE,
     fig_footer,
@@ -276,7 +277,7 @@ def plot_segments(
         fig_footer(
             fig,
             [
-                (f"bar: mean over runs; black bar: {p} % t-confidence interval "
+                (f"bar: mean over runs; black bar: {CI_KIND.format(pct=p)} "
                  f"({n_text(table.stats[f'{first}_n'].to_numpy(), 'bar')}); \u0394: gap natives "
                  f"\u2212 immigrants, mean \u00b1 half-width of its {p} % interval, paired within runs"),
                 table.pooled,

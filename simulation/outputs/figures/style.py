@@ -36,6 +36,7 @@ from simulation.core.metrics import METRICS
 from simulation.core.params import PARAMETERS, STRATEGIES
 
 __all__ = [
+    "CI_KIND",
     "CI_NOTE",
     "DEFAULT_PANELS",
     "METRIC_LABELS",
@@ -158,8 +159,8 @@ _AXIS_WORDING: dict[str, str] = {
 
 
 def _from_metrics(name: str) -> str:
-    _, unit, meaning = METRICS[name]
-    return f"{meaning} ({unit})"
+    spec = METRICS[name]
+    return f"{spec.meaning} ({spec.unit})"
 
 
 #: Axis label (with unit) of every metric, plus the time axis and the incremental ROI
@@ -223,7 +224,10 @@ STYLE: dict[str, object] = {
 }
 
 #: Footnote of the mean-and-band figures.
-CI_NOTE = "line: mean over replicates; band: {pct} % t-confidence interval of the mean"
+#: The interval of a mean as the captions name it (simulation.research.stats.interval: a
+#: t-interval, on the logit / log scale for a metric with a declared range, so inside it).
+CI_KIND = "{pct} % confidence interval of the mean (t, inside the metric's range)"
+CI_NOTE = "line: mean over replicates; band: " + CI_KIND
 
 
 # ------------------------------------------------------------------------ labels, order

@@ -47,6 +47,7 @@ from simulation.outputs.figures.grids import (
     panel_grid,
 )
 from simulation.outputs.figures.style import (
+    CI_KIND,
     STYLE,
     axis_label,
     fig_footer,
@@ -116,7 +117,7 @@ def sweep_table(
     logx: bool | None = None,
     expected: Mapping[str, Sequence] | None = None,
 ) -> SweepTable:
-    """Mean and t-interval of ``metric`` per group at each value of ``x``.
+    """Mean and confidence interval of ``metric`` per group at each value of ``x``.
 
     Parameters are those of :func:`plot_sweep_1d`.
     """
@@ -233,7 +234,7 @@ def plot_sweep_1d(
         Keep only rows with these values, e.g. ``{"budget": 1.0}`` or
         ``{"strategy": ["broadcast", "dialogue"]}``.
     confidence : float, default 0.95
-        Level of the Student-t band of the mean over runs at each ``x``.
+        Level of the band of the mean over runs at each ``x`` (:func:`simulation.research.stats.interval`).
     logx : bool, optional
         Force (True) or forbid (False) a log axis; default automatic.
     expected : mapping, optional
@@ -266,7 +267,7 @@ def plot_sweep_1d(
             fig,
             [
                 (f"{'line' if numeric else 'point'}: mean over runs at each {x.replace('_', ' ')}; "
-                 f"{'band' if numeric else 'bar'}: {pct(confidence)} % t-confidence interval of the mean "
+                 f"{'band' if numeric else 'bar'}: {CI_KIND.format(pct=pct(confidence))} "
                  f"({n_text(n, 'point')})"),
                 table.pooled,
                 missing_text(table.no_run, table.nan_only, len(table.stats),

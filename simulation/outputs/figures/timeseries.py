@@ -1,6 +1,6 @@
 """Metrics over the weeks: mean line and confidence band per group.
 
-:func:`timeseries_table` computes the means and t-intervals (one
+:func:`timeseries_table` computes the means and confidence intervals (one
 :func:`simulation.research.stats.summarise` call, never a loop over runs),
 :func:`draw_timeseries` draws one metric of that table onto an axis, and
 :func:`plot_timeseries` / :func:`plot_small_multiples` make and save the figures.
@@ -60,7 +60,7 @@ __all__ = ["draw_timeseries", "plot_small_multiples", "plot_timeseries", "timese
 def timeseries_table(
     ts: pd.DataFrame, metrics: str | Sequence[str], by: str = "strategy", confidence: float = 0.95
 ) -> pd.DataFrame:
-    """Mean and t-interval of each metric per group and week.
+    """Mean and confidence interval (inside the metric's range) of each metric per group and week.
 
     Parameters
     ----------
@@ -72,7 +72,7 @@ def timeseries_table(
     by : str, default "strategy"
         Grouping column.
     confidence : float, default 0.95
-        Level of the Student-t interval.
+        Level of the interval (:func:`simulation.research.stats.interval`).
 
     Returns
     -------
@@ -190,7 +190,7 @@ def plot_timeseries(
     title : str, optional
         Figure title, ideally naming the scenario; default built from the metric.
     confidence : float, default 0.95
-        Level of the Student-t band (computed by :func:`simulation.research.stats.summarise`).
+        Level of the band (computed by :func:`simulation.research.stats.summarise`).
         Steps of a group with a single finite value get no band.
 
     Returns
