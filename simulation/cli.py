@@ -1,21 +1,68 @@
 """Command line of womsim: ``python run.py [headline|simulate|params] ...``.
 
 Bad input (a parameter, a file) ends with a one-line ``error: ...`` on stderr and exit
-code 2, before anything is written.
+code 2, before anything is written. Ctrl-C (SIGINT) and SIGTERM (``kill``, a batch
+scheduler, ``docker stop``) stop a command the same way: what is finished is kept (a
+sweep's runs are in its store), one line says so and how to go on, and the exit code is
+128 + the signal's number (130, 143).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from simulation.errors import WomsimError
 
 EXIT_USAGE = 2
+
+
+class _Interrupts:
+    """SIGTERM handled as Ctrl-C: raised as KeyboardInterrupt in the main thread.
+
+    So every long command stops the same way whichever signal came (a sweep records what
+    has finished, the workers are ended), and the exit code still tells them apart.
+    """
+
+    def __init__(self) -> None:
+        self.signum = signal.SIGINT
+
+    @contextlib.contextmanager
+    def handled(self) -> Iterator[None]:
+        """SIGTERM raises KeyboardInterrupt inside the block (main thread only); restored after."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        self.signum = signal.SIGINT
+        previous = signal.signal(signal.SIGTERM, self._stop)
+        try:
+            yield
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
+    def _stop(self, signum: int, frame) -> None:
+        self.signum = signal.Signals(signum)
+        # One request to stop is enough; a second SIGTERM while saving would only lose the
+        # save (a supervisor that is done waiting sends SIGKILL, which needs no handler).
+        signal.signal(signum, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    @property
+    def how(self) -> str:
+        return "Ctrl-C" if self.signum == signal.SIGINT else self.signum.name
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + int(self.signum)
+
+
+_interrupts = _Interrupts()
 
 
 class _Parser(argparse.ArgumentParser):
@@ -263,7 +310,7 @@ def _sweep(args, exp):
 
     out = Path(args.out or Path("results") / exp.name)
     result = run_sweep(exp, out, workers=args.workers, scheduler=args.scheduler, progress=not args.no_progress)
-    state = "interrupted" if result.interrupted else "finished"
+    state = f"interrupted ({_interrupts.how})" if result.interrupted else "finished"
     print(f"{exp.name}: {state}. {result.skipped} run(s) already in the store, {result.done} done now, "
           f"{result.failed} failed, in {result.seconds:.1f} s -> {result.store}")
     if result.interrupted:
@@ -279,7 +326,7 @@ def cmd_sweep(args) -> int:
     exp = load_experiment(args.experiment, replicates=args.replicates, steps=args.steps)
     result, out = _sweep(args, exp)
     if result.interrupted:
-        return 130
+        return _interrupts.exit_code
     if not args.no_report and result.done + result.skipped > 0:
         from simulation.outputs.report import build_report
 
@@ -300,7 +347,7 @@ def cmd_sensitivity(args) -> int:
     check_metric(args.metric)
     result, out = _sweep(args, exp)
     if result.interrupted:
-        return 130
+        return _interrupts.exit_code
     return main_sensitivity(exp, out, args.metric)
 
 
@@ -356,14 +403,15 @@ def main(argv: list[str] | None = None) -> int:
         argv = ["headline", *argv]
     args = parser.parse_args(argv)
     try:
-        with _stage_printer(args):
+        with _interrupts.handled(), _stage_printer(args):
             return COMMANDS[args.command](args)
     except WomsimError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("interrupted: nothing more was written", file=sys.stderr)
-        return 130
+        print(f"interrupted ({_interrupts.how}): nothing more was written; run the same command again "
+              "to start over", file=sys.stderr)
+        return _interrupts.exit_code
     except BrokenPipeError:  # e.g. `run.py params | head`
         import os
 

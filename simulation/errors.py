@@ -14,7 +14,8 @@ Who raises what:
 * :class:`WomsimError` itself: the command line (bad options), ``core.metrics`` (an
   unknown ``--metric``), ``research`` (inputs that do not fit: a headline folder without
   the facts' columns, a sensitivity run of a grid, an export format, a missing optional
-  library) and ``outputs`` (a folder with nothing to report, a missing ffmpeg).
+  library), ``outputs`` (a folder with nothing to report, a missing ffmpeg) and
+  ``dashboard`` (a port in use or an address it cannot listen on).
 """
 
 from __future__ import annotations

@@ -9,9 +9,13 @@ whole-program tests (command line, docs, pinned baseline) sit here at the top.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data"
@@ -37,3 +41,48 @@ def ok(result: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
 def tree(path: Path) -> dict[str, bytes]:
     """Every file below ``path`` (hidden ones included) with its bytes."""
     return {str(p.relative_to(path)): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
+
+
+# ----------------------------------------------------------------------------------------
+# Processes started in a session of their own (``start_new_session=True``): signalling the
+# group, and checking that nothing of it outlives its leader.
+# ----------------------------------------------------------------------------------------
+PROC = Path("/proc")
+needs_proc = pytest.mark.skipif(not (PROC / "self" / "stat").exists(),
+                                reason="reads the process table from Linux /proc")
+
+
+def signal_group(proc: subprocess.Popen, sig: int) -> None:
+    """Send ``sig`` to the process group of ``proc`` (its leader and every descendant)."""
+    try:
+        os.killpg(proc.pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def session_processes(sid: int) -> list[str]:
+    """The live processes (zombies excluded) of session ``sid``, as ``"pid command"``."""
+    found = []
+    for entry in PROC.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:  # ended meanwhile
+            continue
+        state, _ppid, _pgrp, session = stat[stat.rindex(")") + 2:].split()[:4]
+        if state != "Z" and int(session) == sid:
+            found.append(f"{entry.name} {command[:160].strip()}")
+    return found
+
+
+def wait_until_session_ends(proc: subprocess.Popen, timeout: float = 10.0) -> list[str]:
+    """Wait up to ``timeout`` s for every process of ``proc``'s session to end; returns the
+    survivors (empty if none), after killing them so that no test leaves any behind."""
+    deadline = time.monotonic() + timeout
+    while (left := session_processes(proc.pid)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if left:
+        signal_group(proc, signal.SIGKILL)  # the group keeps its id while any member lives
+    return left

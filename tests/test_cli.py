@@ -29,6 +29,10 @@ import json
 import math
 import os
 import re
+import signal
+import subprocess
+import sys
+import time
 from importlib import metadata
 from pathlib import Path
 
@@ -40,7 +44,7 @@ from PIL import Image
 
 from simulation.core.params import PARAMETERS, STRATEGIES
 
-from conftest import DATA, describe, ok, run_cli, tree
+from conftest import DATA, REPO, describe, needs_proc, ok, run_cli, session_processes, tree, wait_until_session_ends
 
 # ----------------------------------------------------------------------------------------
 # simulate: outputs
@@ -566,3 +570,30 @@ def test_build_stages_are_heard_in_this_process_only(workers):
     assert result.returncode == 0, describe(result)
     stages = [line for line in result.stderr.splitlines() if line.startswith("STAGE")]
     assert len(stages) == (2 * 2 * 4 if workers == 1 else 0), result.stderr
+
+
+@pytest.mark.slow
+@needs_proc
+def test_sigterm_of_simulate_is_exit_143_with_one_line_and_nothing_left(tmp_path):
+    """SIGTERM to the driver while its workers run: stopped like Ctrl-C (one line, nothing
+    written), exit 128 + 15, and no worker or forkserver left behind."""
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "run.py", "simulate", "--replicates", "200", "--set",
+                             "n_consumers=5000", "--workers", "2", "--no-progress", "--out", str(out)],
+                            cwd=REPO, start_new_session=True, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while sum("forkserver" in p for p in session_processes(proc.pid)) < 3:  # the server, 2 workers
+            assert proc.poll() is None and time.monotonic() < deadline, "no workers started"
+            time.sleep(0.1)
+        time.sleep(0.5)
+        os.kill(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=60)
+    finally:
+        survivors = wait_until_session_ends(proc, timeout=10)
+    stdout, stderr = proc.communicate(timeout=10)
+    assert proc.returncode == 143, f"exit {proc.returncode}\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    assert stderr.splitlines() == ["interrupted (SIGTERM): nothing more was written; run the same "
+                                   "command again to start over"]
+    assert survivors == [] and not out.exists()

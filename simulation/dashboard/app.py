@@ -16,9 +16,11 @@ every difference is the channel's doing. The lessons of the lesson plan
 
 from __future__ import annotations
 
+import errno
 import html
 import os
 import socket
+import warnings
 
 # Before Solara reads its settings: serve the bundled assets ourselves, no telemetry.
 os.environ.setdefault("SOLARA_ASSETS_PROXY", "True")
@@ -49,6 +51,7 @@ from simulation.dashboard.drawing import (
 )
 from simulation.dashboard.lessons import LESSONS, lesson_controls
 from simulation.dashboard.worlds import CONTROLS, DEFAULTS, HORIZON, TwoWorlds
+from simulation.errors import WomsimError
 from simulation.outputs.snapshots import UNAWARE_COLOR
 
 # Also when `solara run` imported Solara before this module.
@@ -312,26 +315,62 @@ def _free_port(host: str) -> int:
         return s.getsockname()[1]
 
 
+def check_port(host: str, port: int) -> None:
+    """Raise a one-line :class:`WomsimError` if the server could not listen on ``host:port``.
+
+    Binds a test socket the way uvicorn will (``SO_REUSEADDR``, so a port in TIME_WAIT
+    after a previous run counts as free), before the address is printed and the layout
+    computed: a busy port is said at once, not after Solara has started.
+    """
+    try:
+        with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            s.bind((host, port))
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise WomsimError(f"port {port} on {host} is in use (another dashboard?): choose another "
+                              f"with --port N (e.g. --port {_free_port(host)})") from None
+        raise WomsimError(f"cannot listen on {host} port {port}: {exc.strerror or exc} "
+                          "(check --host, or choose another --port)") from None
+
+
+def _quiet_cookie_warning() -> None:
+    # Solara's page handler (solara/server/starlette.py, root) wants SameSite=None session
+    # cookies so that a page embedded in an iframe (e.g. on Hugging Face) keeps its session;
+    # those need https or the host name "localhost". On http://127.0.0.1 (and --public) it
+    # falls back to SameSite=Lax, which is right for a page opened directly, as here, and
+    # says so in a 12-line UserWarning on the first page load. Solara has no setting for it.
+    warnings.filterwarnings("ignore", message="Cookies with samesite=none require https",
+                            category=UserWarning, module=r"solara\.server\.starlette")
+
+
 def main_viz(host: str = "127.0.0.1", port: int = 8765, open_browser: bool = False) -> int:
     """``run.py viz``: serve the dashboard on ``host:port`` until Ctrl+C; returns the exit code.
 
     Runs Solara's server in production mode (no auto-restart, no version check, no
-    telemetry) with the front-end assets served locally from ``solara-assets``.
+    telemetry) with the front-end assets served locally from ``solara-assets``. A port in
+    use is a :class:`WomsimError` before anything starts; Ctrl+C (or SIGTERM) stops the
+    server with one line and exit code 0.
     """
+    import click  # noqa: PLC0415 - Solara's command line library, only when serving
     from solara.__main__ import run  # noqa: PLC0415 - the server only when serving, not for the page
 
     port = _free_port(host) if int(port) == 0 else int(port)
+    check_port(host, port)
     url = f"http://{host}:{port}/"
     where = f" (all interfaces; on this machine: http://127.0.0.1:{port}/)" if host == "0.0.0.0" else ""
     print(f"womsim dashboard: {url}{where}  (Ctrl+C to stop)", flush=True)
     # Make sure the layout of the default network is warm before the first visitor.
     network_positions(TwoWorlds(**DEFAULTS))
+    _quiet_cookie_warning()
     args = ["simulation.dashboard.app", "--host", host, "--port", str(port), "--production",
             "--no-check-version", "--open" if open_browser else "--no-open",
             "--log-level", "warning", "--no-access-log"]
     try:
         run.main(args=args, standalone_mode=False)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, click.exceptions.Abort):
+        # uvicorn shuts down on Ctrl+C / SIGTERM, then raises the signal again; (rich-)click
+        # turns the KeyboardInterrupt into Abort, which standalone_mode=False lets through.
         pass
+    print("womsim dashboard: stopped", flush=True)
     return 0
-

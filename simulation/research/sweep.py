@@ -50,6 +50,9 @@ def run_sweep(exp: Experiment, out: str | Path, *, workers: int | None = None,
 
     ``scheduler``: None = local worker processes; ``"local"`` = a dask ``LocalCluster``
     started here; ``"tcp://host:port"`` = an existing dask.distributed scheduler.
+    A KeyboardInterrupt (Ctrl-C, or SIGTERM, which the command line raises as one) ends
+    the runs in flight and returns with ``interrupted = True``; every run recorded before
+    it stays in the store.
     """
     from tqdm import tqdm  # noqa: PLC0415 - keeps `import` of this module light
 

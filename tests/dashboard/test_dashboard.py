@@ -15,6 +15,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -30,6 +31,8 @@ import pytest
 from simulation.core.params import PARAMETERS
 from simulation.dashboard.lessons import LESSONS, lesson_controls
 from simulation.dashboard.worlds import CONTROLS, MAX_CONSUMERS, TwoWorlds
+
+from conftest import describe, run_cli, signal_group
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -110,47 +113,103 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def start_dashboard(port: int, log) -> subprocess.Popen:
+    """``run.py viz --port PORT`` in a session of its own, output to the file ``log``; returns
+    once it answers on http://127.0.0.1:PORT/ (a test failure if it exits or never does)."""
+    env = {**os.environ,
+           # a cache miss would go to this closed port, never to the internet
+           "SOLARA_ASSETS_CDN": "http://127.0.0.1:9/",
+           "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen([sys.executable, "run.py", "viz", "--port", str(port)], cwd=ROOT, env=env,
+                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + START_TIMEOUT
+    while True:
+        if proc.poll() is not None:
+            pytest.fail(f"dashboard exited with {proc.returncode}:\n{read_log(log)[-3000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=5) as r:
+                if r.status == 200:
+                    return proc
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            stop(proc)
+            pytest.fail(f"dashboard did not answer on {url} within {START_TIMEOUT:.0f} s")
+        time.sleep(0.3)
+
+
+def read_log(log) -> str:
+    log.seek(0)
+    return log.read().decode(errors="replace")
+
+
+def stop(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> int:
+    """Send ``sig`` to the server's process group (as a terminal does for Ctrl-C); its exit code."""
+    signal_group(proc, sig)
+    try:
+        return proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        signal_group(proc, signal.SIGKILL)
+        proc.wait()
+        return proc.returncode
+
+
 @pytest.fixture(scope="module")
 def server():
     """The dashboard as a subprocess on a free port; yields its URL, then shuts it down."""
     _browser_or_skip()
     port = _free_port()
-    env = {**os.environ,
-           # a cache miss would go to this closed port, never to the internet
-           "SOLARA_ASSETS_CDN": "http://127.0.0.1:9/",
-           "PYTHONUNBUFFERED": "1"}
-    log = tempfile.TemporaryFile()
-    code = ("import sys; from simulation.dashboard.app import main_viz; "
-            f"sys.exit(main_viz('127.0.0.1', {port}, False))")
-    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            if proc.poll() is not None:
-                log.seek(0)
-                pytest.fail(f"dashboard exited with {proc.returncode}:\n{log.read().decode()[-3000:]}")
-            try:
-                with urllib.request.urlopen(url, timeout=5) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"dashboard did not answer on {url} within {START_TIMEOUT:.0f} s")
-            time.sleep(0.3)
-        log.seek(0)
-        assert f"womsim dashboard: {url}" in log.read().decode()  # prints its address
-        yield url
-    finally:
-        proc.terminate()
+    with tempfile.TemporaryFile() as log:
+        proc = start_dashboard(port, log)
         try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+            url = f"http://127.0.0.1:{port}/"
+            assert f"womsim dashboard: {url}" in read_log(log)  # prints its address
+            yield url
+        finally:
+            stop(proc)
+
+
+# ----------------------------------------------------------------------------------------
+# Starting and stopping the server (no browser)
+# ----------------------------------------------------------------------------------------
+def test_busy_port_is_a_one_line_error_before_anything_starts():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = run_cli("viz", "--port", port, timeout=60)
+    assert result.returncode == 2, describe(result)
+    assert result.stdout == ""  # no address printed for a server that cannot start
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"error: port {port} on 127.0.0.1 is in use") and "--port" in line, line
+
+
+@pytest.fixture(scope="module", params=["SIGINT", "SIGTERM"])
+def stopped(request):
+    """A dashboard that served its first page, then was stopped by Ctrl-C (SIGINT) or SIGTERM:
+    its exit code and everything it printed."""
+    with tempfile.TemporaryFile() as log:
+        proc = start_dashboard(_free_port(), log)
+        url = f"http://127.0.0.1:{proc.args[-1]}/"
+        with urllib.request.urlopen(url, timeout=20) as r:  # a first visitor: gets a session cookie
+            cookie = r.headers.get("set-cookie") or ""
+        assert "solara-session-id=" in cookie and "SameSite=lax" in cookie, cookie
+        time.sleep(0.5)  # let a warning of that request reach the log
+        code = stop(proc, getattr(signal, request.param))
+        return code, read_log(log)
+
+
+def test_stopping_is_exit_0_with_one_line(stopped):
+    code, output = stopped
+    assert code == 0, output
+    assert "Traceback" not in output and "Abort" not in output, output
+    assert output.strip().splitlines()[-1] == "womsim dashboard: stopped", output
+
+
+def test_first_visit_prints_no_cookie_warning(stopped):
+    _, output = stopped
+    assert "samesite" not in output.lower() and "Warning" not in output, output
 
 
 def test_served_page_loads_assets_locally(server):

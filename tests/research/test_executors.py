@@ -3,13 +3,19 @@
 * every executor (this process, local worker processes) gives the same result per task,
   whatever the number of workers, and :func:`run_tasks` returns them in task order;
 * a run that raises: :func:`run_tasks` raises its error, on any executor;
-* leaving the iterator early ends the worker processes (nothing is left running).
+* leaving the iterator early ends the worker processes (nothing is left running);
+* a driver killed with SIGKILL while its workers are busy takes them and the forkserver
+  with it: within 10 s nothing of its session is left (Linux, real processes).
 """
 
 from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import os
+import signal
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
@@ -17,6 +23,8 @@ import pytest
 from simulation.errors import ParameterError
 from simulation.research.executors import InProcess, LocalProcesses, execute, executor_for, run_tasks
 from simulation.research.tasks import Task, run_seed, run_task
+
+from conftest import REPO, needs_proc, session_processes, wait_until_session_ends
 
 SMALL = {"n_consumers": 120, "steps": 4}
 
@@ -67,3 +75,35 @@ def test_closing_early_terminates_the_workers():
     for proc in workers:
         proc.join(timeout=10)
     assert not [p for p in workers if p.is_alive()]
+
+
+# A driver whose two workers each sleep for a minute; it says "busy" once they run.
+BUSY_DRIVER = """
+import multiprocessing, sys, threading, time
+from simulation.research.executors import LocalProcesses
+
+def say_when_busy():
+    while len(multiprocessing.active_children()) < 2:
+        time.sleep(0.05)
+    print("busy", flush=True)
+
+threading.Thread(target=say_when_busy, daemon=True).start()
+next(LocalProcesses(2).run(time.sleep, [60.0] * 4))
+"""
+
+
+@needs_proc
+def test_workers_and_forkserver_end_when_the_driver_is_killed():
+    proc = subprocess.Popen([sys.executable, "-c", BUSY_DRIVER], cwd=REPO, start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                            env={**os.environ, "PYTHONPATH": str(REPO)})
+    try:
+        assert proc.stdout.readline().strip() == "busy"
+        running = session_processes(proc.pid)
+        assert sum("forkserver" in p for p in running) >= 3, running  # the server and 2 workers
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+    finally:
+        survivors = wait_until_session_ends(proc, timeout=10)
+        proc.stdout.close()
+    assert survivors == [], f"still running 10 s after kill -9 of the driver: {survivors}"

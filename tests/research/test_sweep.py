@@ -11,10 +11,14 @@ What is checked:
   naming the file and the key, with a suggestion for a misspelt key.
 * Results are identical run by run whatever the executor: in-process, 2 local worker
   processes, a real dask ``LocalCluster`` (by address) and ``scheduler="local"``.
-* ``kill -9`` of a real ``run.py sweep`` (and its workers) mid-way: the store opens fine,
-  the same command resumes, no run is lost or duplicated, and the finals equal an
+* ``kill -9`` of a real ``run.py sweep`` mid-way (the driver only): within 10 s no
+  process of its session is left (workers, forkserver, resource tracker), the store opens
+  fine, the same command resumes, no run is lost or duplicated, and the finals equal an
   uninterrupted sweep's exactly. Ctrl-C (SIGINT to the process group, as a terminal
-  sends it): exit 130 with the "saved" message, only complete runs in the store, resume.
+  sends it) and SIGTERM (to the driver, as ``kill`` sends it, or to the group, as a batch
+  scheduler does): exit 130 / 143 with the one-line "saved" message, nothing left
+  running, only complete runs in the store, and the resumed sweep equals an
+  uninterrupted one.
 * A run whose model raises is ``failed`` with its error text, the others go on, the CLI
   exits 1; running again retries the failed runs only.
 * ``run.py sensitivity`` on tiny Sobol and Morris experiments (table with confidence
@@ -49,7 +53,7 @@ from simulation.research.store import STORE_FILE, load
 from simulation.research.sweep import run_sweep
 from simulation.research.tasks import run_seed, run_simulation
 
-from conftest import DATA, REPO, describe, run_cli
+from conftest import DATA, REPO, describe, needs_proc, run_cli, signal_group, wait_until_session_ends
 
 TINY = DATA / "sweep_tiny.toml"
 INTERRUPT = DATA / "sweep_interrupt.toml"
@@ -449,13 +453,6 @@ def start_and_wait(cmd: list[str], out: Path, total: int, at_least: int = 3) -> 
     return proc, n
 
 
-def kill_group(proc: subprocess.Popen, sig: int) -> None:
-    try:
-        os.killpg(proc.pid, sig)
-    except ProcessLookupError:
-        pass
-
-
 def assert_complete_runs_only(out: Path, steps: int) -> dict[str, pd.DataFrame]:
     path = out / STORE_FILE
     with sqlite3.connect(path) as con:
@@ -481,26 +478,18 @@ def uninterrupted(tmp_path_factory):
     return load(out)
 
 
-@pytest.mark.slow
-def test_kill_9_then_resume_loses_and_duplicates_nothing(tmp_path, uninterrupted):
+def assert_resume_completes_like_uninterrupted(out: Path, before: dict[str, pd.DataFrame], uninterrupted) -> None:
+    """The same command again runs exactly the missing runs, keeps the stored ones, and
+    ends with the uninterrupted sweep's results."""
     exp = load_experiment(INTERRUPT)
-    total = len(exp.tasks())
-    out = tmp_path / "killed"
-    proc, _ = start_and_wait(sweep_cmd(INTERRUPT, out), out, total)
-    kill_group(proc, signal.SIGKILL)  # the driver, the forkserver and the workers
-    proc.communicate(timeout=30)
-    assert proc.returncode == -signal.SIGKILL
-    before = assert_complete_runs_only(out, exp.steps)  # the killed store opens fine
-    n_before = len(before["runs"])
-    assert 0 < n_before < total
-
-    result = run_cli(*sweep_cmd(INTERRUPT, out)[2:])
+    total, n_before = len(exp.tasks()), len(before["runs"])
+    result = run_cli(*sweep_cmd(INTERRUPT, out)[2:], "--no-report")  # the report is not under test
     assert result.returncode == 0, describe(result)
     assert f"{n_before} run(s) already in the store, {total - n_before} done now, 0 failed" in result.stdout
     after = assert_complete_runs_only(out, exp.steps)
     assert len(after["runs"]) == total
     assert set(after["runs"]["run_id"]) == {t.run_id for t in exp.tasks()}
-    # the runs finished before the kill were kept, not redone
+    # the runs finished before the interruption were kept, not redone
     kept = before["runs"].set_index("run_id")["started"]
     np.testing.assert_array_equal(after["runs"].set_index("run_id").loc[kept.index, "started"], kept)
     pd.testing.assert_frame_equal(by_run(after["finals"]), by_run(uninterrupted["finals"]))
@@ -508,43 +497,65 @@ def test_kill_9_then_resume_loses_and_duplicates_nothing(tmp_path, uninterrupted
                                   by_run(uninterrupted["timeseries"], ("run_id", "step")))
 
 
-CTRL_C_STEPS = 26
-
-
-@pytest.fixture(scope="module")
-def ctrl_c(tmp_path_factory):
-    """A real sweep interrupted by SIGINT to its process group (what Ctrl-C in a terminal does)."""
-    out = tmp_path_factory.mktemp("ctrl_c") / "out"
-    exp = load_experiment(INTERRUPT, steps=CTRL_C_STEPS)
-    proc, _ = start_and_wait(sweep_cmd(INTERRUPT, out, "--steps", CTRL_C_STEPS), out, len(exp.tasks()))
-    kill_group(proc, signal.SIGINT)
-    try:
-        stdout, stderr = proc.communicate(timeout=60)
-    finally:
-        kill_group(proc, signal.SIGKILL)  # leave no worker behind, whatever happened
-    return exp, out, proc.returncode, stdout, stderr
-
-
 @pytest.mark.slow
-def test_ctrl_c_exits_130_saying_work_is_saved(ctrl_c):
-    _, _, code, stdout, stderr = ctrl_c
-    assert code == 130, f"exit {code}\nstdout:\n{stdout}\nstderr:\n{stderr}"
-    assert "Traceback" not in stderr
-    assert "saved" in stderr and "resume" in stderr
-    assert "interrupted" in stdout
-
-
-@pytest.mark.slow
-def test_ctrl_c_keeps_only_complete_runs_and_resume_completes(ctrl_c):
-    exp, out, _, _, _ = ctrl_c
+@needs_proc
+def test_kill_9_then_resume_loses_and_duplicates_nothing(tmp_path, uninterrupted):
+    exp = load_experiment(INTERRUPT)
     total = len(exp.tasks())
-    n_before = len(assert_complete_runs_only(out, CTRL_C_STEPS)["runs"])
-    assert 0 < n_before < total
-    result = run_cli(*sweep_cmd(INTERRUPT, out, "--steps", CTRL_C_STEPS)[2:])
-    assert result.returncode == 0, describe(result)
-    assert f"{n_before} run(s) already in the store" in result.stdout
-    after = assert_complete_runs_only(out, CTRL_C_STEPS)
-    assert len(after["runs"]) == total
+    out = tmp_path / "killed"
+    proc, _ = start_and_wait(sweep_cmd(INTERRUPT, out), out, total)
+    os.kill(proc.pid, signal.SIGKILL)  # the driver only: its workers and forkserver must follow
+    proc.wait(timeout=30)  # not communicate(): a survivor would hold the pipes open
+    survivors = wait_until_session_ends(proc, timeout=10)
+    assert survivors == [], f"still running 10 s after kill -9 of the driver: {survivors}"
+    assert proc.returncode == -signal.SIGKILL
+    before = assert_complete_runs_only(out, exp.steps)  # the killed store opens fine
+    assert 0 < len(before["runs"]) < total
+    assert_resume_completes_like_uninterrupted(out, before, uninterrupted)
+
+
+INTERRUPTIONS = {"ctrl-c": (signal.SIGINT, "group"),  # what Ctrl-C in a terminal does
+                 "sigterm": (signal.SIGTERM, "driver"),  # kill PID
+                 "sigterm-group": (signal.SIGTERM, "group")}  # Slurm's scancel, systemd's stop
+
+
+@pytest.fixture(scope="module", params=list(INTERRUPTIONS))
+def interrupted(request, tmp_path_factory):
+    """A real sweep sent a signal mid-way, to the driver alone or to its process group;
+    returns what it left, its exit code and output, and any process still running 10 s on."""
+    sig, target = INTERRUPTIONS[request.param]
+    out = tmp_path_factory.mktemp(request.param) / "out"
+    proc, _ = start_and_wait(sweep_cmd(INTERRUPT, out), out, len(load_experiment(INTERRUPT).tasks()))
+    if target == "driver":
+        os.kill(proc.pid, sig)
+    else:
+        signal_group(proc, sig)
+    try:
+        proc.wait(timeout=60)  # not communicate(): a survivor would hold the pipes open
+    finally:
+        survivors = wait_until_session_ends(proc, timeout=10)
+    stdout, stderr = proc.communicate(timeout=10)
+    return sig, out, proc.returncode, stdout, stderr, survivors
+
+
+@pytest.mark.slow
+@needs_proc
+def test_interrupt_exits_128_plus_signal_saying_work_is_saved(interrupted):
+    sig, _, code, stdout, stderr, survivors = interrupted
+    assert code == 128 + sig, f"exit {code}\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    assert "Traceback" not in stderr
+    assert stderr.strip().splitlines() == [
+        "Everything finished so far is saved; run the same command again to resume."]
+    assert f"interrupted ({'Ctrl-C' if sig == signal.SIGINT else sig.name})" in stdout
+    assert survivors == [], f"still running 10 s after the sweep ended: {survivors}"
+
+
+@pytest.mark.slow
+def test_interrupt_keeps_finished_runs_and_resume_equals_uninterrupted(interrupted, uninterrupted):
+    out = interrupted[1]
+    before = assert_complete_runs_only(out, load_experiment(INTERRUPT).steps)
+    assert 0 < len(before["runs"])
+    assert_resume_completes_like_uninterrupted(out, before, uninterrupted)
 
 
 # ----------------------------------------------------------------------------------------
