@@ -475,7 +475,7 @@ COMMANDS_THAT_WRITE = ["simulate", "headline", "sweep", "sensitivity", "export",
 
 @pytest.mark.parametrize("where", ["existing_file", "under_a_file"])
 @pytest.mark.parametrize("command", COMMANDS_THAT_WRITE)
-def test_output_location_is_checked_before_running(tmp_path, simulate_dir, command, where):
+def test_output_location_is_checked_before_running(tmp_path, simulate_dir, command, where, capsys):
     """--out at an existing file or below one: one error line, exit 2, nothing run or
     written (before: FileExistsError / NotADirectoryError tracebacks, for simulate and
     headline after every run had finished)."""
@@ -485,12 +485,15 @@ def test_output_location_is_checked_before_running(tmp_path, simulate_dir, comma
     if command == "animate" and where == "existing_file":
         out = tmp_path  # animate writes a file: an existing folder is the wrong kind
     before, data_before = tree(tmp_path), tree(simulate_dir)
-    result = run_cli(*_writing_commands(simulate_dir)[command], "--out", out)
-    lines = result.stderr.splitlines()
-    assert result.returncode == 2, describe(result)
-    assert len(lines) == 1 and lines[0].startswith("error: ") and "--out" in lines[0], describe(result)
+    from simulation import cli  # in this process (fast): the check comes before any run
+
+    code = cli.main([str(a) for a in (*_writing_commands(simulate_dir)[command], "--out", out)])
+    captured = capsys.readouterr()
+    lines = captured.err.splitlines()
+    assert code == 2, captured
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "--out" in lines[0], captured
     assert str(out) in lines[0] and ("is a" in lines[0] or "cannot be created" in lines[0]), lines[0]
-    assert not result.stdout.strip(), describe(result)  # nothing ran: no table, no "wrote"
+    assert not captured.out.strip(), captured  # nothing ran: no table, no "wrote"
     assert tree(tmp_path) == before and tree(simulate_dir) == data_before
 
 
