@@ -64,10 +64,13 @@ def check_output(path: str | os.PathLike, *, file: bool = False, option: str = "
 
     Examples
     --------
-    >>> check_output("/etc/hostname/sub")  # doctest: +ELLIPSIS
+    >>> import tempfile
+    >>> notes = Path(tempfile.mkdtemp()) / "notes.txt"
+    >>> _ = notes.write_text("not a folder")
+    >>> check_output(notes / "sub")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    simulation.errors.WomsimError: --out '/etc/hostname/sub' cannot be created: '/etc/hostname' is a file, not a folder
+    simulation.errors.WomsimError: --out '.../notes.txt/sub' cannot be created: '.../notes.txt' is a file, not a folder
     """
     path = Path(path)
     if path.is_dir() if file else (path.exists() and not path.is_dir()):
