@@ -1,10 +1,12 @@
 """Command line of womsim: ``python run.py [headline|simulate|params] ...``.
 
-Bad input (a parameter, a file) ends with a one-line ``error: ...`` on stderr and exit
-code 2, before anything is written. Ctrl-C (SIGINT) and SIGTERM (``kill``, a batch
-scheduler, ``docker stop``) stop a command the same way: what is finished is kept (a
-sweep's runs are in its store), one line says so and how to go on, and the exit code is
-128 + the signal's number (130, 143).
+Bad input (a parameter, a file, an output location that cannot be written) ends with a
+one-line ``error: ...`` on stderr and exit code 2, before anything is run or written. A
+value given twice with different values (``--steps 3 --steps 4``, ``--set budget=1 --set
+budget=2``, ``--set steps=10 --steps 3``) is refused, never silently overridden. Ctrl-C
+(SIGINT) and SIGTERM (``kill``, a batch scheduler, ``docker stop``) stop a command the same
+way: what is finished is kept (a sweep's runs are in its store), one line says so and how to
+go on, and the exit code is 128 + the signal's number (130, 143).
 """
 
 from __future__ import annotations
@@ -65,7 +67,25 @@ class _Interrupts:
 _interrupts = _Interrupts()
 
 
+class _StoreOnce(argparse._StoreAction):
+    """``store``, but an option given twice with different values is an error (argparse
+    would keep the last one silently)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        given = namespace.__dict__.setdefault("_given", {})
+        if self.dest in given and given[self.dest] != values:
+            parser.error(f"{option_string or self.dest} given twice with different values: "
+                         f"{given[self.dest]} and {values}; give it once")
+        given[self.dest] = values
+        setattr(namespace, self.dest, values)
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.register("action", None, _StoreOnce)
+        self.register("action", "store", _StoreOnce)
+
     def error(self, message: str):  # one line, not usage + message
         self.exit(EXIT_USAGE, f"error: {message} (see '{self.prog} --help')\n")
 
@@ -132,6 +152,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("dir", metavar="DIR", help="an output folder (timeseries.csv or runs.sqlite)")
     r.add_argument("--metric", default="loyalty", help="metric of the sweep figures (default: %(default)s)")
     r.add_argument("--no-network", action="store_true", help="skip the network snapshots (they re-run the model)")
+    r.add_argument("--out", default=None, metavar="DIR",
+                   help="where to write report.html, report.md and figures/ (default: DIR)")
 
     an = sub.add_parser("animate", help="GIF (or MP4 with ffmpeg) of attitudes spreading, two strategies side by side")
     an.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE")
@@ -229,6 +251,22 @@ def _positive(name: str, value: int | None, low: int = 1) -> None:
         raise WomsimError(f"{name} = {value}: allowed a whole number >= {low}")
 
 
+def _option_and_set(sets: dict, name: str, value, option: str) -> None:
+    """Refuse a parameter given both by ``--set`` and by its own option with different values."""
+    from simulation.core.params import Params
+
+    if value is not None and name in sets and Params(**{name: sets[name]})[name] != value:
+        raise WomsimError(f"{name} given twice with different values: --set {name}={sets[name].strip()} "
+                          f"and {option} {value}; give it once")
+
+
+def _writable(path, **kwargs):
+    """The output location checked before anything runs (one check for every command)."""
+    from simulation.research.provenance import check_output
+
+    return check_output(path, **kwargs)
+
+
 def cmd_params(args) -> int:
     from simulation.outputs.tables import parameter_table
 
@@ -251,9 +289,12 @@ def cmd_simulate(args) -> int:
     _positive("--workers", args.workers)
     from simulation.core.presets import preset_values
 
+    sets = Params.parse_assignments(args.sets)  # every value checked, repeats must agree
+    _option_and_set(sets, "steps", args.steps, "--steps")
+    _writable(args.out)
     base = Params.from_toml(args.params) if args.params else Params()
     preset = preset_values(args.preset) if args.preset else {}
-    values = {**base.to_dict(), **preset, **Params.parse_assignments(args.sets)}
+    values = {**base.to_dict(), **preset, **sets}  # layers: file < preset < --set (documented)
     if args.steps is not None:
         values["steps"] = args.steps
     params = Params(**values)
@@ -283,8 +324,8 @@ def cmd_headline(args) -> int:
     for name in ("replicates", "steps", "workers"):
         _positive(f"--{name}", getattr(args, name, None))
     exp = load_experiment(args.experiment or HEADLINE_FILE, replicates=args.replicates, steps=args.steps)
+    out = _writable(args.out)  # the data files and the report go there: before the runs
     start = time.perf_counter()
-    out = Path(args.out)
     _, _, table = run_headline(out, exp, workers=args.workers, progress=not args.no_progress)
     from simulation.outputs.report import build_report
 
@@ -302,13 +343,14 @@ def cmd_validate(args) -> int:
     from simulation.outputs.validation_report import main_validate
 
     _positive("--workers", args.workers)
+    _writable(args.out)
     return main_validate(args.out, workers=args.workers, progress=not args.no_progress, quick=args.quick)
 
 
 def _sweep(args, exp):
     from simulation.research.sweep import run_sweep
 
-    out = Path(args.out or Path("results") / exp.name)
+    out = _writable(args.out or Path("results") / exp.name)
     result = run_sweep(exp, out, workers=args.workers, scheduler=args.scheduler, progress=not args.no_progress)
     state = f"interrupted ({_interrupts.how})" if result.interrupted else "finished"
     print(f"{exp.name}: {state}. {result.skipped} run(s) already in the store, {result.done} done now, "
@@ -362,7 +404,7 @@ def cmd_export(args) -> int:
 def cmd_report(args) -> int:
     from simulation.outputs.report import main_report
 
-    return main_report(args.dir, args.metric, snapshots=not args.no_network)
+    return main_report(args.dir, args.metric, snapshots=not args.no_network, out=args.out)
 
 
 def cmd_animate(args) -> int:
@@ -373,6 +415,8 @@ def cmd_animate(args) -> int:
     _positive("--fps", args.fps)
     _positive("--seed", args.seed, 0)
     values = Params.parse_assignments(args.sets)
+    _option_and_set(values, "steps", args.steps, "--steps")
+    _writable(args.out, file=True)
     return main_animate(values, args.seed, args.out, args.steps, args.fps, not args.no_progress)
 
 
@@ -387,6 +431,7 @@ def cmd_viz(args) -> int:
 def cmd_facts(args) -> int:
     from simulation.outputs.facts_report import main_facts
 
+    _writable(args.out or Path(args.dir) / "facts")
     return main_facts(args.dir, args.out, progress=not args.no_progress)
 
 
@@ -417,3 +462,7 @@ def main(argv: list[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:  # a write that failed after the checks (disk full, a folder removed)
+        where = f"cannot write '{exc.filename}': " if exc.filename else ""
+        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE

@@ -339,6 +339,33 @@ BAD_INPUT = {
     # Not in the listed cases, but the same contract:
     "experiment_section_not_a_table": (("headline", "--experiment", DATA / "cli_experiment_not_a_table.toml"),
                                        ["cli_experiment_not_a_table.toml", "experiment"]),
+    # issue 10, item 5: a strict experiment schema (each ran before, with defaults or a string)
+    "experiment_without_table": (("headline", "--experiment", DATA / "cli_experiment_without_table.toml"),
+                                 ["cli_experiment_without_table.toml", "no [experiment] table", "seed = "]),
+    "experiment_without_seed": (("headline", "--experiment", DATA / "cli_experiment_without_seed.toml"),
+                                ["cli_experiment_without_seed.toml", "[experiment] seed is missing", "add seed = "]),
+    "experiment_string_number": (("headline", "--experiment", DATA / "cli_experiment_string_number.toml"),
+                                 ["cli_experiment_string_number.toml", "n_consumers", "is a string",
+                                  "n_consumers = 50"]),
+    "experiment_seed_in_base": (("headline", "--experiment", DATA / "cli_experiment_seed_in_base.toml"),
+                                ["cli_experiment_seed_in_base.toml",
+                                 "[base] seed: the seed goes in [experiment] seed"]),
+    "experiment_name_is_a_path": (("headline", "--experiment", DATA / "cli_experiment_escape_name.toml"),
+                                  ["cli_experiment_escape_name.toml", "name", "../../escape", "results/<name>"]),
+    "params_file_string_number": (("simulate", "--params", DATA / "cli_params_string_number.toml"),
+                                  ["cli_params_string_number.toml", "n_consumers", "is a string"]),
+    # issue 10, item 6: every given value is checked, and two different values are refused
+    "set_not_whole_then_option": (("simulate", "--set", "steps=10.5", "--steps", "3"),
+                                  ["steps", "10.5", "whole number"]),
+    "set_and_option_disagree": (("simulate", "--set", "steps=10", "--steps", "3"),
+                                ["steps", "--set steps=10", "--steps 3", "twice"]),
+    "set_twice_disagree": (("simulate", "--set", "budget=1", "--set", "budget=2"),
+                           ["budget", "--set budget=1", "--set budget=2", "twice"]),
+    "set_bad_then_good": (("simulate", "--set", "budget=abc", "--set", "budget=1"), ["budget", "abc"]),
+    "option_twice_disagree": (("simulate", "--steps", "3", "--steps", "4"), ["--steps", "3", "4", "twice"]),
+    "option_twice_headline": (("headline", "--replicates", "1", "--replicates", "2"), ["--replicates", "twice"]),
+    "animate_set_and_option_disagree": (("animate", "--set", "steps=5", "--steps", "2"),
+                                        ["--set steps=5", "--steps 2"]),
 }
 BUGS: dict[str, str] = {}  # known bugs as strict xfails (none open)
 
@@ -597,3 +624,99 @@ def test_sigterm_of_simulate_is_exit_143_with_one_line_and_nothing_left(tmp_path
     assert stderr.splitlines() == ["interrupted (SIGTERM): nothing more was written; run the same "
                                    "command again to start over"]
     assert survivors == [] and not out.exists()
+
+
+# The output location is checked before anything runs (issue 10, item 7)
+# ----------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def simulate_dir(tmp_path_factory):
+    """A small simulate output folder (input of report)."""
+    out = tmp_path_factory.mktemp("sim") / "out"
+    ok(run_cli("simulate", "--set", "n_consumers=50", "--steps", "2", "--workers", "1", "--no-progress",
+               "--out", out))
+    return out
+
+
+def _writing_commands(simulate_dir):
+    """Every command that writes, with the arguments it needs before ``--out``."""
+    return {
+        "simulate": ("simulate", "--set", "n_consumers=50", "--steps", "2", "--no-progress"),
+        "headline": ("headline", "--experiment", DATA / "sweep_tiny.toml", "--no-progress"),
+        "sweep": ("sweep", DATA / "sweep_tiny.toml", "--no-progress"),
+        "sensitivity": ("sensitivity", DATA / "sweep_sobol.toml", "--no-progress"),
+        "export": ("export", simulate_dir),
+        "report": ("report", simulate_dir, "--no-network"),
+        "animate": ("animate", "--set", "n_consumers=50", "--steps", "2", "--no-progress"),
+        "validate": ("validate", "--quick", "--no-progress"),
+        "facts": ("facts", simulate_dir, "--no-progress"),
+    }
+
+
+COMMANDS_THAT_WRITE = ["simulate", "headline", "sweep", "sensitivity", "export", "report", "animate",
+                       "validate", "facts"]
+
+
+@pytest.mark.parametrize("where", ["existing_file", "under_a_file"])
+@pytest.mark.parametrize("command", COMMANDS_THAT_WRITE)
+def test_output_location_is_checked_before_running(tmp_path, simulate_dir, command, where, capsys):
+    """--out at an existing file or below one: one error line, exit 2, nothing run or
+    written (before: FileExistsError / NotADirectoryError tracebacks, for simulate and
+    headline after every run had finished)."""
+    blocker = tmp_path / ("out.gif" if command == "animate" else "out")
+    blocker.write_text("a file, not a folder\n")
+    out = blocker if where == "existing_file" and command != "animate" else blocker / "sub.gif"
+    if command == "animate" and where == "existing_file":
+        out = tmp_path  # animate writes a file: an existing folder is the wrong kind
+    before, data_before = tree(tmp_path), tree(simulate_dir)
+    from simulation import cli  # in this process (fast): the check comes before any run
+
+    code = cli.main([str(a) for a in (*_writing_commands(simulate_dir)[command], "--out", out)])
+    captured = capsys.readouterr()
+    lines = captured.err.splitlines()
+    assert code == 2, captured
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "--out" in lines[0], captured
+    assert str(out) in lines[0] and ("is a" in lines[0] or "cannot be created" in lines[0]), lines[0]
+    assert not captured.out.strip(), captured  # nothing ran: no table, no "wrote"
+    assert tree(tmp_path) == before and tree(simulate_dir) == data_before
+
+
+def test_unwritable_output_folder_is_refused_before_running(tmp_path, monkeypatch, capsys):
+    """A folder without write permission (os.access mocked: the tests run as root, for whom
+    permission bits do not stop writes): one error line, exit 2, no run."""
+    from simulation import cli
+    from simulation.research import executors
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: False if Path(p) == locked and mode & os.W_OK
+                        else real_access(p, mode, **kw))
+    monkeypatch.setattr(executors, "run_tasks", lambda *a, **k: pytest.fail("ran before checking --out"))
+    code = cli.main(["simulate", "--steps", "2", "--no-progress", "--out", str(locked / "run")])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and "\n" not in err and err.startswith("error: --out")
+    assert "not writable" in err and str(locked) in err
+    assert list(locked.iterdir()) == []
+
+
+def _chattr(flag: str, path: Path) -> bool:
+    try:
+        return subprocess.run(["chattr", flag, str(path)], capture_output=True).returncode == 0
+    except OSError:
+        return False
+
+
+def test_immutable_output_folder_is_refused_before_running(tmp_path):
+    """A really unwritable folder (``chattr +i``: even root cannot create files in it)."""
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    if not _chattr("+i", locked):
+        pytest.skip("chattr +i is not available here")
+    try:
+        result = run_cli("simulate", "--steps", "2", "--no-progress", "--out", locked / "run")
+        assert result.returncode == 2, describe(result)
+        lines = result.stderr.splitlines()
+        assert len(lines) == 1 and "not writable" in lines[0] and str(locked) in lines[0], describe(result)
+    finally:
+        _chattr("-i", locked)
+    assert list(locked.iterdir()) == []

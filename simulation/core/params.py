@@ -391,6 +391,44 @@ def _looks_int(text: str) -> bool:
     return text.lstrip("+-").isdigit()
 
 
+_TOML_TYPES = {bool: "a boolean (true | false)", int: "a whole number", float: "a number", str: "a string"}
+
+
+def check_typed(name: str, value: Any, where: str = "") -> None:
+    """Refuse a value read from a typed file (TOML) whose type is not the declared one.
+
+    :class:`Params` parses strings because ``--set`` gives strings; a TOML file has types,
+    so there ``n_consumers = "200"`` (a string for a number) or ``budget = true`` is a
+    mistake, not something to convert. A whole number is a number (``budget = 1``); a
+    number with a decimal point is not a whole number (``n_consumers = 200.0``). Unknown
+    names are left to :class:`Params` (which suggests the closest name).
+
+    Examples
+    --------
+    >>> check_typed("budget", "2")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    simulation.errors.ParameterError: parameter 'budget' = '2' is a string, ... (without quotes: budget = 2)
+    """
+    spec = PARAMETERS.get(name)
+    if spec is None:
+        return
+    kind = spec.kind
+    fits = (isinstance(value, bool) if kind is bool else
+            isinstance(value, str) if kind is str else
+            isinstance(value, int) and not isinstance(value, bool) if kind is int else
+            isinstance(value, (int, float)) and not isinstance(value, bool))
+    if fits:
+        return
+    got = ("a boolean" if isinstance(value, bool) else "a string" if isinstance(value, str) else
+           "a number with a decimal point" if isinstance(value, float) else
+           "a number" if isinstance(value, int) else f"a {type(value).__name__}")
+    hint = f" (without quotes: {name} = {value.strip()})" if isinstance(value, str) else ""
+    allowed = "" if kind is bool else f" in {spec.allowed()}" if kind is not str else f": allowed {spec.allowed()}"
+    raise ParameterError(f"parameter '{name}'{where} = {value!r} is {got}, expected "
+                         f"{_TOML_TYPES[kind]}{allowed}{hint}")
+
+
 class Params(Mapping[str, Any]):
     """All model parameters, validated; immutable.
 
@@ -429,6 +467,7 @@ class Params(Mapping[str, Any]):
     def from_toml(cls, path: str | os.PathLike, table: str | None = "params") -> Params:
         """Build from a TOML file: the named table if present, else the top level.
 
+        Values must have the declared type (:func:`check_typed`: no string for a number).
         Errors name the file and the key.
         """
         path = os.fspath(path)
@@ -440,13 +479,20 @@ class Params(Mapping[str, Any]):
                                      f"put every parameter inside [{table}]")
             data = data[table]
         try:
+            for name, value in data.items():
+                check_typed(name, value)
             return cls.from_dict(data)
         except ParameterError as exc:
             raise ParameterError(f"{path}: {exc}") from None
 
     @staticmethod
     def parse_assignments(items: Iterable[str]) -> dict[str, Any]:
-        """Parse ``key=value`` strings from ``--set`` into a dict (values still strings)."""
+        """Parse ``key=value`` strings from ``--set`` into a dict (values still strings).
+
+        Every value is checked, even one a later option replaces, and a key given twice
+        with different values is refused: a value typed on the command line is never
+        silently dropped.
+        """
         out: dict[str, Any] = {}
         for item in items:
             if "=" not in item:
@@ -455,6 +501,10 @@ class Params(Mapping[str, Any]):
             key = key.strip()
             if key not in PARAMETERS:
                 raise _unknown(key, " in --set")
+            checked = _coerce(PARAMETERS[key], value, " in --set")
+            if key in out and _coerce(PARAMETERS[key], out[key]) != checked:
+                raise ParameterError(f"parameter '{key}' given twice with different values: "
+                                     f"--set {key}={out[key].strip()} and --set {key}={value.strip()}; give it once")
             out[key] = value
         return out
 

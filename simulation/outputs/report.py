@@ -1,4 +1,5 @@
-"""Reports: ``python run.py report DIR`` writes ``DIR/report.html`` and ``DIR/report.md``.
+"""Reports: ``python run.py report DIR [--out OUT]`` writes ``report.html`` and ``report.md``
+(and ``figures/``) into ``OUT`` (default ``DIR``; a read-only data folder needs ``--out``).
 
 ``DIR`` is the output of ``simulate`` or ``headline`` (``timeseries.csv``, ``summary.csv``,
 ``run.json``) or of a sweep (``runs.sqlite``). The report says what was run (parameters,
@@ -33,13 +34,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulation.core.metrics import check_metric
+from simulation.core.metrics import METRIC_NAMES, check_metric
 from simulation.errors import WomsimError
 from simulation.outputs import figures
 from simulation.outputs.snapshots import plot_network_snapshots
 from simulation.outputs.tables import INTERVAL_NOTE, confidence_cells, render_frame
 from simulation.research.experiment import Experiment
-from simulation.research.provenance import write_atomic
+from simulation.research.provenance import check_output, write_atomic
 from simulation.research.sensitivity import analyse, sample_warning
 from simulation.research.store import load
 from simulation.research.summaries import confidence_table, incremental_roi
@@ -114,9 +115,9 @@ def read_output(directory: str | Path) -> Data:
         varied = [k for k in [*exp.get("grid", {}), *exp.get("ranges", {})] if k != "strategy"]
         data = Data("sweep", d, ts, finals, sweep_meta, varied, runs, sweep_meta.get("tasks"))
     elif (d / "timeseries.csv").exists():
-        ts = pd.read_csv(d / "timeseries.csv")
+        ts = _read_run_csv(d / "timeseries.csv")
         summary_path = d / "summary.csv"
-        finals = pd.read_csv(summary_path) if summary_path.exists() else _last_steps(ts)
+        finals = _read_run_csv(summary_path) if summary_path.exists() else _last_steps(ts)
         meta = _read_json(d / "run.json")
         varied = [k for k in meta.get("grid", {}) if k != "strategy"]
         data = Data("runs", d, ts, finals, meta, varied)
@@ -125,6 +126,25 @@ def read_output(directory: str | Path) -> Data:
     if "strategy" in data.finals and "incremental_roi" not in data.finals:
         data.finals["incremental_roi"] = incremental_roi(data.finals)
     return data
+
+
+#: Columns every ``timeseries.csv`` and ``summary.csv`` of simulate / headline has.
+RUN_COLUMNS = ("strategy", "replicate", "seed", "step", *METRIC_NAMES)
+
+
+def _read_run_csv(path: Path) -> pd.DataFrame:
+    """A ``timeseries.csv`` or ``summary.csv`` of a run folder, with its columns checked: a
+    foreign CSV of the same name is a one-line error naming the file and what it lacks."""
+    try:
+        df = pd.read_csv(path)
+    except (OSError, pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
+        raise WomsimError(f"report: '{path}' cannot be read as a womsim CSV: {str(exc).splitlines()[0]}") from None
+    missing = [c for c in RUN_COLUMNS if c not in df.columns]
+    if missing:
+        shown = ", ".join(missing[:6]) + (f" and {len(missing) - 6} more" if len(missing) > 6 else "")
+        raise WomsimError(f"report: '{path}' is not a womsim {path.stem} (missing column(s): {shown}); "
+                          "give the --out folder of simulate or headline")
+    return df
 
 
 def _read_json(path: Path) -> dict[str, Any]:
@@ -403,11 +423,12 @@ STABLE_PROVENANCE = ("versions",)
 
 
 def build_report(directory: str | Path, metric: str = "loyalty", snapshots: bool = True,
-                 figure_dir: str = FIGURE_DIR) -> dict[str, Path]:
+                 figure_dir: str = FIGURE_DIR, out: str | Path | None = None) -> dict[str, Path]:
     """Write ``report.md`` and ``report.html`` (and the figures, in ``figure_dir``) into
-    ``directory``."""
+    ``out`` (default: ``directory``, the data folder), checked before any figure is drawn."""
     data = read_output(directory)
-    d = data.directory
+    d = check_output(out if out is not None else data.directory,
+                     option="--out" if out is not None else "report folder (the data folder; give --out elsewhere)")
     figs = build_figures(data, d / figure_dir, metric=metric, snapshots=snapshots)
     table = summary_table(data)
     status, failed = _status(data)
@@ -416,7 +437,7 @@ def build_report(directory: str | Path, metric: str = "loyalty", snapshots: bool
     prov = {k: meta.get(k) for k in STABLE_PROVENANCE if k in meta}
     prov["time, command, commit, machine"] = "sweep.json" if data.kind == "sweep" else "run.json"
     what = meta.get("experiment") or {k: meta.get(k) for k in ("changed", "base_seed", "seeds", "replicates")}
-    title = f"womsim report: {d.name}"
+    title = f"womsim report: {data.directory.name}"
     md = _markdown(title, data, what, prov, status, failed, table, figs, figure_dir)
     html_text = _html(title, data, what, prov, status, failed, table, figs)
     write_atomic(d / "report.md", md)
@@ -472,8 +493,9 @@ def _html(title, data, what, prov, status, failed, table, figs) -> str:
             f"<style>{_CSS}</style></head><body>{''.join(body)}</body></html>\n")
 
 
-def main_report(directory: str, metric: str = "loyalty", snapshots: bool = True) -> int:
+def main_report(directory: str, metric: str = "loyalty", snapshots: bool = True,
+                out: str | None = None) -> int:
     check_metric(metric)
-    paths = build_report(directory, metric, snapshots)
+    paths = build_report(directory, metric, snapshots, out=out)
     print(f"wrote {paths['html']} and {paths['md']}")
     return 0

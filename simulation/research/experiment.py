@@ -2,7 +2,7 @@
 
 Shape::
 
-    [experiment]            # name, steps, replicates, seed
+    [experiment]            # name, steps, replicates, seed: all required
     [base]                  # fixed parameters
     [sweep]
     design = "grid"         # grid | lhs | sobol | morris
@@ -22,29 +22,47 @@ run on the same consumers and random numbers (common random numbers): difference
 strategies are paired, and the ``none`` baseline gives incremental ROI run by run. Never
 on order or worker.
 
-Every key is checked: an unknown section or key, or a bad parameter value, is a one-line
-:class:`~simulation.errors.ParameterError` naming the file and the key.
+Every key is checked: an unknown section or key, a missing ``[experiment]`` key, a key in
+the wrong table (``[base] seed``: "the seed goes in [experiment] seed"), a value of the
+wrong TOML type (``n_consumers = "200"``), a name that is not a plain file name, or a bad
+parameter value, is a one-line :class:`~simulation.errors.ParameterError` naming the file
+and the key.
 """
 
 from __future__ import annotations
 
 import itertools
 import os
+import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from simulation.core.params import PARAMETERS, Params, closest
+from simulation.core.params import PARAMETERS, Params, check_typed, closest
 from simulation.core.tomlfile import read_toml
 from simulation.errors import ParameterError
 from simulation.research.tasks import Task, run_seed
 
-_SECTIONS = {"experiment", "base", "sweep"}
-_EXPERIMENT_KEYS = {"name", "steps", "replicates", "seed"}
-_SWEEP_KEYS = {"design", "samples", "baseline", "parameters"}
+_SECTIONS = ("experiment", "base", "sweep")
+#: The keys of ``[experiment]``, all required.
+EXPERIMENT_KEYS = ("name", "steps", "replicates", "seed")
+_SWEEP_KEYS = ("design", "samples", "baseline", "parameters")
 DESIGNS = ("grid", "lhs", "sobol", "morris")
+#: An experiment name is a plain file name: it names the folder ``results/<name>``.
+NAME_PATTERN = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")
+NAME_MAX = 100
+# where each non-parameter key belongs, and words for messages about it
+_HOME = {**{k: f"[experiment] {k}" for k in EXPERIMENT_KEYS},
+         **{k: f"[sweep] {k}" for k in ("design", "samples", "baseline")},
+         "parameters": "[sweep.parameters]"}
+_WHAT = {"name": "the experiment's name", "steps": "the number of weeks", "replicates": "the number of replicates",
+         "seed": "the seed", "design": "the design", "samples": "the number of samples",
+         "baseline": "the baseline switch", "parameters": "the swept parameters"}
+_MEANING = {"name": "it names the output folder results/<name>", "steps": "the weeks every run simulates",
+            "replicates": "the runs per design point, each on its own seed",
+            "seed": "every run's seed derives from it; a missing seed is not taken as 0"}
+_EXAMPLE = {"name": '"my_experiment"', "steps": "104", "replicates": "10", "seed": "2026"}
 
 
 @dataclass(frozen=True)
@@ -154,37 +172,85 @@ def _unknown_key(path: str, where: str, key: str, allowed) -> ParameterError:
                           f"allowed: {', '.join(sorted(allowed))}")
 
 
+def _misplaced(path: str, where: str, key: str) -> ParameterError | None:
+    """The error for a key that is valid in another table of the file, or None.
+
+    ``[base] seed = 3`` is not an unknown parameter: the seed belongs in ``[experiment]``;
+    saying where it goes is the fix.
+    """
+    at = f"top-level key {key}" if where == "top level" else f"[{where}] {key}"
+    home = _HOME.get(key)
+    if home is not None and not home.startswith(f"[{where}]"):
+        return ParameterError(f"{path}: {at}: {_WHAT[key]} goes in {home}")
+    if key in PARAMETERS and where in ("top level", "experiment", "sweep"):
+        return ParameterError(f"{path}: {at} is a model parameter: it goes in [base] (one value "
+                              "for every run) or [sweep.parameters] (values to sweep)")
+    return None
+
+
 def _whole(path: str, where: str, key: str, value: Any, low: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < low:
         raise ParameterError(f"{path}: [{where}] {key} = {value!r}: allowed a whole number >= {low}")
     return value
 
 
+def _required(path: str, exp: dict[str, Any]) -> None:
+    """Every key of [experiment] must be given: none has a default that could surprise."""
+    for key in EXPERIMENT_KEYS:
+        if key not in exp:
+            raise ParameterError(f"{path}: [experiment] {key} is missing ({_MEANING[key]}): add "
+                                 f"{key} = {_EXAMPLE[key]} under [experiment]")
+
+
+def _name(path: str, name: Any) -> str:
+    """The experiment's name: it names the output folder ``results/<name>``, so it must be a
+    plain file name (no path separator, no leading dot): never a way out of ``results/``."""
+    if isinstance(name, str) and len(name) <= NAME_MAX and NAME_PATTERN.fullmatch(name):
+        return name
+    fixed = re.sub(r"[^A-Za-z0-9_.-]+", "_", str(name)).lstrip("._")[:NAME_MAX] if isinstance(name, str) else ""
+    hint = f' (e.g. name = "{fixed}")' if fixed and NAME_PATTERN.fullmatch(fixed) else ""
+    raise ParameterError(f"{path}: [experiment] name = {name!r}: allowed a string of letters, digits, "
+                         f"'-', '_' and '.' (not first), at most {NAME_MAX} characters, as it names the "
+                         f"output folder results/<name>{hint}")
+
+
+def _check_table(path: str, where: str, table: dict[str, Any], allowed) -> None:
+    for key in table:
+        if key not in allowed:
+            raise _misplaced(path, where, key) or _unknown_key(path, where, key, allowed)
+
+
 def load_experiment(path: str | os.PathLike, **overrides: Any) -> Experiment:
-    """Read and validate an experiment file; ``overrides`` replace [experiment] values."""
+    """Read and validate an experiment file; ``overrides`` replace [experiment] values.
+
+    The file must have an ``[experiment]`` table with every key of
+    :data:`EXPERIMENT_KEYS`; values have the TOML type their declaration asks for (no
+    ``n_consumers = "200"``); a key in the wrong table is refused with where it belongs.
+    """
     path = os.fspath(path)
     data = read_toml(path, "experiment file")
+    _check_table(path, "top level", data, _SECTIONS)
     for key in data:
-        if key not in _SECTIONS:
-            raise _unknown_key(path, "top level", key, _SECTIONS)
         if not isinstance(data[key], dict):
             raise ParameterError(f"{path}: '{key}' must be a table ([{key}]), got {data[key]!r}")
-    exp = dict(data.get("experiment", {}))
-    for key in exp:
-        if key not in _EXPERIMENT_KEYS:
-            raise _unknown_key(path, "experiment", key, _EXPERIMENT_KEYS)
+    if "experiment" not in data:
+        raise ParameterError(f"{path}: no [experiment] table: add one with "
+                             + ", ".join(f"{k} = {_EXAMPLE[k]}" for k in EXPERIMENT_KEYS))
+    exp = dict(data["experiment"])
+    _check_table(path, "experiment", exp, EXPERIMENT_KEYS)
+    _required(path, exp)
     exp.update({k: v for k, v in overrides.items() if v is not None})
-    name = str(exp.get("name", Path(path).stem))
-    steps = _whole(path, "experiment", "steps", exp.get("steps", PARAMETERS["steps"].default), 1)
-    replicates = _whole(path, "experiment", "replicates", exp.get("replicates", 1), 1)
-    seed = _whole(path, "experiment", "seed", exp.get("seed", 0), 0)
+    name = _name(path, exp["name"])
+    steps = _whole(path, "experiment", "steps", exp["steps"], 1)
+    replicates = _whole(path, "experiment", "replicates", exp["replicates"], 1)
+    seed = _whole(path, "experiment", "seed", exp["seed"], 0)
     base = dict(data.get("base", {}))
-    if "steps" in base:
-        raise ParameterError(f"{path}: [base] steps: the number of weeks goes in [experiment] steps")
+    for key, value in base.items():
+        if (error := _misplaced(path, "base", key)) is not None:
+            raise error
+        _typed(path, key, value, " in [base]")
     sweep = dict(data.get("sweep", {}))
-    for key in sweep:
-        if key not in _SWEEP_KEYS:
-            raise _unknown_key(path, "sweep", key, _SWEEP_KEYS)
+    _check_table(path, "sweep", sweep, _SWEEP_KEYS)
     design = sweep.get("design", "grid")
     if design not in DESIGNS:
         hint = closest(str(design), DESIGNS)
@@ -199,12 +265,14 @@ def load_experiment(path: str | os.PathLike, **overrides: Any) -> Experiment:
                              f"name = {{ min = ., max = . }}, got {parameters!r}")
     grid, ranges = {}, {}
     for key, spec in parameters.items():
-        if key not in PARAMETERS:
-            raise _unknown_key(path, "sweep.parameters", key, PARAMETERS)
         if key == "steps":
             raise ParameterError(f"{path}: [sweep.parameters] steps cannot be swept: the number of "
                                  "weeks is [experiment] steps (one per experiment)")
+        if key not in PARAMETERS:
+            raise _misplaced(path, "sweep.parameters", key) or _unknown_key(path, "sweep.parameters", key, PARAMETERS)
         if isinstance(spec, list) and spec:
+            for value in spec:
+                _typed(path, key, value, " in [sweep.parameters]")
             grid[key] = spec
         elif isinstance(spec, dict) and set(spec) == {"min", "max"}:
             ranges[key] = _range(path, key, spec)
@@ -232,6 +300,13 @@ def load_experiment(path: str | os.PathLike, **overrides: Any) -> Experiment:
         raise ParameterError(f"{path}: {exc}") from None
     return Experiment(name, steps, replicates, seed, base, grid, path, design, int(samples or 0),
                       ranges, baseline)
+
+
+def _typed(path: str, key: str, value: Any, where: str) -> None:
+    try:
+        check_typed(key, value, where)
+    except ParameterError as exc:
+        raise ParameterError(f"{path}: {exc}") from None
 
 
 def _range(path: str, key: str, spec: dict) -> tuple[float, float]:

@@ -123,6 +123,43 @@ def graphs_used(tasks: Iterable[Any], *, strict: bool = True,
     return described
 
 
+def check_output(path: str | os.PathLike, *, file: bool = False, option: str = "--out") -> Path:
+    """Refuse an output location that cannot be written, before any work is done.
+
+    ``path`` is a folder (``file=False``: it may exist as a folder or not yet exist) or a
+    file to (over)write (``file=True``: it must not be a folder). The nearest existing
+    folder on the way must be a folder, not a file, and writable by this process
+    (``os.access``, which also sees read-only file systems and immutable folders). The
+    error is one line naming ``option`` and the path, so a command fails in a second,
+    not after its runs with the results lost.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> notes = Path(tempfile.mkdtemp()) / "notes.txt"
+    >>> _ = notes.write_text("not a folder")
+    >>> check_output(notes / "sub")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    simulation.errors.WomsimError: --out '.../notes.txt/sub' cannot be created: '.../notes.txt' is a file, not a folder
+    """
+    path = Path(path)
+    if path.is_dir() if file else (path.exists() and not path.is_dir()):
+        kind = "a folder, not a file" if file else "a file, not a folder"
+        raise WomsimError(f"{option} '{path}' is {kind}: give another path")
+    folder = path.parent if file else path
+    nearest = folder
+    while not nearest.exists() and nearest != nearest.parent:  # the first ancestor that exists
+        nearest = nearest.parent
+    if not nearest.is_dir():
+        raise WomsimError(f"{option} '{path}' cannot be created: '{nearest}' is a file, not a folder")
+    if not os.access(nearest, os.W_OK | os.X_OK) or (file and path.exists() and not os.access(path, os.W_OK)):
+        where = path if file and path.exists() else nearest
+        raise WomsimError(f"{option} '{path}' is not writable (no permission to write in '{where}', or a "
+                          "read-only file system): give another path")
+    return path
+
+
 def write_atomic(path: Path, data: str | bytes) -> None:
     """Write to a temporary file beside ``path`` and rename: never a half-written file."""
     path = Path(path)

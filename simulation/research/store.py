@@ -24,7 +24,8 @@ the views and marks it format 2.
 Each finished run is written in ONE transaction as soon as it returns (the driver alone
 writes; workers only compute), so a run is either complete in the store or absent: a sweep
 killed at any moment loses only the runs in flight. WAL mode lets readers load the store
-while a sweep writes to it.
+while a sweep writes to it. Readers (:func:`load`, :func:`export`, the report) open the
+store for reading only, so a store in a read-only folder can be read.
 
 Examples
 --------
@@ -38,6 +39,7 @@ set()
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Iterable, Mapping
@@ -48,7 +50,7 @@ import pandas as pd
 
 from simulation.core.metrics import METRIC_NAMES
 from simulation.errors import StoreError, WomsimError
-from simulation.research.provenance import write_atomic
+from simulation.research.provenance import check_output, write_atomic
 
 STORE_FILE = "runs.sqlite"
 APPLICATION_ID = 0x574F4D53  # "WOMS": marks a file as a womsim store
@@ -105,6 +107,63 @@ def _connect(path: Path) -> sqlite3.Connection:
     con = sqlite3.connect(path, timeout=30.0, isolation_level=None)  # explicit transactions
     con.execute("PRAGMA busy_timeout = 30000")
     return con
+
+
+def _connect_readonly(path: Path) -> sqlite3.Connection:
+    """A connection that only reads (for loading): a store in a read-only folder (a shared
+    archive, a read-only mount) loads like any other.
+
+    What works read-only was measured (SQLite 3.40): a WAL database needs its ``-shm`` and
+    ``-wal`` files even to be read. In a writable folder, a ``mode=ro`` connection creates
+    them and, being read-only, cannot remove them, so every ``report`` or ``export`` would
+    leave two files behind; there an ordinary connection with ``PRAGMA query_only`` reads
+    (no statement can write) and SQLite removes the files when it closes, as after any
+    sweep. In a read-only folder the store is opened ``mode=ro``; if SQLite cannot open it
+    so (no ``-shm`` there, and none can be created), nobody can be writing it (a writer
+    needs those files), so it is opened ``immutable`` (no locks, the database file alone),
+    unless a non-empty ``-wal`` holds commits not yet in the database file (a writer that
+    was killed): then a one-line error says to copy the folder somewhere writable.
+    """
+    uri = path.resolve().as_uri()
+
+    def connect(target: str, uri_mode: bool) -> sqlite3.Connection:
+        con = sqlite3.connect(target, uri=uri_mode, timeout=30.0, isolation_level=None)
+        try:
+            con.execute("PRAGMA busy_timeout = 30000")
+            con.execute("PRAGMA schema_version").fetchone()  # opens the file: fails here, not later
+            con.execute("PRAGMA query_only = ON")
+        except sqlite3.OperationalError:
+            con.close()
+            raise
+        except sqlite3.DatabaseError as exc:
+            con.close()
+            raise StoreError(f"'{path}' is not a womsim run store (not an SQLite database: {exc})") from None
+        except BaseException:
+            con.close()
+            raise
+        return con
+
+    def cannot(exc: Exception) -> StoreError:
+        return StoreError(f"run store '{path}' cannot be opened for reading ({exc})")
+
+    if os.access(path.resolve().parent, os.W_OK):
+        try:
+            return connect(str(path), False)
+        except sqlite3.OperationalError as exc:
+            raise cannot(exc) from None
+    try:
+        return connect(f"{uri}?mode=ro", True)
+    except sqlite3.OperationalError as exc:
+        wal = path.with_name(path.name + "-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise StoreError(f"run store '{path}' cannot be read: its folder is read-only and '{wal.name}' "
+                             "holds commits not yet in the database file; copy the folder somewhere "
+                             "writable and read it there") from None
+        first = exc
+    try:
+        return connect(f"{uri}?mode=ro&immutable=1", True)
+    except sqlite3.OperationalError:
+        raise cannot(first) from None
 
 
 def _check_is_store(con: sqlite3.Connection, path: Path) -> None:
@@ -182,14 +241,13 @@ class RunStore:
 
     @classmethod
     def open(cls, path: str | Path) -> RunStore:
-        """Open an existing store read-only-in-spirit (for loading)."""
+        """Open an existing store for reading only (loading): see :func:`_connect_readonly`."""
         path = Path(path)
         if path.is_dir():
             path = path / STORE_FILE
         if not path.is_file():
             raise StoreError(f"no run store at '{path}' (run a sweep with --out there first)")
-        _sniff(path)
-        con = _connect(path)
+        con = _connect_readonly(path)
         try:
             _check_is_store(con, path)
         except BaseException:
@@ -342,8 +400,9 @@ def export(directory: str | Path, fmt: str = "csv", out: str | Path | None = Non
     """Write ``runs``, ``timeseries`` and ``finals`` as CSV or Parquet files beside the store."""
     if fmt not in ("csv", "parquet"):
         raise WomsimError(f"--format {fmt!r}: allowed csv | parquet")
-    tables = load(directory)
     out = Path(out or (Path(directory) if Path(directory).is_dir() else Path(directory).parent))
+    check_output(out)
+    tables = load(directory)
     out.mkdir(parents=True, exist_ok=True)
     paths = []
     for name, df in tables.items():

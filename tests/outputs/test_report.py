@@ -16,7 +16,10 @@ from simulation.errors import WomsimError
 from simulation.outputs import report as R
 from simulation.outputs.report import build_report, read_output
 from simulation.research.experiment import load_experiment
+from simulation.research.store import load
 from simulation.research.sweep import run_sweep
+
+from conftest import tree
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -118,9 +121,9 @@ def test_in_progress_and_failed_runs_are_reported(sweep_dir, tmp_path):
     meta = json.loads((sweep_dir / "sweep.json").read_text())
     meta["tasks"] = 30
     (sweep_dir / "sweep.json").write_text(json.dumps(meta))
-    from simulation.research.store import RunStore
+    from simulation.research.store import STORE_FILE, RunStore
 
-    store = RunStore.open(sweep_dir)
+    store = RunStore.create(sweep_dir / STORE_FILE, meta["experiment"])  # a writer (open() only reads)
     store.record_failed({"run_id": "p00009-broadcast-r000", "point": 9, "replicate": 0, "seed": 1,
                          "labels": {"strategy": "broadcast"}, "params": {}},
                         "GraphError: boom", started=0.0, finished=1.0, versions={}, git_commit=None)
@@ -280,3 +283,55 @@ quality = { min = -0.2, max = 0.4 }
     table = R.summary_table(data)
     assert list(table.columns[:3]) == ["budget", "quality", "strategy"] and table["n"].eq(1).all()
     assert table["budget"].map(float).is_monotonic_increasing  # design points in parameter order
+
+
+# ------------------------------------------------------------------ input checked, --out (issue 10, item 8)
+FOREIGN_CSVS = {
+    "other_columns": ("timeseries.csv", "time,value\n1,2\n2,3\n", ["missing column(s)", "strategy", "step"]),
+    "empty": ("timeseries.csv", "", ["cannot be read"]),
+    "not_utf8": ("timeseries.csv", b"\xff\xfe\x00\x01", ["cannot be read"]),
+    "foreign_summary": ("summary.csv", "a,b\n1,2\n", ["summary.csv", "missing column(s)", "strategy", "more"]),
+}
+
+
+@pytest.mark.parametrize("case", list(FOREIGN_CSVS))
+def test_a_foreign_csv_is_a_one_line_error_naming_file_and_columns(tmp_path, case, sweep_dir):
+    name, content, parts = FOREIGN_CSVS[case]
+    if name == "summary.csv":  # a real timeseries beside a foreign summary
+        load(sweep_dir)["timeseries"].to_csv(tmp_path / "timeseries.csv", index=False)
+    target = tmp_path / name
+    target.write_bytes(content if isinstance(content, bytes) else content.encode())
+    with pytest.raises(WomsimError) as info:
+        read_output(tmp_path)
+    message = str(info.value)
+    assert "\n" not in message and str(target) in message, message
+    for part in parts:
+        assert part in message, f"{part!r} not in {message!r}"
+    result = subprocess.run([sys.executable, "run.py", "report", str(tmp_path)], cwd=ROOT,
+                            capture_output=True, text=True)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+    assert "Traceback" not in result.stderr and str(target) in result.stderr
+
+
+def test_report_out_writes_elsewhere_and_leaves_the_data_folder(tmp_path, sweep_dir):
+    before = tree(sweep_dir)
+    out = tmp_path / "elsewhere"
+    result = subprocess.run([sys.executable, "run.py", "report", str(sweep_dir), "--no-network", "--out", str(out)],
+                            cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert tree(sweep_dir) == before  # nothing written beside the data
+    assert {"report.md", "report.html", "figures"} <= {p.name for p in out.iterdir()}
+    _check_report(out)
+    assert f"`{sweep_dir}`" in (out / "report.md").read_text()  # says which data it reports
+
+
+def test_report_refuses_an_unwritable_out_before_drawing(tmp_path, sweep_dir, monkeypatch):
+    import os
+
+    monkeypatch.setattr(R, "build_figures", lambda *a, **k: pytest.fail("drew before checking --out"))
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: False if Path(p) == sweep_dir and mode & os.W_OK
+                        else real_access(p, mode, **kw))
+    with pytest.raises(WomsimError, match="not writable.*give another path") as info:
+        build_report(sweep_dir)
+    assert "--out" in str(info.value)

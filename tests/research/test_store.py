@@ -601,3 +601,106 @@ def test_a_store_of_a_newer_format_is_not_written(tmp_path, exp):
     with pytest.raises(StoreError, match="format 99"):
         new_store(tmp_path, exp)
     assert tree(tmp_path) == before
+
+
+# ----------------------------------------------------------------------------------------
+# reading only (issue 10, item 8): read-only connections, read-only folders
+# ----------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def finished(tmp_path_factory, exp):
+    """A finished store of the tiny experiment (copied by the tests that lock it)."""
+    d = tmp_path_factory.mktemp("finished")
+    run_sweep(exp, d, workers=1, progress=False)
+    return d
+
+
+def _chattr(flag: str, path: Path) -> bool:
+    try:
+        return subprocess.run(["chattr", flag, str(path)], capture_output=True).returncode == 0
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def read_only_copy(tmp_path, finished):
+    """A copy of the finished store in a folder made immutable (``chattr +i``): as root,
+    permission bits do not stop writes, an immutable folder does (no file can be created,
+    so SQLite cannot create the -shm file a WAL database needs). Skipped where chattr is
+    not available; ``+i`` is removed again afterwards."""
+    import shutil
+
+    d = tmp_path / "archive"
+    shutil.copytree(finished, d)
+    if not _chattr("+i", d):
+        pytest.skip("chattr +i is not available here (needs CAP_LINUX_IMMUTABLE and ext4/xfs/btrfs)")
+    yield d
+    _chattr("-i", d)
+
+
+def test_a_store_in_a_read_only_folder_loads(read_only_copy, finished):
+    """Before: 'not a womsim run store (... unable to open database file)'."""
+    before = tree(read_only_copy)
+    got = load(read_only_copy)
+    want = load(finished)
+    for name in ("runs", "timeseries", "finals"):
+        pd.testing.assert_frame_equal(got[name], want[name])
+    assert tree(read_only_copy) == before
+
+
+def test_read_only_folder_through_the_cli(read_only_copy, tmp_path):
+    before = tree(read_only_copy)
+    ok_export = run_cli("export", read_only_copy, "--out", tmp_path / "csv")
+    assert ok_export.returncode == 0, describe(ok_export)
+    assert pd.read_csv(tmp_path / "csv" / "finals.csv").shape[0] == 16
+    line = one_error_line(run_cli("report", read_only_copy, "--no-network"))
+    assert "not writable" in line and "--out" in line  # the default output is the data folder
+    report = run_cli("report", read_only_copy, "--no-network", "--out", tmp_path / "report")
+    assert report.returncode == 0, describe(report)
+    assert (tmp_path / "report" / "report.html").is_file()
+    assert tree(read_only_copy) == before
+
+
+def test_a_read_only_folder_with_an_unfinished_log_is_refused(tmp_path, exp, outputs):
+    """A writer killed with commits still in its -wal, then the folder made read-only and
+    its -shm lost: the database file alone would miss runs, so it is not read silently."""
+    import shutil
+
+    live = tmp_path / "live"
+    live.mkdir()
+    store = new_store(live, exp)
+    con = store.con
+    con.execute("PRAGMA wal_autocheckpoint = 0")  # keep the commits in the -wal
+    task = exp.tasks()[0]
+    record(store, task, outputs[task.run_id])
+    d = tmp_path / "archive"
+    d.mkdir()
+    for name in (STORE_FILE, STORE_FILE + "-wal"):  # copied while the writer holds them: as after kill -9
+        shutil.copy(live / name, d / name)
+    store.close()
+    assert (d / (STORE_FILE + "-wal")).stat().st_size > 0
+    if not _chattr("+i", d):
+        pytest.skip("chattr +i is not available here")
+    try:
+        with pytest.raises(StoreError, match="read-only.*-wal.*copy the folder"):
+            load(d)
+    finally:
+        _chattr("-i", d)
+    assert len(load(d)["finals"]) == 1  # writable again: SQLite recovers the log
+
+
+def test_open_only_reads(finished):
+    """RunStore.open is for loading: a write through it fails (before: it was writable)."""
+    before = tree(finished)
+    with RunStore.open(finished) as store:
+        with pytest.raises(sqlite3.OperationalError, match="readonly|read-only|query_only"):
+            store.con.execute("DELETE FROM runs")
+    assert tree(finished) == before
+    assert len(load(finished)["finals"]) == 16
+
+
+def test_loading_leaves_no_sqlite_files_behind(finished):
+    """Reading a store leaves the folder as it was (no -wal / -shm left by a read-only open)."""
+    names = sorted(p.name for p in finished.iterdir())
+    load(finished)
+    export(finished, "csv", finished.parent / "export_out")
+    assert sorted(p.name for p in finished.iterdir()) == names

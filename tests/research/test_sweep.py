@@ -87,6 +87,8 @@ def assert_same_results(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) 
 def test_grid_crosses_every_list(tmp_path):
     exp = load_experiment(write(tmp_path / "g.toml", """
 [experiment]
+name = "t"
+seed = 0
 steps = 5
 replicates = 3
 [base]
@@ -112,14 +114,16 @@ quality = [0.1, 0.3, 0.5, 0.7]
 
 
 def test_no_sweep_section_is_one_point(tmp_path):
-    exp = load_experiment(write(tmp_path / "one.toml", "[experiment]\nsteps = 5\nreplicates = 4\n"
-                                "[base]\nn_consumers = 100\nstrategy = \"dialogue\"\n"))
+    exp = load_experiment(write(tmp_path / "one.toml", "[experiment]\nname = \"t\"\nsteps = 5\nreplicates = 4\n"
+                                "seed = 0\n[base]\nn_consumers = 100\nstrategy = \"dialogue\"\n"))
     assert exp.scenarios() == [{}]
     assert [t.labels["strategy"] for t in exp.tasks()] == ["dialogue"] * 4
 
 
 LHS = """
 [experiment]
+name = "t"
+replicates = 1
 steps = 5
 seed = {seed}
 [base]
@@ -157,6 +161,9 @@ def test_lhs_one_sample_per_stratum_within_bounds(tmp_path, n):
 def test_lhs_integer_parameter_is_rounded_within_bounds(tmp_path):
     exp = load_experiment(write(tmp_path / "int.toml", """
 [experiment]
+name = "t"
+replicates = 1
+seed = 0
 steps = 5
 [sweep]
 design = "lhs"
@@ -171,6 +178,8 @@ n_consumers = { min = 100, max = 200 }
 
 RANGED = """
 [experiment]
+name = "t"
+replicates = 1
 steps = 5
 seed = 1
 [base]
@@ -206,6 +215,8 @@ def test_sobol_and_morris_sample_counts(tmp_path, design, n, expected):
 def test_lists_are_crossed_with_sampled_ranges(tmp_path):
     exp = load_experiment(write(tmp_path / "x.toml", """
 [experiment]
+name = "t"
+seed = 0
 steps = 5
 replicates = 2
 [base]
@@ -249,6 +260,9 @@ def test_baseline_adds_none_runs_on_the_same_seeds():
 def test_baseline_does_not_duplicate_an_explicit_none(tmp_path):
     exp = load_experiment(write(tmp_path / "b.toml", """
 [experiment]
+name = "t"
+replicates = 1
+seed = 0
 steps = 5
 [sweep]
 baseline = true
@@ -261,6 +275,7 @@ strategy = ["none", "dialogue"]
 def test_seeds_depend_on_experiment_seed_scenario_and_replicate_only(tmp_path):
     exp = load_experiment(write(tmp_path / "s.toml", """
 [experiment]
+name = "t"
 steps = 5
 replicates = 3
 seed = 2026
@@ -292,6 +307,7 @@ def test_reordering_list_values_keeps_the_set_of_seeds(tmp_path):
     seed does change: seeds follow the scenario index, not its values; see the report.)"""
     text = """
 [experiment]
+name = "t"
 steps = 5
 replicates = 2
 seed = 9
@@ -307,8 +323,8 @@ budget = {budget}
 
 
 def test_steps_in_sweep_parameters_is_honoured_or_refused(tmp_path):
-    path = write(tmp_path / "steps.toml", "[experiment]\nsteps = 5\n[base]\nn_consumers = 100\n"
-                 "[sweep.parameters]\nsteps = [3, 8]\n")
+    path = write(tmp_path / "steps.toml", "[experiment]\nname = \"t\"\nsteps = 5\nreplicates = 1\nseed = 0\n"
+                 "[base]\nn_consumers = 100\n[sweep.parameters]\nsteps = [3, 8]\n")
     try:
         exp = load_experiment(path)
     except ParameterError as exc:
@@ -319,7 +335,8 @@ def test_steps_in_sweep_parameters_is_honoured_or_refused(tmp_path):
 
 
 def test_steps_in_base_is_honoured_or_refused(tmp_path):
-    path = write(tmp_path / "steps.toml", "[base]\nn_consumers = 100\nsteps = 7\n")
+    path = write(tmp_path / "steps.toml", "[experiment]\nname = \"t\"\nsteps = 5\nreplicates = 1\n"
+                 "seed = 0\n[base]\nn_consumers = 100\nsteps = 7\n")
     try:
         exp = load_experiment(path)
     except ParameterError as exc:
@@ -688,6 +705,7 @@ def test_sensitivity_of_a_grid_experiment_is_refused(tmp_path):
 
 SYNTHETIC = """
 [experiment]
+name = "t"
 steps = 5
 replicates = 2
 seed = 4
