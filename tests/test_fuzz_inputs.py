@@ -2,11 +2,14 @@
 always end in one line of the project's own error (a ``WomsimError``), never a traceback.
 
 The library functions that read input (``Params``, ``Params.from_toml``, ``load_experiment``,
-``build_graph``) get many examples; the command line (``python run.py``, a subprocess of
-about half a second) a handful, which check that such an error becomes exit code 2, one
-``error: ...`` line and nothing written. "Never a traceback" is checked as "never another
-exception type": ``ParameterError`` and ``GraphError`` are also ``ValueError``s, so the test
-is that the exception *is* a ``WomsimError``, not that it is not a ``ValueError``.
+``build_graph``) get many examples (twice the profile's count: they are cheap); the command
+line (``python run.py``, a subprocess of about half a second) a handful (3 per kind), which
+check that such an error becomes exit code 2, one ``error: ...`` line and nothing written.
+"Never a traceback" is checked as "never another exception type": ``ParameterError`` and
+``GraphError`` are also ``ValueError``s, so the test is that the exception *is* a
+``WomsimError``, not that it is not a ``ValueError``. Findings outside the fuzz work's reach
+(``research/experiment.py``) are strict ``xfail`` tests, and the properties steer around
+them until they are fixed (marked KNOWN).
 """
 
 from __future__ import annotations
@@ -94,6 +97,7 @@ def broken_params(draw) -> tuple[dict, set[str]]:
     return {k: values[k] for k in order}, set(broken)
 
 
+@settings(max_examples=examples(2.0))
 @given(broken_params())
 def test_combinations_of_invalid_values_are_refused_naming_one(case):
     values, broken = case
@@ -101,6 +105,7 @@ def test_combinations_of_invalid_values_are_refused_naming_one(case):
     assert any(f"'{name}'" in message for name in broken), message
 
 
+@settings(max_examples=examples(2.0))
 @given(st.dictionaries(st.one_of(st.sampled_from(NAMES), NOT_NAMES), TOML_VALUES, max_size=6))
 def test_any_values_give_params_or_one_error_line(values):
     """Whatever the names and values (TOML's kinds of value, nested lists, NaN, huge ints,
@@ -110,6 +115,7 @@ def test_any_values_give_params_or_one_error_line(values):
         assert params is None
 
 
+@settings(max_examples=examples(2.0))
 @given(st.lists(st.text(max_size=20), max_size=4))
 def test_set_assignments_parse_or_one_error_line(items):
     accepted_or_refused(lambda: Params(**Params.parse_assignments(items)), ParameterError)
@@ -118,6 +124,7 @@ def test_set_assignments_parse_or_one_error_line(items):
 # --- generated graphs --------------------------------------------------------------------
 
 
+@settings(max_examples=examples(2.0))
 @given(params=valid_params(networks=GENERATED_NETWORKS), n=st.integers(2, 60),
        degree=st.floats(1.0, PARAMETERS["mean_degree"].high), seed=st.integers(0, 2**32))
 def test_generators_build_a_clean_graph_or_refuse_in_one_line(params, n, degree, seed):
@@ -178,6 +185,7 @@ EMPTY = st.lists(st.sampled_from(["", "# comment", "% comment", "   "]), max_siz
 ONE_ID = st.integers(0, 99).map(lambda i: f"{i}\n".encode())
 
 
+@settings(max_examples=examples(2.0))
 @given(content=st.one_of(NOT_UTF8, EMPTY, ONE_ID), suffix=st.sampled_from((".txt", ".csv", ".graphml", ".gml")),
        data=st.data())
 def test_graph_files_without_a_graph_are_refused_in_one_line(folder, content, suffix, data):
@@ -245,6 +253,7 @@ def _same(a, b) -> bool:
     return type(a) is type(b) and a == b
 
 
+@settings(max_examples=examples(2.0))
 @given(doc=wrong_params_documents(), data=st.data())
 def test_wrong_parameter_files_are_refused_in_one_line(folder, doc, data):
     path = write_toml(folder, data, doc)
@@ -255,6 +264,7 @@ def test_wrong_parameter_files_are_refused_in_one_line(folder, doc, data):
     assert str(path) in message, message
 
 
+@settings(max_examples=examples(2.0))
 @given(content=st.one_of(st.binary(max_size=100), TOML_DOCS.map(lambda d: toml_text(d).encode())), data=st.data())
 def test_any_parameter_file_gives_params_or_one_error_line(folder, content, data):
     path = new_file(folder, data, ".toml")
@@ -294,7 +304,9 @@ def experiment_documents(draw) -> dict:
     if draw(st.booleans()):
         sweep = draw(st.fixed_dictionaries({}, optional={
             "design": st.one_of(st.sampled_from(DESIGNS), TOML_VALUES),
-            "samples": st.one_of(SMALL_INTS, TOML_VALUES),
+            # KNOWN (reported): samples that are not a whole number, without a range parameter,
+            # reach int(samples) unchecked (a traceback); pinned below, drawn whole until fixed.
+            "samples": SMALL_INTS,
             "baseline": st.one_of(st.booleans(), TOML_VALUES)}))
         if draw(st.booleans()):
             sweep["parameters"] = draw(st.dictionaries(
@@ -306,6 +318,7 @@ def experiment_documents(draw) -> dict:
     return doc
 
 
+@settings(max_examples=examples(2.0))
 @given(doc=experiment_documents(), data=st.data())
 def test_any_experiment_file_loads_or_gives_one_error_line(folder, doc, data):
     """load_experiment takes it or refuses in one line naming the file; what it takes
@@ -315,14 +328,43 @@ def test_any_experiment_file_loads_or_gives_one_error_line(folder, doc, data):
         exp = accepted_or_refused(lambda: load_experiment(path), ParameterError)
     finally:
         path.unlink()
-    if exp is not None and exp.samples <= 64 and math.prod(len(v) for v in exp.grid.values()) <= 64:
+    if exp is None or exp.samples > 64 or math.prod(len(v) for v in exp.grid.values()) > 64:
+        return
+    # KNOWN (reported, pinned below): swept values are checked one at a time against the base,
+    # so two swept budget shares can pass the check and break the rule together.
+    if not {"dialogue_share", "fanpage_share"} <= {*exp.grid, *exp.ranges}:
         assert exp.tasks()
+
+
+SHARES = "[experiment]\nsteps = 1\n[base]\nstrategy = 'mixed'\n[sweep.parameters]\n"
+
+
+@pytest.mark.xfail(strict=True, reason="found by fuzzing: research/experiment.py checks swept values one by one")
+def test_a_design_whose_points_break_the_shares_rule_is_refused_by_load_experiment(tmp_path):
+    path = tmp_path / "e.toml"  # every point: 0.6 + 0.45 > 1; each value alone passes
+    path.write_text(SHARES + "dialogue_share = [0.6]\nfanpage_share = [0.45]\n", encoding="utf-8")
+    assert str(path) in one_line(pytest.raises(ParameterError, load_experiment, path).value)
+
+
+@pytest.mark.xfail(strict=True, reason="found by fuzzing: research/experiment.py checks swept values one by one")
+def test_a_design_whose_points_keep_the_shares_rule_is_accepted(tmp_path):
+    path = tmp_path / "e.toml"  # every point: 0.4 + 0.55 <= 1; 0.55 with the default 0.5 would not be
+    path.write_text(SHARES + "dialogue_share = [0.4]\nfanpage_share = [0.55]\n", encoding="utf-8")
+    assert load_experiment(path).tasks()
 
 
 @pytest.mark.xfail(strict=True, reason="found by fuzzing: research/experiment.py _unknown_key prints the key as is")
 def test_unknown_experiment_key_with_a_newline_is_one_line(tmp_path):
     path = tmp_path / "e.toml"
     path.write_text('[experiment]\n"a\\nb" = 1\n', encoding="utf-8")
+    one_line(pytest.raises(ParameterError, load_experiment, path).value)
+
+
+@pytest.mark.xfail(strict=True, reason="found by fuzzing: research/experiment.py int(samples) unchecked without ranges")
+@pytest.mark.parametrize("samples", ['"many"', "[1]"])
+def test_samples_that_are_not_a_number_are_one_error_line(tmp_path, samples):
+    path = tmp_path / "e.toml"
+    path.write_text(f"[experiment]\nsteps = 1\n[sweep]\nsamples = {samples}\n", encoding="utf-8")
     one_line(pytest.raises(ParameterError, load_experiment, path).value)
 
 
@@ -382,6 +424,7 @@ def wrong_experiment_documents(draw) -> dict:
     return doc
 
 
+@settings(max_examples=examples(2.0))
 @given(doc=wrong_experiment_documents(), data=st.data())
 def test_wrong_experiment_files_are_refused_in_one_line(folder, doc, data):
     path = write_toml(folder, data, doc)
@@ -398,9 +441,8 @@ QUICK = ("--set", "steps=1", "--set", "n_consumers=30", "--no-progress")
 
 
 @st.composite
-def bad_command_lines(draw, folder: Path) -> tuple[list[str], Path | None]:
-    """(arguments before --out, the input file written): one kind of bad input."""
-    kind = draw(st.sampled_from(["set", "params", "graph", "experiment"]))
+def bad_command_lines(draw, kind: str, folder: Path) -> tuple[list[str], Path | None]:
+    """(arguments before --out, the input file written): one bad input of ``kind``."""
     if kind == "set":
         name = draw(st.sampled_from(NAMES))
         case = draw(st.sampled_from(invalid_values(PARAMETERS[name])))
@@ -418,11 +460,12 @@ def bad_command_lines(draw, folder: Path) -> tuple[list[str], Path | None]:
     return ["simulate", *QUICK, "--set", f"network=file:{path}"], path
 
 
-@settings(max_examples=examples(0.25))
+@pytest.mark.parametrize("kind", ["set", "params", "graph", "experiment"])
+@settings(max_examples=examples(0.1))
 @given(data=st.data())
-def test_bad_input_on_the_command_line_is_one_error_line_and_exit_2(tmp_path_factory, data):
+def test_bad_input_on_the_command_line_is_one_error_line_and_exit_2(tmp_path_factory, kind, data):
     folder = tmp_path_factory.mktemp("cli")
-    args, path = data.draw(bad_command_lines(folder), label="command")
+    args, path = data.draw(bad_command_lines(kind, folder), label="command")
     out = folder / "out"
     before = tree(folder)
     result = run_cli(*args, "--out", out, timeout=60)

@@ -128,6 +128,9 @@ def check_series(ts: pd.DataFrame, model, purchases_total: list[int]) -> None:
     nobody_aware, no_customer = ts["awareness"] == 0, ts["customers"] == 0
     assert (ts.loc[nobody_aware, ["mean_attitude", "nps"]] == 0).all().all()
     assert (ts.loc[no_customer, ["loyalty", "loyalty_natives", "loyalty_immigrants"]] == 0).all().all()
+    for segment, label in ((NATIVE, "natives"), (IMMIGRANT, "immigrants")):
+        if not (model.state.segment == segment).any():  # an empty segment (immigrant_share 0 or 1)
+            assert (ts[[f"awareness_{label}", f"loyalty_{label}"]] == 0).all().all(), label
     # channels without a budget do nothing (7.2, 7.8); a reply costs reply_cost (7.8)
     capacity = model.brand.dialogue_budget / p.reply_cost
     assert (ts["replies"] <= math.floor(capacity) + 1).all()
