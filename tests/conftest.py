@@ -7,8 +7,9 @@ whole-program tests (command line, docs, pinned baseline) sit here at the top.
 
 Hypothesis profiles (the fuzz tests): ``ci``, the default, few examples in a fixed order
 (``derandomize``: every run tries the same inputs, so CI is reproducible); ``deep``, many
-random examples, chosen with ``HYPOTHESIS_PROFILE=deep``. No example database either way:
-the tree stays clean, and a failure prints the example that reproduces it.
+random examples, chosen with ``HYPOTHESIS_PROFILE=deep``. No example database either way
+(a failure prints the example that reproduces it); hypothesis's own cache in ``.hypothesis/``
+carries a ``.gitignore`` of its own, so the tree stays clean.
 """
 
 from __future__ import annotations
