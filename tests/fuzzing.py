@@ -106,9 +106,9 @@ CHEAP = {
     "reference": {"n_consumers": (20, 150), "steps": (1, 15), "budget": (0.0, 20.0),
                   "post_reach": (0.0, 50.0), "record_capacity": (10, 10_000), "fanpage_posts": (0, 20)},
 }
-# KNOWN (reported, issue 10 item 15): a budget below about 1e-290 per consumer-week makes
-# roi = (revenue - spend) / spend overflow to inf. Valid, meaningless, and left out here:
-# such a parameter is 0 or at least its floor.
+# KNOWN (reported, issue 10 item 15): a positive budget below about margin x 1e-308 per
+# consumer-week (1e-299 at the largest margin) makes roi = (revenue - spend) / spend overflow
+# to inf. Valid, meaningless, and left out here: such a parameter is 0 or at least its floor.
 FLOORS = {"budget": 1e-100}
 #: Parameters drawn by :func:`valid_params` itself (choices it makes, or rules across them).
 _DRAWN_APART = {"engine", "network", "mean_degree", "dialogue_share", "fanpage_share"}
