@@ -322,7 +322,9 @@ def closest(name: str, candidates: Iterable[str]) -> str | None:
 def _unknown(name: str, where: str = "") -> ParameterError:
     hint = closest(name, PARAMETERS)
     suggestion = f" (did you mean '{hint}'?)" if hint else ""
-    return ParameterError(f"unknown parameter '{name}'{where}{suggestion}")
+    # !r: a name from a file or the command line may hold a newline or a control character;
+    # the message stays one line and shows it (for a plain name, repr is the same 'name').
+    return ParameterError(f"unknown parameter {name!r}{where}{suggestion}")
 
 
 def _coerce(spec: Spec, value: Any, where: str = "") -> Any:
@@ -344,9 +346,9 @@ def _coerce(spec: Spec, value: Any, where: str = "") -> Any:
             if not path:
                 raise ParameterError(f"{bad} = {value!r}: file: needs a path, e.g. file:graph.txt")
             if not os.path.isfile(path):
-                raise ParameterError(f"{bad}: graph file '{path}' does not exist or is not a file")
+                raise ParameterError(f"{bad}: graph file {path!r} does not exist or is not a file")
             if not os.access(path, os.R_OK):
-                raise ParameterError(f"{bad}: graph file '{path}' is not readable")
+                raise ParameterError(f"{bad}: graph file {path!r} is not readable")
             return value
         if spec.choices and value not in spec.choices:
             hint = closest(value, spec.choices)
@@ -392,6 +394,21 @@ def _looks_int(text: str) -> bool:
 
 
 _TOML_TYPES = {bool: "a boolean (true | false)", int: "a whole number", float: "a number", str: "a string"}
+
+
+def check_value(name: str, value: Any, where: str = "") -> Any:
+    """``value`` as parameter ``name`` takes it, checked on its own (type, range, choices;
+    not the rules between parameters, which :class:`Params` checks); raise ParameterError.
+
+    Examples
+    --------
+    >>> check_value("budget", 2)
+    2.0
+    """
+    spec = PARAMETERS.get(name)
+    if spec is None:
+        raise _unknown(name, where)
+    return _coerce(spec, value, where)
 
 
 def check_typed(name: str, value: Any, where: str = "") -> None:
@@ -475,7 +492,7 @@ class Params(Mapping[str, Any]):
         if table and isinstance(data.get(table), dict):
             extra = [k for k in data if k != table]
             if extra:
-                raise ParameterError(f"{path}: key '{extra[0]}' outside the [{table}] table; "
+                raise ParameterError(f"{path}: key {extra[0]!r} outside the [{table}] table; "
                                      f"put every parameter inside [{table}]")
             data = data[table]
         try:

@@ -173,8 +173,11 @@ class PublicRecord:
         (the metric ``public_sentiment``)."""
         if not self.posts:
             return 0.0
-        weights = [self.recency_weight(post, now, recency) for post in self.posts]
-        return sum(w * post.sentiment for w, post in zip(weights, self.posts)) / sum(weights)
+        # Relative to the newest post, as the engine: the same mean, no 0 / 0 for old posts.
+        newest = max(post.step for post in self.posts)
+        weights = [math.exp(-(newest - post.step) / recency) for post in self.posts]
+        mean = sum(w * post.sentiment for w, post in zip(weights, self.posts)) / sum(weights)
+        return min(1.0, max(-1.0, mean))
 
 
 class AllOthers(Mapping):

@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from simulation.core.params import PARAMETERS, Params, check_typed, closest
+from simulation.core.params import PARAMETERS, Params, check_typed, check_value, closest
 from simulation.core.tomlfile import read_toml
 from simulation.errors import ParameterError
 from simulation.research.tasks import Task, run_seed
@@ -168,7 +168,7 @@ class Experiment:
 def _unknown_key(path: str, where: str, key: str, allowed) -> ParameterError:
     hint = closest(key, allowed)
     suggestion = f" (did you mean '{hint}'?)" if hint else ""
-    return ParameterError(f"{path}: unknown key '{key}' in [{where}]{suggestion}; "
+    return ParameterError(f"{path}: unknown key {key!r} in [{where}]{suggestion}; "
                           f"allowed: {', '.join(sorted(allowed))}")
 
 
@@ -285,21 +285,37 @@ def load_experiment(path: str | os.PathLike, **overrides: Any) -> Experiment:
             raise ParameterError(f"{path}: [sweep.parameters] {next(iter(ranges))} is a range: ranges need "
                                  "design = lhs | sobol | morris (grid takes lists)")
         samples = _whole(path, "sweep", "samples", samples, 2)
+    elif "samples" in sweep:
+        raise ParameterError(f"{path}: [sweep] samples = {samples!r}: only a sampled design (lhs | sobol | "
+                             "morris, with a range parameter) takes samples; remove it for a grid")
     elif design != "grid":
         raise ParameterError(f"{path}: [sweep] design = {design!r} needs at least one range "
                              "parameter (name = { min = ., max = . })")
     try:
         Params(**base)
-        for key, values in grid.items():
+        for key, values in grid.items():  # each value on its own first: the message names it
             for v in values:
-                Params(**{**base, key: v})
+                check_value(key, v)
         for key, (lo, hi) in ranges.items():
-            Params(**{**base, key: lo})
-            Params(**{**base, key: hi})
+            check_value(key, lo)
+            check_value(key, hi)
     except ParameterError as exc:
         raise ParameterError(f"{path}: {exc}") from None
-    return Experiment(name, steps, replicates, seed, base, grid, path, design, int(samples or 0),
-                      ranges, baseline)
+    exp = Experiment(name, steps, replicates, seed, base, grid, path, design, int(samples or 0),
+                     ranges, baseline)
+    _check_points(exp)
+    return exp
+
+
+def _check_points(exp: Experiment) -> None:
+    """Every design point is a valid parameter set, rules between parameters included
+    (two swept budget shares are fine alone and may break their sum together)."""
+    for point in exp.points():
+        try:
+            Params(**{**exp.base, **point})
+        except ParameterError as exc:
+            shown = ", ".join(f"{k} = {v!r}" for k, v in point.items() if k != "strategy") or "the base"
+            raise ParameterError(f"{exp.path}: the design point {shown}: {exc}") from None
 
 
 def _typed(path: str, key: str, value: Any, where: str) -> None:

@@ -6,13 +6,11 @@ invalid values are generated from what a parameter declares (kind, range, choice
 picked by hand, so a parameter added to ``PARAMETERS`` is checked without a new test. The
 hand-picked cases that remain in ``test_params.py`` and ``test_cli.py`` test what a
 declaration does not say: graph files, TOML files, unknown names, the rule across shares.
+The generator, :func:`fuzzing.invalid_values`, is shared with the fuzz tests, which draw
+combinations of these values.
 """
 
 from __future__ import annotations
-
-import math
-from dataclasses import dataclass
-from typing import Any
 
 import pytest
 
@@ -20,76 +18,7 @@ from simulation.core.params import PARAMETERS, Params, Spec
 from simulation.errors import ParameterError
 
 from conftest import run_cli, tree
-
-
-@dataclass(frozen=True)
-class Invalid:
-    """One invalid value for one parameter and what its error message must say."""
-
-    label: str  # the kind of invalid value, e.g. "below_min"
-    value: Any
-    says: str  # the reason, as the message words it
-    hint: str | None = None  # the valid choice a "did you mean" must name
-
-
-def _typos(choice: str) -> dict[str, str]:
-    """Near misses of ``choice``: its last letter doubled, its middle letter dropped."""
-    middle = len(choice) // 2
-    return {"typo": choice + choice[-1], "drop": choice[:middle] + choice[middle + 1:]}
-
-
-def invalid_values(spec: Spec) -> list[Invalid]:
-    """Every kind of invalid value that the declaration of ``spec`` implies.
-
-    Parameters
-    ----------
-    spec
-        A parameter's declaration: ``kind`` int, float, bool or str (str needs ``choices``),
-        with optional ``low`` / ``high`` (inclusive bounds).
-
-    Returns
-    -------
-    list of Invalid
-        Labels are unique per parameter: they become the test ids.
-
-    Raises
-    ------
-    TypeError
-        For a declaration this generator does not understand: extend it, do not skip it.
-    """
-    if spec.kind is bool:
-        return [Invalid("text", "maybe", "not a boolean"), Invalid("number", 2, "not a boolean")]
-    if spec.kind is str:
-        if not spec.choices:
-            raise TypeError(f"{spec.name}: a text parameter without choices")
-        return [Invalid("number", 3, "not a string"), Invalid("boolean", True, "not a string"),
-                Invalid("empty", "", "is not allowed"),
-                *(Invalid(f"{how}_{c}", text, "is not allowed", hint=c)
-                  for c in spec.choices for how, text in _typos(c).items())]
-    if spec.kind not in (int, float):
-        raise TypeError(f"{spec.name}: kind {spec.kind!r} has no generator of invalid values")
-    out = [Invalid("text", "abc", "not a number"),
-           Invalid("boolean", True, "is a boolean"),  # bool is an int subclass, refused anyway
-           Invalid("container", [spec.default], "not a number"),
-           Invalid("nan", math.nan, "not a finite number"),
-           Invalid("nan_text", "nan", "not a finite number"),  # as --set passes it
-           Invalid("inf", math.inf, "not a finite number"),
-           Invalid("minus_inf", -math.inf, "not a finite number"),
-           Invalid("overflow", 10**400, "out of range")]  # no float holds it
-    if spec.low is not None:
-        out.append(Invalid("below_min", spec.low - 1, "out of range"))
-        if spec.kind is float:  # the bound is inclusive: the next float below it is out
-            out.append(Invalid("just_below_min", math.nextafter(spec.low, -math.inf), "out of range"))
-    if spec.high is not None:
-        out.append(Invalid("above_max", spec.high + 1, "out of range"))
-        if spec.kind is float:
-            out.append(Invalid("just_above_max", math.nextafter(spec.high, math.inf), "out of range"))
-    if spec.kind is int:
-        inside = spec.low if spec.low is not None else spec.default
-        out.append(Invalid("not_whole", inside + 0.5, "not a whole number"))
-        out.append(Invalid("not_whole_text", f"{inside}.5", "not a whole number"))
-    return out
-
+from fuzzing import Invalid, invalid_values
 
 CASES = [pytest.param(name, case, id=f"{name}-{case.label}")
          for name, spec in PARAMETERS.items() for case in invalid_values(spec)]

@@ -297,6 +297,10 @@ def _stochastic_block(params: Params, rng: np.random.Generator) -> tuple[nx.Grap
             f"homophily = {params.homophily:g} needs a tie probability above 1; clipped, "
             "so the mean degree and the within-segment share are lower than asked",
             UserWarning, stacklevel=3)
+    # networkx's sparse sampler skips ahead by log(U) / log(1 - p), which divides by zero
+    # when p is so small that 1 - p == 1 in floating point (p <= 2**-54). Such a block pair
+    # expects under 0.001 ties even at 5 million consumers (1.25e13 pairs), so it gets none.
+    probs = np.where(1.0 - probs == 1.0, 0.0, probs)
     # networkx cannot take a block of size 0, so an empty segment is left out.
     blocks = [b for b, size in enumerate((n0, n1)) if size > 0]
     sbm = nx.stochastic_block_model([(n0, n1)[b] for b in blocks],

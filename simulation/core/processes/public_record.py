@@ -90,8 +90,13 @@ class PublicRecord:
         """Recency-weighted mean sentiment of the record (what a reader would see on average)."""
         if self.size == 0:
             return 0.0
-        slots, w = self.recency_weights(now, recency)
-        return float(np.dot(w, self.sentiment[slots]) / w.sum())
+        # Weights relative to the newest post: the same weighted mean, but they cannot all
+        # underflow to 0 (exp(-745) == 0.0) once every post is old; ``now`` drops out.
+        slots = self.slots()
+        steps = self.step[slots]
+        w = np.exp(-(steps.max() - steps) / recency)
+        mean = float(np.dot(w, self.sentiment[slots]) / w.sum())
+        return min(1.0, max(-1.0, mean))  # dot and sum round apart: one ulp past +-1 otherwise
 
 
 def read_public_record(state: ConsumerState, record: PublicRecord, params: Params, step: int,

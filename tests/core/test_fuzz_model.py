@@ -1,0 +1,199 @@
+"""Property-based fuzzing of the model: random valid parameter sets and random small graphs
+keep every invariant of docs/ODD.md at every step, for every strategy and both engines.
+
+The parameter sets come from the declarations in ``PARAMETERS`` (``fuzzing.valid_params``);
+the invariants are those the ODD states (sections 2.1, 2.3, 4.11, 5.1, 5.2, 7), checked on
+the state arrays after every step and on the collected metrics of the whole run. Example
+counts follow the hypothesis profile (tests/conftest.py): few in CI, many with
+``HYPOTHESIS_PROFILE=deep``; the per-agent reference costs more, so it gets fewer.
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from simulation.core.metrics import METRICS
+from simulation.core.model import WordOfMouthModel
+from simulation.core.params import STRATEGIES, Params
+from simulation.core.reference import ReferenceModel
+from simulation.core.state import IMMIGRANT, NATIVE
+
+from conftest import examples
+from fuzzing import GRAPH_FORMATS, small_graphs, valid_params, write_graph
+
+ENGINE = {"vectorised": WordOfMouthModel, "reference": ReferenceModel}
+SEEDS = st.integers(0, 2**63 - 1)
+
+# Bounds of every metric, by its declared unit (metrics.METRICS): a metric with a new unit
+# fails test_every_metric_unit_has_bounds until its bounds are written here.
+COUNT = (0.0, math.inf)  # and whole
+UNIT_BOUNDS = {
+    "share": (0.0, 1.0), "0..1": (0.0, 1.0), "-1..1": (-1.0, 1.0), "-100..100": (-100.0, 100.0),
+    "messages/week": COUNT, "posts/week": COUNT, "replies/week": COUNT,
+    "impression units": (-math.inf, math.inf),  # spend and revenue >= 0, checked on their own
+    "ratio": (-math.inf, math.inf),  # roi
+}
+# Never decreasing (4.11: cumulative money; 2.1: awareness is never lost, purchases only grow).
+CUMULATIVE = ("spend", "revenue", "awareness", "awareness_natives", "awareness_immigrants",
+              "customers", "adopters", "repeat_customers")
+
+
+def test_every_metric_unit_has_bounds():
+    assert {m.unit for m in METRICS.values()} <= set(UNIT_BOUNDS)
+    # counts are per week (reset every week), money accumulates: the declarations say so
+    for name in CUMULATIVE[:2]:
+        assert "cumulative" in METRICS[name].meaning, name
+    for name, m in METRICS.items():
+        if UNIT_BOUNDS[m.unit] is COUNT:
+            assert m.unit.endswith("/week") and "cumulative" not in m.meaning, name
+        # the declared range of each metric (metrics.metric_range) lies inside its unit's bounds
+        lo, hi = UNIT_BOUNDS[m.unit]
+        assert lo <= m.range[0] <= m.range[1] <= hi, (name, m.range)
+
+
+# --- the checks ------------------------------------------------------------------------
+
+
+def check_state(model, week: int, before) -> None:
+    """Every consumer attribute in its declared range (docs/ODD.md 2.1, core/state.py)."""
+    s, p = model.state, model.params
+    assert set(np.unique(s.segment)) <= {NATIVE, IMMIGRANT}
+    for name in ("attitude0", "attitude", "expectation"):
+        x = getattr(s, name)
+        assert np.isfinite(x).all() and (x >= -1).all() and (x <= 1).all(), (name, x.min(), x.max())
+    for name in ("trust", "loyalty"):
+        x = getattr(s, name)
+        assert np.isfinite(x).all() and (x >= 0).all() and (x <= 1).all(), (name, x.min(), x.max())
+    assert np.isfinite(s.irritation).all() and (s.irritation >= 0).all()
+    # at most one purchase a week; the Bass mode knows first purchases only (7.3)
+    assert (s.purchases >= 0).all() and (s.purchases <= (1 if p.purchase_model == "bass" else week)).all()
+    # experience and satisfaction: NaN exactly for this week's non-buyers (2.1), else in [-1, 1]
+    for name in ("experience", "satisfaction"):
+        x = getattr(s, name)
+        assert (np.isnan(x) == ~s.bought).all(), name
+        assert (np.abs(x[s.bought]) <= 1).all(), name
+    # whoever bought is aware and stays so; talkers are aware (7.3, 7.5); followers are aware
+    # and, after forgetting, not negative (7.2, 7.9)
+    assert s.aware[s.purchases >= 1].all() and s.aware[s.talked].all()
+    assert s.aware[s.follower].all() and (s.attitude[s.follower] >= 0).all()
+    if model.brand.fanpage_budget <= 0:
+        assert not s.follower.any()  # 7.2: no following without a page
+    if before is not None:
+        aware0, purchases0 = before
+        assert s.aware[aware0].all()  # awareness is never lost
+        assert (s.purchases == purchases0 + s.bought).all()  # this week's buyers, one each
+    if week == 0:
+        assert not s.bought.any() and not s.follower.any() and not s.purchases.any()
+
+
+def check_series(ts: pd.DataFrame, model, purchases_total: list[int]) -> None:
+    """Every metric of every step (docs/ODD.md 4.11) within its bounds and definitions."""
+    p, n, steps = model.params, model.n_consumers, model.params.steps
+    assert list(ts["step"]) == list(range(steps + 1))
+    for name, m in METRICS.items():
+        lo, hi = m.range  # the declared range (metrics.METRICS), tighter than the unit's bounds
+        unit = m.unit
+        x = ts[name].to_numpy(dtype=float)
+        if name == "roi":  # NaN exactly while nothing was spent (4.11), else a number
+            assert (np.isnan(x) == (ts["spend"] == 0)).all(), ts[["spend", "roi"]]
+            x = x[~np.isnan(x)]
+        assert np.isfinite(x).all(), (name, x)
+        assert ((x >= lo) & (x <= hi)).all(), (name, x.min(), x.max())
+        if UNIT_BOUNDS[unit] is COUNT:
+            assert (x == np.round(x)).all(), name
+    for name in CUMULATIVE:
+        assert (np.diff(ts[name]) >= 0).all(), (name, ts[name].tolist())
+    # money (2.3, 7.10): budget x N every week for every strategy but none, which spends 0;
+    # revenue = margin x purchases so far. abs_tol: a subnormal budget rounds in the split.
+    weekly = 0.0 if p.strategy == "none" else p.budget * n
+    for t, (spend, revenue, profit) in enumerate(ts[["spend", "revenue", "profit"]].itertuples(index=False)):
+        assert math.isclose(spend, weekly * t, rel_tol=1e-9, abs_tol=1e-300), (t, spend, weekly)
+        assert math.isclose(revenue, p.margin * purchases_total[t], rel_tol=1e-9), (t, revenue)
+        assert profit == revenue - spend
+    # shares of the same population, nested as the ODD defines them
+    assert (ts["customers"] == ts["adopters"]).all()
+    assert (ts["repeat_customers"] <= ts["customers"]).all() and (ts["customers"] <= ts["awareness"]).all()
+    assert (ts["followers"] <= ts["awareness"]).all()
+    if p.purchase_model == "bass":
+        assert (ts["repeat_customers"] == 0).all()  # first purchases only (7.3)
+    # mean(empty) = 0 (4.11)
+    nobody_aware, no_customer = ts["awareness"] == 0, ts["customers"] == 0
+    assert (ts.loc[nobody_aware, ["mean_attitude", "nps"]] == 0).all().all()
+    assert (ts.loc[no_customer, ["loyalty", "loyalty_natives", "loyalty_immigrants"]] == 0).all().all()
+    for segment, label in ((NATIVE, "natives"), (IMMIGRANT, "immigrants")):
+        if not (model.state.segment == segment).any():  # an empty segment (immigrant_share 0 or 1)
+            assert (ts[[f"awareness_{label}", f"loyalty_{label}"]] == 0).all().all(), label
+    # channels without a budget do nothing (7.2, 7.8); a reply costs reply_cost (7.8)
+    capacity = model.brand.dialogue_budget / p.reply_cost
+    assert (ts["replies"] <= math.floor(capacity) + 1).all()
+    if model.brand.fanpage_budget <= 0:
+        assert (ts["followers"] == 0).all()
+    # a talker reaches each neighbour at most once a week (7.5); each online talker posts at
+    # most once, plus one backlash post per reply exposed as spin (7.7, 7.8)
+    assert (ts["wom_positive"] + ts["wom_negative"] <= 2 * model.adjacency.n_edges).all()
+    assert (ts["posts"] <= n + ts["replies"]).all()
+    first = ts.iloc[0]  # step 0: the initial state, nothing happened yet
+    assert first["spend"] == first["revenue"] == first["customers"] == first["followers"] == 0
+    assert first["wom_positive"] == first["wom_negative"] == first["posts"] == first["replies"] == 0
+    assert first["public_sentiment"] == 0  # an empty record
+
+
+def run_checked(params: dict, seed: int):
+    """Run week by week, checking the state after each; then check the collected series."""
+    model = ENGINE[params["engine"]](Params(**params), rng=seed)
+    check_state(model, 0, None)
+    purchases_total = [int(model.state.purchases.sum())]
+    for week in range(1, model.params.steps + 1):
+        before = (model.state.aware.copy(), model.state.purchases.copy())
+        model.step()
+        check_state(model, week, before)
+        purchases_total.append(int(model.state.purchases.sum()))
+    check_series(model.timeseries(), model, purchases_total)
+    return model
+
+
+# --- the properties ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+@settings(max_examples=examples(1.0))
+@given(params=valid_params(engine="vectorised"), seed=SEEDS)
+def test_vectorised_run_keeps_every_invariant(strategy, params, seed):
+    run_checked({**params, "strategy": strategy}, seed)
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+@settings(max_examples=examples(0.25))
+@given(params=valid_params(engine="reference"), seed=SEEDS)
+def test_reference_run_keeps_every_invariant(strategy, params, seed):
+    run_checked({**params, "strategy": strategy}, seed)
+
+
+@pytest.fixture(scope="module")
+def graph_folder():
+    # hypothesis runs many examples per test call: a function-scoped tmp_path would be shared
+    # by all of them anyway, so the folder is the module's, and each example names its file.
+    with tempfile.TemporaryDirectory(prefix="womsim-fuzz-graphs-") as folder:
+        yield Path(folder)
+
+
+@settings(max_examples=examples(1.0))
+@given(graph=small_graphs(), fmt=st.sampled_from(GRAPH_FORMATS), params=valid_params(networks=("empty",)),
+       seed=SEEDS, data=st.data())
+def test_file_graph_run_keeps_every_invariant(graph_folder, graph, fmt, params, seed, data):
+    """A random small graph written to a file is read with its own size (5.1, 5.2) and runs."""
+    stem = f"g{data.draw(st.integers(0, 2**62), label='file')}"
+    path, nodes, ties = write_graph(graph, graph_folder, stem, fmt)
+    try:
+        model = run_checked({**params, "network": f"file:{path}"}, seed)
+    finally:
+        path.unlink()
+    assert model.n_consumers == nodes and model.adjacency.n_edges == ties
