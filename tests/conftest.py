@@ -106,3 +106,16 @@ def wait_until_session_ends(proc: subprocess.Popen, timeout: float = 10.0) -> li
     if left:
         signal_group(proc, signal.SIGKILL)  # the group keeps its id while any member lives
     return left
+
+
+@pytest.fixture
+def fresh_layout_cache():
+    """Network-picture tests start and end with no cached layout and no open figure."""
+    from simulation.outputs import layout
+
+    layout.clear_layout_cache()
+    yield
+    layout.clear_layout_cache()
+    import matplotlib.pyplot as plt
+
+    plt.close("all")

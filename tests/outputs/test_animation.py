@@ -5,26 +5,20 @@ from __future__ import annotations
 import itertools
 import json
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from matplotlib import animation as mpl_animation
 from PIL import Image
 
 from simulation.errors import ParameterError, WomsimError
-from simulation.outputs import animation, layout
+from simulation.outputs import animation
 
 
 def _bluish(a: np.ndarray) -> np.ndarray:
     return (a[..., 2] - a[..., 0] > 60) & (a[..., 2] > 120)
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    layout.clear_layout_cache()
-    yield
-    layout.clear_layout_cache()
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("fresh_layout_cache")
 
 
 def test_gif_has_one_frame_per_week_and_they_differ(tmp_path):

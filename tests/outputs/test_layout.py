@@ -10,7 +10,6 @@ import os
 import subprocess
 import sys
 
-import matplotlib.pyplot as plt
 import networkx as nx
 import numpy as np
 import pytest
@@ -24,12 +23,7 @@ from conftest import REPO
 SMALL = {"n_consumers": 150}
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    layout.clear_layout_cache()
-    yield
-    layout.clear_layout_cache()
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("fresh_layout_cache")
 
 
 def test_importing_layout_does_not_import_matplotlib():

@@ -9,7 +9,6 @@ the animation in test_animation.py.
 from __future__ import annotations
 
 import matplotlib
-import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from PIL import Image
@@ -49,12 +48,7 @@ def _panels(fig, rows: int, cols: int) -> list[list[np.ndarray]]:
     return out
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    layout.clear_layout_cache()
-    yield
-    layout.clear_layout_cache()
-    plt.close("all")
+pytestmark = pytest.mark.usefixtures("fresh_layout_cache")
 
 
 # ----------------------------------------------------------------------------- figure
