@@ -253,9 +253,9 @@ def _positive(name: str, value: int | None, low: int = 1) -> None:
 
 def _option_and_set(sets: dict, name: str, value, option: str) -> None:
     """Refuse a parameter given both by ``--set`` and by its own option with different values."""
-    from simulation.core.params import Params
+    from simulation.core.params import check_value
 
-    if value is not None and name in sets and Params(**{name: sets[name]})[name] != value:
+    if value is not None and name in sets and check_value(name, sets[name]) != value:
         raise WomsimError(f"{name} given twice with different values: --set {name}={sets[name].strip()} "
                           f"and {option} {value}; give it once")
 

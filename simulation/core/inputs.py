@@ -7,7 +7,7 @@ process), so the same seed gives both the same graph, segments and initial state
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import networkx as nx
 import numpy as np
@@ -17,9 +17,6 @@ from simulation.core.network import build_graph, to_adjacency
 from simulation.core.params import GENERATED_NETWORKS, Params
 from simulation.core.progress import StageListener, stage
 from simulation.core.state import ConsumerState
-
-if TYPE_CHECKING:  # core needs no pandas: the data frame comes from Mesa's DataCollector
-    pass
 
 
 def resolve_params(params: Params | Mapping[str, Any] | None, overrides: Mapping[str, Any]) -> Params:

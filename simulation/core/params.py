@@ -467,10 +467,7 @@ class Params(Mapping[str, Any]):
     def __init__(self, **values: Any) -> None:
         clean = {name: spec.default for name, spec in PARAMETERS.items()}
         for name, value in values.items():
-            spec = PARAMETERS.get(name)
-            if spec is None:
-                raise _unknown(name)
-            clean[name] = _coerce(spec, value)
+            clean[name] = check_value(name, value)
         _check_combinations(clean)
         object.__setattr__(self, "_values", clean)
 
@@ -511,18 +508,17 @@ class Params(Mapping[str, Any]):
         silently dropped.
         """
         out: dict[str, Any] = {}
+        seen: dict[str, Any] = {}  # the checked value of each key, to compare a repeat with
         for item in items:
             if "=" not in item:
                 raise ParameterError(f"--set {item!r} is not of the form key=value")
             key, value = item.split("=", 1)
             key = key.strip()
-            if key not in PARAMETERS:
-                raise _unknown(key, " in --set")
-            checked = _coerce(PARAMETERS[key], value, " in --set")
-            if key in out and _coerce(PARAMETERS[key], out[key]) != checked:
+            checked = check_value(key, value, " in --set")
+            if key in seen and seen[key] != checked:
                 raise ParameterError(f"parameter '{key}' given twice with different values: "
                                      f"--set {key}={out[key].strip()} and --set {key}={value.strip()}; give it once")
-            out[key] = value
+            out[key], seen[key] = value, checked
         return out
 
     def replace(self, **changes: Any) -> Params:

@@ -174,8 +174,8 @@ class PublicRecord:
         if not self.posts:
             return 0.0
         # Relative to the newest post, as the engine: the same mean, no 0 / 0 for old posts.
-        newest = max(post.step for post in self.posts)
-        weights = [math.exp(-(newest - post.step) / recency) for post in self.posts]
+        newest = self.posts[-1].step  # the deque is oldest first
+        weights = [self.recency_weight(post, newest, recency) for post in self.posts]
         mean = sum(w * post.sentiment for w, post in zip(weights, self.posts)) / sum(weights)
         return min(1.0, max(-1.0, mean))
 

@@ -233,7 +233,7 @@ def execute(tasks: Sequence[Task], fn: TaskFunction, *, workers: int | None = No
 
 
 def run_tasks(tasks: Sequence[Task], workers: int | None = None, progress: bool = True,
-              desc: str = "runs", scheduler: str | None = None) -> list[pd.DataFrame]:
+              desc: str = "runs") -> list[pd.DataFrame]:
     """Run tasks (labels as columns); results come back in task order.
 
     The first run that raises stops everything and its error propagates. With
@@ -247,7 +247,7 @@ def run_tasks(tasks: Sequence[Task], workers: int | None = None, progress: bool 
                dynamic_ncols=True)
     results: list[pd.DataFrame | None] = [None] * len(tasks)
     try:
-        with contextlib.closing(execute(tasks, run_task, workers=workers, scheduler=scheduler)) as done:
+        with contextlib.closing(execute(tasks, run_task, workers=workers)) as done:
             for i, frame in done:
                 results[i] = frame
                 bar.update()

@@ -31,6 +31,7 @@ and the key.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import os
 import re
@@ -117,6 +118,11 @@ class Experiment:
 
     def scenarios(self) -> list[dict[str, Any]]:
         """Design points without the strategy: grid combinations x sampled ranges."""
+        return [dict(point) for point in self._scenarios]
+
+    @functools.cached_property
+    def _scenarios(self) -> tuple[dict[str, Any], ...]:
+        # Sampled once per experiment: loading checks every point, then tasks() uses them.
         grid = {k: v for k, v in self.grid.items() if k != "strategy"}
         combos = [dict(zip(grid, c)) for c in itertools.product(*grid.values())] or [{}]
         names = list(self.ranges)
@@ -128,7 +134,7 @@ class Experiment:
                 for name, value in zip(names, row):
                     point[name] = int(round(value)) if PARAMETERS[name].kind is int else float(value)
                 out.append(point)
-        return out
+        return tuple(out)
 
     def points(self) -> list[dict[str, Any]]:
         """Every design point incl. the strategy."""

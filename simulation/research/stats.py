@@ -67,8 +67,9 @@ from simulation.errors import WomsimError
 
 __all__ = ["check_range", "interval", "mean_ci", "summarise", "t_half_width"]
 
-#: Relative tolerance (of the range's scale) for values just outside a declared range:
-#: weighted means such as ``public_sentiment`` may round to 1 + 1e-16.
+#: Relative tolerance (of the range's scale) for values just outside a declared range: the
+#: model keeps its own metrics inside (``public_sentiment`` is clamped against rounding);
+#: this is for data read from files written by other code or older versions.
 RANGE_TOLERANCE = 1e-9
 
 

@@ -90,11 +90,11 @@ class PublicRecord:
         """Recency-weighted mean sentiment of the record (what a reader would see on average)."""
         if self.size == 0:
             return 0.0
-        # Weights relative to the newest post: the same weighted mean, but they cannot all
-        # underflow to 0 (exp(-745) == 0.0) once every post is old; ``now`` drops out.
-        slots = self.slots()
-        steps = self.step[slots]
-        w = np.exp(-(steps.max() - steps) / recency)
+        # Weights relative to the newest post (the last one written): the same weighted mean,
+        # but they cannot all underflow to 0 (exp(-745) == 0.0) once every post is old; ``now``
+        # drops out of the ratio.
+        newest = int(self.step[(self.head - 1) % self.capacity])
+        slots, w = self.recency_weights(newest, recency)
         mean = float(np.dot(w, self.sentiment[slots]) / w.sum())
         return min(1.0, max(-1.0, mean))  # dot and sum round apart: one ulp past +-1 otherwise
 
