@@ -431,8 +431,8 @@ def cmd_viz(args) -> int:
 def cmd_facts(args) -> int:
     from simulation.outputs.facts_report import main_facts
 
-    _writable(args.out or Path(args.dir) / "facts")
-    return main_facts(args.dir, args.out, progress=not args.no_progress)
+    out = _writable(args.out or Path(args.dir) / "facts")
+    return main_facts(args.dir, out, progress=not args.no_progress)
 
 
 COMMANDS = {"headline": cmd_headline, "simulate": cmd_simulate, "params": cmd_params,

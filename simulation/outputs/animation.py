@@ -36,6 +36,7 @@ from simulation.outputs.layout import MAX_DRAWN, Drawing, drawing
 from simulation.outputs.snapshots import (
     ATTITUDE_CMAP,
     ATTITUDE_NORM,
+    INK,
     Frame,
     NetworkPanel,
     as_params,
@@ -55,7 +56,6 @@ __all__ = ["DEFAULT_WEEKS", "GifWriter", "animate", "gif_palette", "main_animate
 #: Weeks of an animation when neither ``steps`` nor the ``steps`` parameter is given.
 DEFAULT_WEEKS = 52
 #: Text colour of a strategy that has no colour of its own.
-_INK = "#222222"
 
 
 def _writer_for(out: Path, fps: int) -> mpl_animation.AbstractMovieWriter:
@@ -165,7 +165,7 @@ class _AnimationFigure:
             return (x / width, 1 - (y_top + h) / height, w / width, h / height)
 
         self.header = fig.text(0.5, 1 - 0.06 / height, "", ha="center", va="top", fontsize=15,
-                               fontweight="bold", color="#222222")
+                               fontweight="bold", color=INK)
         tax = fig.add_axes(box(margin, header, width - 2 * margin, timebar * 0.45))
         tax.set_xlim(0, 1)
         tax.set_ylim(0, 1)
@@ -184,12 +184,12 @@ class _AnimationFigure:
             ax = fig.add_axes(box(x, top, panel, panel))
             self.panels.append(NetworkPanel(ax, d, base, rasterize=False))
             fig.text((x + panel / 2) / width, 1 - (top - 0.04) / height, s, ha="center",
-                     va="bottom", fontsize=13, fontweight="bold", color=STRATEGY_COLORS.get(s, _INK))
+                     va="bottom", fontsize=13, fontweight="bold", color=STRATEGY_COLORS.get(s, INK))
             texts = []
             for j in range(4):
                 texts.append(fig.text((x + (j + 0.5) * panel / 4) / width,
                                       1 - (top + panel + band / 2) / height, "", ha="center",
-                                      va="center", fontsize=10, color="#222222"))
+                                      va="center", fontsize=10, color=INK))
             self.metric_texts.append(texts)
         y_leg = top + panel + band
         cax = fig.add_axes(box(margin + 0.1, y_leg + 0.08, 2.1, 0.12))
@@ -200,7 +200,7 @@ class _AnimationFigure:
         cbar.ax.grid(False)
         cbar.outline.set_linewidth(0.5)
         fig.text((margin + 2.3) / width, 1 - (y_leg + 0.14) / height, "attitude\n(-1..1)",
-                 ha="left", va="center", fontsize=8, color="#222222", linespacing=1.0)
+                 ha="left", va="center", fontsize=8, color=INK, linespacing=1.0)
         fig.legend(handles=legend_handles(base), loc="center left", ncols=5, frameon=False,
                    fontsize=8.5, handletextpad=0.25, columnspacing=1.1, borderaxespad=0,
                    bbox_to_anchor=((margin + 3.05) / width, 1 - (y_leg + 0.16) / height))

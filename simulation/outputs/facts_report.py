@@ -19,7 +19,7 @@ from simulation.outputs.figures.checks import plot_wearout
 from simulation.outputs.tables import render_table
 from simulation.research import facts as F
 from simulation.research.provenance import (
-    REPO_ROOT,
+    display_path,
     provenance,
     write_atomic,
     write_json,
@@ -73,13 +73,6 @@ def format_facts(df: pd.DataFrame) -> str:
     f     2 [1.5, 2.5]        > 1        S       yes
     """
     return render_table(*_cells(df, notes=False))
-
-
-def _display(path: Path) -> str:
-    try:
-        return str(Path(path).resolve().relative_to(REPO_ROOT))
-    except ValueError:
-        return str(path)
 
 
 def facts_markdown(facts: pd.DataFrame, meta: dict) -> str:
@@ -158,7 +151,7 @@ def facts_report(headline_dir: Path, out_dir: Path | None = None, progress: bool
              f"{wo['weeks']} weeks, claim = quality)")
     plot_wearout(curve, out / "wearout", title=title)
     meta = {
-        "input": {"path": _display(path), "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "input": {"path": display_path(path), "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
                   "strategies": [str(s) for s in ts["strategy"].unique()],
                   "replicates": int(ts["replicate"].nunique()), "last_week": int(ts["step"].max())},
         "early_weeks": list(result.early_weeks), "late_weeks": list(result.late_weeks),

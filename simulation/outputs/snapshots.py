@@ -88,7 +88,7 @@ EDGE_COLOR = "#C8C8C8"
 TALKER_EDGE = "#111111"
 OUTLINE = "#7A7A7A"
 #: Text colour of a strategy that has no colour of its own.
-_INK = "#222222"
+INK = "#222222"  # text and outlines
 
 
 # ----------------------------------------------------------------------------------------
@@ -370,7 +370,7 @@ def draw_network_snapshots(snaps: Snapshots, d: Drawing, title: str | None = Non
                 if r == 0:
                     ax.set_title(f"week {week}", fontsize=10.5)
                 if c == 0:
-                    ax.set_ylabel(s, fontsize=11, fontweight="bold", color=STRATEGY_COLORS.get(s, _INK),
+                    ax.set_ylabel(s, fontsize=11, fontweight="bold", color=STRATEGY_COLORS.get(s, INK),
                                   labelpad=6)
         sm = plt.cm.ScalarMappable(norm=ATTITUDE_NORM, cmap=plt.get_cmap(ATTITUDE_CMAP))
         cbar = fig.colorbar(sm, ax=list(axes.flat), location="right", aspect=25, pad=0.01,

@@ -18,7 +18,7 @@ import pandas as pd
 
 from simulation.research.executors import run_tasks
 from simulation.research.experiment import Experiment, load_experiment
-from simulation.research.provenance import REPO_ROOT, graphs_used
+from simulation.research.provenance import REPO_ROOT, display_path, graphs_used
 from simulation.research.runfiles import write_run_outputs
 from simulation.research.summaries import confidence_table, incremental_roi
 from simulation.research.tasks import final_rows
@@ -47,7 +47,7 @@ def run_headline(out: Path, experiment: Experiment | None = None, workers: int |
     table = confidence_table(summary, TABLE_METRICS)
 
     meta = {
-        "experiment": {"name": exp.name, "file": _display_path(exp.path), "steps": exp.steps,
+        "experiment": {"name": exp.name, "file": display_path(exp.path), "steps": exp.steps,
                        "replicates": exp.replicates, "seed": exp.seed},
         "base": exp.base, "grid": exp.grid,
         "runs": [{"labels": dict(t.labels), "seed": t.seed} for t in tasks],
@@ -58,10 +58,3 @@ def run_headline(out: Path, experiment: Experiment | None = None, workers: int |
     write_run_outputs(out, ts, summary, meta)
     return ts, summary, table
 
-
-def _display_path(path: str) -> str:
-    """A path relative to the repository when inside it (outputs should not leak /home/...)."""
-    try:
-        return str(Path(path).resolve().relative_to(REPO_ROOT))
-    except ValueError:
-        return str(path)

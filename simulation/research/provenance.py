@@ -23,6 +23,14 @@ PACKAGES = ("womsim", "mesa", "numpy", "scipy", "pandas", "networkx", "matplotli
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
+def display_path(path: str | os.PathLike) -> str:
+    """A path relative to the repository when inside it (outputs should not leak /home/...)."""
+    try:
+        return str(Path(path).resolve().relative_to(REPO_ROOT))
+    except ValueError:
+        return str(path)
+
+
 def package_versions() -> dict[str, str]:
     versions = {"python": platform.python_version()}
     for name in PACKAGES:
