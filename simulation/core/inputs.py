@@ -12,7 +12,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from simulation.core.brand import Brand
+from simulation.core.brand import market_brands, qualities
 from simulation.core.network import build_graph, to_adjacency
 from simulation.core.params import GENERATED_NETWORKS, Params
 from simulation.core.progress import StageListener, stage
@@ -29,7 +29,7 @@ def resolve_params(params: Params | Mapping[str, Any] | None, overrides: Mapping
 def model_inputs(p: Params, rng: np.random.Generator,
                  graph: tuple[nx.Graph, np.ndarray] | None = None,
                  on_stage: StageListener | None = None):
-    """(graph, adjacency, initial state, brand). Draw order: graph, segments, state.
+    """(graph, adjacency, initial state, brands (focal first)). Draw order: graph, segments, state.
 
     Each step is a build stage of :mod:`simulation.core.progress`, announced to
     ``on_stage`` (or the ambient listener): they are what takes long at 10^6 consumers.
@@ -40,9 +40,10 @@ def model_inputs(p: Params, rng: np.random.Generator,
     G, segment = graph
     with stage(f"tie strengths ({G.number_of_edges():,} ties)", on_stage):
         adjacency = to_adjacency(G, p.weak_tie_strength)
+    brands = market_brands(p, adjacency.n)
     with stage(f"initial state ({adjacency.n:,} consumers)", on_stage):
-        state = ConsumerState.initial(segment, p, rng)
-    return G, adjacency, state, Brand.from_params(p, adjacency.n)
+        state = ConsumerState.initial(segment, p, qualities(brands), rng)
+    return G, adjacency, state, brands
 
 
 def graph_stage_name(p: Params) -> str:

@@ -23,14 +23,23 @@ from simulation.errors import WomsimError
 
 @dataclass
 class Tally:
-    """Counters of the current step and cumulative money flows."""
+    """Counters of the current step, the latest NPS survey and cumulative money flows
+    (the focal brand's)."""
 
     wom_positive: int = 0
     wom_negative: int = 0
     posts: int = 0
     replies: int = 0
-    purchases: int = 0
+    purchases: int = 0            # of the focal brand
+    category_purchases: int = 0   # of any brand
+    repeat_purchases: int = 0     # focal purchases whose previous purchase was focal
+    previous_focal: int = 0       # buyers whose previous purchase was focal
+    defections: int = 0           # ... who chose another brand now
     impressions: int = 0
+    nps: float = math.nan
+    nps_low: float = math.nan
+    nps_high: float = math.nan
+    nps_respondents: int = 0
     spend: float = 0.0
     revenue: float = 0.0
 
@@ -45,12 +54,17 @@ def _masked_mean(x: np.ndarray, mask: np.ndarray) -> float:
     return float(np.sum(x, where=mask) / n) if n else 0.0
 
 
+def _ratio(part: float, whole: float) -> float:
+    """part / whole; NaN when whole is 0 (a share of nothing is undefined, not 0)."""
+    return float(part / whole) if whole else math.nan
+
+
 def _customer(m) -> np.ndarray:
-    """Mask of consumers with at least one purchase, computed once per collected step."""
+    """Mask of consumers who bought the focal brand at least once, computed once per collected step."""
     key = (id(m.state), m.steps)
     cache = getattr(m, "_customer_cache", None)
     if cache is None or cache[0] != key:
-        cache = (key, m.state.purchases >= 1)
+        cache = (key, m.state.purchases[:, 0] >= 1)
         m._customer_cache = cache
     return cache[1]
 
@@ -65,11 +79,17 @@ def _segment_mask(m, segment: int) -> np.ndarray:
 
 
 def awareness(m) -> float:
-    return float(m.state.aware.mean())
+    return float(m.state.aware[:, 0].mean())
+
+
+def rival_awareness(m) -> float:
+    """Mean over rivals of the share aware of the rival; NaN without rivals."""
+    aware = m.state.aware[:, 1:]
+    return float(aware.mean()) if aware.size else math.nan
 
 
 def mean_attitude(m) -> float:
-    return _masked_mean(m.state.attitude, m.state.aware)
+    return _masked_mean(m.state.attitude[:, 0], m.state.aware[:, 0])
 
 
 def customers(m) -> float:
@@ -77,28 +97,56 @@ def customers(m) -> float:
 
 
 def repeat_customers(m) -> float:
-    return float((m.state.purchases >= 2).mean())
+    return float((m.state.purchases[:, 0] >= 2).mean())
 
 
 def loyalty(m) -> float:
-    return _masked_mean(m.state.loyalty, _customer(m))
+    return _masked_mean(m.state.loyalty[:, 0], _customer(m))
 
 
 def loyal_share(m) -> float:
-    return float((m.state.loyalty >= m.params.loyal_threshold).mean())
+    return float((m.state.loyalty[:, 0] >= m.params.loyal_threshold).mean())
+
+
+def market_share(m) -> float:
+    return _ratio(m.tally.purchases, m.tally.category_purchases)
+
+
+def category_purchases(m) -> float:
+    return m.tally.category_purchases / m.state.n
+
+
+def scr(m) -> float:
+    """Share of category requirements: over the consumers who bought the focal brand in
+    the last ``scr_window`` weeks, their focal purchases / all their category purchases
+    in the window (pooled: a ratio of sums)."""
+    recent = m.state.recent
+    buyers = recent[:, 0] > 0
+    return _ratio(float(recent[buyers, 0].sum()), float(recent[buyers].sum()))
+
+
+def repeat_rate(m) -> float:
+    return _ratio(m.tally.repeat_purchases, m.tally.purchases)
+
+
+def defection_rate(m) -> float:
+    return _ratio(m.tally.defections, m.tally.previous_focal)
 
 
 def nps(m) -> float:
-    """Net promoter score over aware consumers: score = 5 (a + 1) on 0..10, promoters
-    score >= 9, detractors <= 6; NPS = 100 (share promoters - share detractors)."""
-    aware = m.state.aware
-    n = np.count_nonzero(aware)
-    if n == 0:
-        return 0.0
-    score = 5.0 * (m.state.attitude + 1.0)
-    promoters = np.count_nonzero((score >= 9.0) & aware)
-    detractors = np.count_nonzero((score <= 6.0) & aware)
-    return float(100.0 * (promoters - detractors) / n)
+    return m.tally.nps
+
+
+def nps_low(m) -> float:
+    return m.tally.nps_low
+
+
+def nps_high(m) -> float:
+    return m.tally.nps_high
+
+
+def nps_respondents(m) -> float:
+    return float(m.tally.nps_respondents)
 
 
 def wom_positive(m) -> float:
@@ -118,11 +166,11 @@ def replies(m) -> float:
 
 
 def public_sentiment(m) -> float:
-    return m.record.mean_sentiment(m.steps, m.params.recency)
+    return m.record.mean_sentiment(m.steps, m.params.recency, 0)
 
 
 def trust(m) -> float:
-    return float(m.state.trust.mean())
+    return float(m.state.trust[:, 0].mean())
 
 
 def spend(m) -> float:
@@ -143,7 +191,7 @@ def roi(m) -> float:
 
 
 def _segment_loyalty(m, segment: int) -> float:
-    return _masked_mean(m.state.loyalty, _segment_mask(m, segment) & _customer(m))
+    return _masked_mean(m.state.loyalty[:, 0], _segment_mask(m, segment) & _customer(m))
 
 
 def loyalty_natives(m) -> float:
@@ -155,15 +203,23 @@ def loyalty_immigrants(m) -> float:
 
 
 def awareness_natives(m) -> float:
-    return _masked_mean(m.state.aware, _segment_mask(m, NATIVE))
+    return _masked_mean(m.state.aware[:, 0], _segment_mask(m, NATIVE))
 
 
 def awareness_immigrants(m) -> float:
-    return _masked_mean(m.state.aware, _segment_mask(m, IMMIGRANT))
+    return _masked_mean(m.state.aware[:, 0], _segment_mask(m, IMMIGRANT))
+
+
+def trust_natives(m) -> float:
+    return _masked_mean(m.state.trust[:, 0], _segment_mask(m, NATIVE))
+
+
+def trust_immigrants(m) -> float:
+    return _masked_mean(m.state.trust[:, 0], _segment_mask(m, IMMIGRANT))
 
 
 def followers(m) -> float:
-    return float(m.state.follower.mean())
+    return float(m.state.follower[:, 0].mean())
 
 
 #: Declared ranges (closed; +/-inf for an open end). The confidence interval of a metric's
@@ -190,33 +246,62 @@ class Metric(NamedTuple):
 
 
 METRICS: dict[str, Metric] = {
-    "awareness": Metric(awareness, "share", "share of consumers aware of the brand", UNIT_RANGE),
-    "mean_attitude": Metric(mean_attitude, "-1..1", "mean attitude of aware consumers", SIGNED_RANGE),
-    "customers": Metric(customers, "share", "share of consumers who bought at least once", UNIT_RANGE),
-    "adopters": Metric(customers, "share", "the Bass F(t): share who bought at least once (= customers)", UNIT_RANGE),
-    "repeat_customers": Metric(repeat_customers, "share", "share who bought at least twice", UNIT_RANGE),
-    "loyalty": Metric(loyalty, "0..1", "mean loyalty of customers", UNIT_RANGE),
-    "loyal_share": Metric(loyal_share, "share", "share of all consumers with loyalty >= loyal_threshold", UNIT_RANGE),
-    "nps": Metric(nps, "-100..100", "net promoter score over aware consumers", NPS_RANGE),
-    "wom_positive": Metric(wom_positive, "messages/week", "delivered private WOM messages with positive valence",
-                           COUNT_RANGE),
-    "wom_negative": Metric(wom_negative, "messages/week", "delivered private WOM messages with negative valence",
-                           COUNT_RANGE),
-    "posts": Metric(posts, "posts/week", "public posts written this week (incl. backlash posts)", COUNT_RANGE),
-    "replies": Metric(replies, "replies/week", "brand replies this week", COUNT_RANGE),
-    "public_sentiment": Metric(public_sentiment, "-1..1", "recency-weighted mean sentiment of the public record",
-                               SIGNED_RANGE),
-    "trust": Metric(trust, "0..1", "mean trust in brand messages", UNIT_RANGE),
-    "spend": Metric(spend, "impression units", "cumulative marketing spend", COUNT_RANGE),
-    "revenue": Metric(revenue, "impression units", "cumulative margin from purchases", COUNT_RANGE),
+    "awareness": Metric(awareness, "share", "share of consumers aware of the focal brand", UNIT_RANGE),
+    "rival_awareness": Metric(rival_awareness, "share", "mean over rivals of the share aware of the rival "
+                              "(NaN without rivals)", UNIT_RANGE),
+    "mean_attitude": Metric(mean_attitude, "-1..1", "mean attitude to the focal brand of those aware of it",
+                            SIGNED_RANGE),
+    "customers": Metric(customers, "share", "penetration: share of consumers who bought the focal brand "
+                        "at least once in the run", UNIT_RANGE),
+    "adopters": Metric(customers, "share", "the Bass F(t): share who bought the focal brand at least once "
+                       "(= customers)", UNIT_RANGE),
+    "repeat_customers": Metric(repeat_customers, "share", "share who bought the focal brand at least twice",
+                               UNIT_RANGE),
+    "loyalty": Metric(loyalty, "0..1", "mean attitudinal loyalty to the focal brand of its customers", UNIT_RANGE),
+    "loyal_share": Metric(loyal_share, "share", "share of all consumers with loyalty to the focal brand "
+                          ">= loyal_threshold", UNIT_RANGE),
+    "market_share": Metric(market_share, "share", "focal brand's share of this week's category purchases "
+                           "(NaN in a week without any)", UNIT_RANGE),
+    "category_purchases": Metric(category_purchases, "per consumer", "category purchases this week per consumer "
+                                 "(any brand)", UNIT_RANGE),
+    "scr": Metric(scr, "share", "share of category requirements: focal purchases / all category purchases of "
+                  "the focal brand's buyers in the last scr_window weeks (NaN without buyers)", UNIT_RANGE),
+    "repeat_rate": Metric(repeat_rate, "share", "share of this week's focal purchases whose buyer's previous "
+                          "category purchase was focal (NaN without focal purchases)", UNIT_RANGE),
+    "defection_rate": Metric(defection_rate, "share", "of this week's buyers whose previous purchase was focal, "
+                             "the share who chose another brand (NaN without such buyers)", UNIT_RANGE),
+    "nps": Metric(nps, "-100..100", "net promoter score of the latest survey of recent focal customers "
+                  "(NaN before the first)", NPS_RANGE),
+    "nps_low": Metric(nps_low, "-100..100", "lower end of the survey's 95 % interval of NPS", NPS_RANGE),
+    "nps_high": Metric(nps_high, "-100..100", "upper end of the survey's 95 % interval of NPS", NPS_RANGE),
+    "nps_respondents": Metric(nps_respondents, "respondents", "sample size of the latest NPS survey", COUNT_RANGE),
+    "wom_positive": Metric(wom_positive, "messages/week", "delivered private WOM messages with positive valence "
+                           "(about any brand)", COUNT_RANGE),
+    "wom_negative": Metric(wom_negative, "messages/week", "delivered private WOM messages with negative valence "
+                           "(about any brand)", COUNT_RANGE),
+    "posts": Metric(posts, "posts/week", "public posts about the focal brand written this week (incl. backlash "
+                    "posts)", COUNT_RANGE),
+    "replies": Metric(replies, "replies/week", "focal brand's replies this week", COUNT_RANGE),
+    "public_sentiment": Metric(public_sentiment, "-1..1", "recency-weighted mean sentiment of the public posts "
+                               "about the focal brand", SIGNED_RANGE),
+    "trust": Metric(trust, "0..1", "mean trust in the focal brand's messages", UNIT_RANGE),
+    "spend": Metric(spend, "impression units", "focal brand's cumulative marketing spend", COUNT_RANGE),
+    "revenue": Metric(revenue, "impression units", "cumulative margin from focal purchases", COUNT_RANGE),
     "profit": Metric(profit, "impression units", "cumulative revenue - spend", UNBOUNDED),
     "roi": Metric(roi, "ratio", "cumulative (revenue - spend) / spend; NaN when nothing was spent", (-1.0, math.inf)),
-    "loyalty_natives": Metric(loyalty_natives, "0..1", "mean loyalty of customers among digital natives", UNIT_RANGE),
-    "loyalty_immigrants": Metric(loyalty_immigrants, "0..1", "mean loyalty of customers among digital immigrants",
-                                 UNIT_RANGE),
-    "awareness_natives": Metric(awareness_natives, "share", "awareness among digital natives", UNIT_RANGE),
-    "awareness_immigrants": Metric(awareness_immigrants, "share", "awareness among digital immigrants", UNIT_RANGE),
-    "followers": Metric(followers, "share", "share of consumers following the brand's page", UNIT_RANGE),
+    "loyalty_natives": Metric(loyalty_natives, "0..1", "mean loyalty of focal customers among digital natives",
+                              UNIT_RANGE),
+    "loyalty_immigrants": Metric(loyalty_immigrants, "0..1", "mean loyalty of focal customers among digital "
+                                 "immigrants", UNIT_RANGE),
+    "awareness_natives": Metric(awareness_natives, "share", "awareness of the focal brand among digital natives",
+                                UNIT_RANGE),
+    "awareness_immigrants": Metric(awareness_immigrants, "share", "awareness of the focal brand among digital "
+                                   "immigrants", UNIT_RANGE),
+    "trust_natives": Metric(trust_natives, "0..1", "mean trust in the focal brand among digital natives",
+                            UNIT_RANGE),
+    "trust_immigrants": Metric(trust_immigrants, "0..1", "mean trust in the focal brand among digital immigrants",
+                               UNIT_RANGE),
+    "followers": Metric(followers, "share", "share of consumers following the focal brand's page", UNIT_RANGE),
 }
 
 METRIC_NAMES = tuple(METRICS)

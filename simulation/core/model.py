@@ -22,6 +22,7 @@ from mesa.discrete_space import Network
 
 from simulation.core import processes as proc
 from simulation.core.agents import AGENT_REPORTERS, Consumer
+from simulation.core.brand import qualities
 from simulation.core.inputs import model_inputs, resolve_params
 from simulation.core.metrics import Tally, model_reporters
 from simulation.core.params import Params
@@ -30,7 +31,10 @@ from simulation.core.running import RunMixin
 
 
 class WordOfMouthModel(RunMixin, mesa.Model):
-    """Consumers on a social graph, a brand with a strategy, and a public record.
+    """Consumers on a social graph, brands competing for them, and a public record.
+
+    Brand 0 is the focal brand (``self.brand``) whose strategy is compared; ``self.brands``
+    holds all of them, focal first.
 
     Parameters
     ----------
@@ -56,7 +60,12 @@ class WordOfMouthModel(RunMixin, mesa.Model):
                  on_stage: StageListener | None = None, **overrides: Any) -> None:
         super().__init__(rng=rng)
         self.params = p = resolve_params(params, overrides)
-        self.graph, self.adjacency, self.state, self.brand = model_inputs(p, self.rng, graph, on_stage)
+        self.graph, self.adjacency, self.state, self.brands = model_inputs(p, self.rng, graph, on_stage)
+        self.brand = self.brands[0]
+        self.qualities = qualities(self.brands)
+        # The survey's own stream, spawned from the model's Generator (no draw from it): how
+        # many customers are asked changes no other random number of the run.
+        self.survey_rng = self.rng.spawn(1)[0]
         n = self.adjacency.n
         self.online_prob = self.state.by_segment(p.online_native, p.online_immigrant)
         self.record = proc.PublicRecord(p.record_capacity)
@@ -82,28 +91,39 @@ class WordOfMouthModel(RunMixin, mesa.Model):
     def step(self) -> None:
         """One week. The processes run in this fixed order (docs/ODD.md, "Process overview"):
 
-        1. broadcast, 2. fan page, 3. purchase, 4. experience, 5. word of mouth,
-        6. public record (read last week's record, then post), 7. dialogue, 8. forgetting;
-        then money flows and data collection.
+        1. broadcast and 2. fan page (each brand in turn, focal first), 3. purchase (category
+        occasion and brand choice), 4. experience, 5. word of mouth, 6. public record (read
+        last week's record, then post), 7. dialogue (each brand), 8. forgetting, 9. NPS
+        survey; then money flows (the focal brand's) and data collection.
         """
-        p, s, rng, brand, t = self.params, self.state, self.rng, self.brand, self.steps
+        p, s, rng, t = self.params, self.state, self.rng, self.steps
         tally = self.tally
         s.online[:] = rng.random(s.n) < self.online_prob
-        tally.impressions = proc.broadcast(s, p, brand.broadcast_budget, brand.ad_claim, rng)
-        proc.fanpage(s, p, brand.fanpage_budget, brand.quality, rng)
-        tally.purchases = proc.purchase(s, p, rng, self.adjacency)
-        proc.experience(s, p, brand.quality, rng)
-        impression = proc.choose_talkers(s, p, rng)
-        reported = s.expectation.copy()  # what talkers report, private and public: this snapshot
+        s.reinforced[:] = False
+        for b, brand in enumerate(self.brands):
+            delivered = proc.broadcast(s, p, brand.broadcast_budget, brand.ad_claim, rng, b)
+            if b == 0:
+                tally.impressions = delivered
+        for b, brand in enumerate(self.brands):
+            proc.fanpage(s, p, brand.fanpage_budget, brand.quality, rng, b)
+        bought = proc.purchase(s, p, rng, self.adjacency, t)
+        tally.purchases, tally.category_purchases = bought.focal, bought.category
+        tally.repeat_purchases, tally.previous_focal, tally.defections = bought.repeat, bought.was_focal, bought.defected
+        proc.experience(s, p, self.qualities, rng)
+        impression, reported = proc.choose_talkers(s, p, rng)
         tally.wom_positive, tally.wom_negative = proc.word_of_mouth(s, self.adjacency, p, impression, reported, rng)
         proc.read_public_record(s, self.record, p, t, rng)
-        posts_before = self.record.total_posts
+        focal_posts_before = self.record.brand_posts(0)
         proc.post_publicly(s, self.record, p, impression, reported, t, rng)
-        tally.replies = proc.dialogue(s, self.record, p, brand.dialogue_budget, brand.reply_claim,
-                                    brand.quality, t, rng)
-        tally.posts = self.record.total_posts - posts_before
-        proc.forget(s, p)
-        tally.spend += brand.weekly_spend
+        for b, brand in enumerate(self.brands):
+            replies = proc.dialogue(s, self.record, p, brand.dialogue_budget, brand.reply_claim,
+                                    brand.quality, t, rng, b)
+            if b == 0:
+                tally.replies = replies
+        tally.posts = self.record.brand_posts(0) - focal_posts_before
+        proc.forget(s, p, rng)
+        if t % p.nps_every == 0:
+            tally.nps, tally.nps_low, tally.nps_high, tally.nps_respondents = proc.nps_survey(s, p, self.survey_rng)
+        tally.spend += self.brand.weekly_spend
         tally.revenue += p.margin * tally.purchases
         self.datacollector.collect(self)
-

@@ -38,6 +38,8 @@ from simulation.errors import ParameterError
 ENGINES = ("vectorised", "reference")
 PURCHASE_MODELS = ("attitude", "bass")
 STRATEGIES = ("none", "broadcast", "hype", "fanpage", "dialogue", "mixed")
+SCENARIOS = ("launch", "established")
+RIVAL_STRATEGIES = tuple(s for s in STRATEGIES if s != "hype")  # rivals are honest
 GENERATED_NETWORKS = (
     "barabasi_albert",
     "watts_strogatz",
@@ -98,12 +100,45 @@ _SPECS: list[Spec] = [
        meaning="share of digital immigrants (rarely online, more exposed to mass media)",
        source="assumption (segments after Prensky 2001)"),
     _p("initial_awareness", 0.02, float, 0.0, 1.0, unit="share", group="population",
-       meaning="share of consumers aware of the brand at step 0"),
+       meaning="share of consumers aware of the focal brand at step 0 when it is new "
+               "(scenario = launch)"),
     _p("initial_attitude_sd", 0.0, float, 0.0, 2.0, unit="-1..1", group="population",
-       meaning="spread of initial attitudes: a(0) = clip(N(0, sd), -1, 1), also the baseline "
-               "attitude decays back to (0 = everyone starts neutral)"),
-    _p("initial_trust", 0.5, float, 0.0, 1.0, unit="0..1", group="population",
-       meaning="trust in brand messages at step 0, and the level trust drifts back to"),
+       meaning="spread of initial attitudes: a(0) = clip(N(0, sd), -1, 1) per consumer and brand, "
+               "also the baseline attitude decays back to (0 = everyone starts neutral)"),
+    _p("initial_trust_native", 0.5, float, 0.0, 1.0, unit="0..1", group="population",
+       meaning="a digital native's trust in brand messages at step 0, and the level it drifts back to"),
+    _p("initial_trust_immigrant", 0.3, float, 0.0, 1.0, unit="0..1", group="population",
+       meaning="a digital immigrant's trust in brand messages at step 0, and the level it drifts back to",
+       source="assumption (older consumers are more sceptical of advertising; direction as in "
+              "Obermiller & Spangenberg 1998, size not from a source)"),
+    # --- market --------------------------------------------------------------------------
+    _p("n_brands", 3, int, 1, 20, unit="brands", group="market",
+       meaning="brands in the category: brand 0 is the focal brand whose strategy is compared, "
+               "1..n_brands-1 are rivals"),
+    _p("scenario", "launch", str, group="market", choices=SCENARIOS,
+       meaning="launch: the focal brand is new (initial_awareness), the rivals are known; "
+               "established: every brand is known at step 0"),
+    _p("known_awareness", 0.75, float, 0.0, 1.0, unit="share", group="market",
+       meaning="share of consumers aware of each known brand at step 0 (rivals at launch, "
+               "every brand when established)",
+       source="assumption (inside the 60-90 % awareness of established brands asked for by MODEL.md v2)"),
+    _p("initial_loyalty", 0.5, float, 0.0, 1.0, unit="0..1", group="market",
+       meaning="loyalty at step 0 of a consumer to their habitual brand, drawn uniformly among "
+               "the known brands they are aware of"),
+    _p("rival_strategy", "broadcast", str, group="market", choices=RIVAL_STRATEGIES,
+       meaning="strategy of every rival brand (rivals are honest: no hype, replies state Q)"),
+    _p("rival_budget", 1.0, float, 0.0, 1000.0, unit="impressions/consumer/week", group="market",
+       meaning="weekly marketing spend per consumer of each rival"),
+    _p("rival_quality", 0.3, float, -1.0, 1.0, unit="-1..1", group="market",
+       meaning="mean true quality of the rivals"),
+    _p("rival_quality_spread", 0.0, float, 0.0, 2.0, unit="-1..1", group="market",
+       meaning="rival qualities spread evenly over rival_quality +- spread (clipped to -1..1); "
+               "0 = every rival has rival_quality"),
+    _p("outside_option", True, bool, group="market",
+       meaning="on a category occasion the consumer may also buy nothing of these brands "
+               "(the outside option, utility outside_utility)"),
+    _p("outside_utility", 0.0, float, -50.0, 50.0, unit="logit", group="market",
+       meaning="utility of the outside option in the choice logit"),
     # --- network -------------------------------------------------------------------------
     _p("network", "barabasi_albert", str, group="network", choices=NETWORKS,
        meaning="social graph: a generator, a networkx built-in graph, or file:PATH "
@@ -156,8 +191,12 @@ _SPECS: list[Spec] = [
     _p("media_exposure_immigrant", 1.5, float, 0.0, 100.0, unit="ratio", group="broadcast",
        meaning="weight of a digital immigrant in the random allocation of impressions "
                "(natives: 1)"),
+    _p("ad_attention", 0.3, float, 0.0, 1.0, unit="probability", group="broadcast",
+       meaning="probability that an ad impression is noticed; only noticed impressions "
+               "persuade, irritate or make aware",
+       source="assumption (most ads are not noticed; to be calibrated)"),
     _p("ad_effect", 0.05, float, 0.0, 1.0, unit="per exposure", group="broadcast",
-       meaning="pull of attitude toward the claim by one fresh exposure at trust 1",
+       meaning="pull of attitude toward the claim by one fresh noticed exposure at trust 1",
        source="assumption (small short-term ad effects, Sethuraman, Tellis & Briesch 2011)"),
     _p("ad_expectation_effect", 0.1, float, 0.0, 1.0, unit="per exposure", group="broadcast",
        meaning="pull of expectation toward the claim by one fresh exposure at trust 1"),
@@ -194,13 +233,17 @@ _SPECS: list[Spec] = [
        meaning="Bass imitation coefficient (purchase_model = bass)",
        source="Sultan, Farley & Lehmann 1990"),
     _p("purchase_freq", 0.25, float, 0.0, 1.0, unit="per week", group="purchase",
-       meaning="cap of the weekly purchase probability (category purchase frequency)"),
+       meaning="probability of a category purchase occasion in a week (need, not brand, drives it)"),
     _p("purchase_intercept", -1.0, float, -50.0, 50.0, unit="logit", group="purchase",
-       meaning="intercept of the purchase logit"),
+       meaning="constant of a brand's utility in the choice logit"),
     _p("purchase_attitude", 4.0, float, 0.0, 50.0, unit="logit", group="purchase",
-       meaning="weight of attitude in the purchase logit"),
+       meaning="weight of attitude in a brand's utility"),
     _p("purchase_loyalty", 2.0, float, 0.0, 50.0, unit="logit", group="purchase",
-       meaning="weight of loyalty in the purchase logit"),
+       meaning="weight of loyalty in a brand's utility"),
+    _p("purchase_quality", 1.0, float, 0.0, 50.0, unit="logit", group="purchase",
+       meaning="weight of trust-weighted expected quality (trust x expectation) in a brand's utility"),
+    _p("purchase_trust", 1.0, float, 0.0, 50.0, unit="logit", group="purchase",
+       meaning="weight of trust in the brand in its utility"),
     # --- experience ----------------------------------------------------------------------
     _p("disconfirmation_weight", 0.5, float, 0.0, 5.0, unit="ratio", group="experience",
        meaning="weight of disconfirmation (experience - expectation) in satisfaction",
@@ -255,9 +298,10 @@ _SPECS: list[Spec] = [
     _p("recency", 4.0, float, 0.1, 10_000.0, unit="weeks", group="public",
        meaning="time constant of the recency weighting of public posts"),
     _p("stranger_weight_native", 0.5, float, 0.0, 1.0, unit="tie strength", group="public",
-       meaning="weight a digital native gives a stranger's public post"),
+       meaning="weight a digital native gives a stranger's public post (trust in strangers' posts)"),
     _p("stranger_weight_immigrant", 0.2, float, 0.0, 1.0, unit="tie strength", group="public",
-       meaning="weight a digital immigrant gives a stranger's public post"),
+       meaning="weight a digital immigrant gives a stranger's public post (trust in strangers' posts)",
+       source="assumption (sceptical of online strangers, not only rarely online)"),
     _p("record_capacity", 5000, int, 10, 100_000_000, unit="posts", group="public",
        meaning="posts kept in the public record (a ring buffer; older posts only in aggregates)"),
     _p("reply_trust_gain", 0.02, float, 0.0, 1.0, unit="per reply read", group="public",
@@ -296,9 +340,14 @@ _SPECS: list[Spec] = [
     _p("attitude_decay", 0.02, float, 0.0, 1.0, unit="per week", group="forgetting",
        meaning="share of attitude that fades back toward 0 each week"),
     _p("trust_decay", 0.02, float, 0.0, 1.0, unit="per week", group="forgetting",
-       meaning="share of the gap to initial_trust that closes each week"),
+       meaning="share of the gap to the segment's initial trust that closes each week"),
     _p("loyalty_decay", 0.002, float, 0.0, 1.0, unit="per week", group="forgetting",
        meaning="share of loyalty that fades each week without reinforcement"),
+    _p("awareness_decay", 0.05, float, 0.0, 1.0, unit="per week", group="forgetting",
+       meaning="probability of forgetting a brand in a week without reinforcement (no noticed "
+               "ad or page post, no WOM heard, no post read, no purchase of it)",
+       source="assumption (half-life of about 14 weeks; ad awareness decays with half-lives of "
+              "weeks, Broadbent 1979; to be calibrated)"),
     # --- engine --------------------------------------------------------------------------
     _p("engine", "vectorised", str, group="engine", choices=ENGINES,
        meaning="vectorised: the fast array engine; reference: the per-agent Mesa "
@@ -307,7 +356,24 @@ _SPECS: list[Spec] = [
     # --- metrics -------------------------------------------------------------------------
     _p("loyal_threshold", 0.7, float, 0.0, 1.0, unit="0..1", group="metrics",
        meaning="loyalty at or above which a consumer counts as loyal (loyal_share)",
-       source="MODEL.md"),
+       source="assumption"),
+    _p("scr_window", 26, int, 1, 520, unit="weeks", group="metrics",
+       meaning="rolling window of share of category requirements and of recent customers "
+               "(the NPS survey's frame)"),
+    _p("nps_every", 1, int, 1, 520, unit="weeks", group="metrics",
+       meaning="the NPS survey runs every nps_every weeks"),
+    _p("nps_sample", 200, int, 1, 1_000_000, unit="respondents", group="metrics",
+       meaning="respondents per NPS survey, drawn without replacement from the focal brand's "
+               "recent customers (all of them if fewer)"),
+    _p("nps_intercept", 6.5, float, -10.0, 20.0, unit="0..10", group="metrics",
+       meaning="latent likelihood to recommend of a customer with satisfaction 0 and loyalty 0",
+       source="assumption (to be calibrated to typical NPS of 0 to +40, Reichheld 2003)"),
+    _p("nps_satisfaction", 3.0, float, 0.0, 20.0, unit="0..10 per unit", group="metrics",
+       meaning="weight of the last satisfaction with the focal brand in the latent score"),
+    _p("nps_loyalty", 2.0, float, 0.0, 20.0, unit="0..10 per unit", group="metrics",
+       meaning="weight of loyalty to the focal brand in the latent score"),
+    _p("nps_noise", 1.5, float, 0.0, 20.0, unit="0..10", group="metrics",
+       meaning="standard deviation of the response noise of one survey answer"),
 ]
 
 PARAMETERS: dict[str, Spec] = {s.name: s for s in _SPECS}
@@ -562,6 +628,10 @@ class Params(Mapping[str, Any]):
 
 
 def _check_combinations(v: dict[str, Any]) -> None:
+    if v["purchase_model"] == "bass" and v["n_brands"] != 1:
+        raise ParameterError(
+            f"parameter 'purchase_model' = 'bass' needs n_brands = 1 (got n_brands = {v['n_brands']}): "
+            "the Bass hazard is a one-brand docking setting")
     total = v["dialogue_share"] + v["fanpage_share"]
     if total > 1 + 1e-12:
         raise ParameterError(

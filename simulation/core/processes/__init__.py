@@ -2,8 +2,9 @@
 
 Each is described in docs/ODD.md, 7 Submodels.
 
-Order within a step (see ``WordOfMouthModel.step`` and docs/ODD.md): broadcast, fan page,
-purchase, experience, word of mouth, public record (read, then post), dialogue, forgetting.
+Order within a step (see ``WordOfMouthModel.step`` and docs/ODD.md): broadcast, fan page
+(each brand in turn), purchase (category occasion and brand choice), experience, word of
+mouth, public record (read, then post), dialogue (each brand), forgetting, NPS survey.
 Within each process every consumer acts on the same snapshot and the changes are applied
 together (synchronous update).
 """
@@ -15,11 +16,24 @@ from simulation.core.processes.fanpage import fanpage
 from simulation.core.processes.forgetting import forget
 from simulation.core.processes.influence import social_influence
 from simulation.core.processes.public_record import PublicRecord, post_publicly, read_public_record
-from simulation.core.processes.purchase import purchase, purchase_probability
-from simulation.core.processes.word_of_mouth import choose_talkers, talk_probability, word_of_mouth
+from simulation.core.processes.purchase import (
+    Purchases,
+    brand_utility,
+    choice_probabilities,
+    purchase,
+)
+from simulation.core.processes.survey import Survey, net_promoter, nps_survey
+from simulation.core.processes.word_of_mouth import choose_talkers, talk_probability, talk_topic, word_of_mouth
 
 __all__ = [
     "PublicRecord",
+    "Purchases",
+    "Survey",
+    "brand_utility",
+    "choice_probabilities",
+    "net_promoter",
+    "nps_survey",
+    "talk_topic",
     "broadcast",
     "choose_talkers",
     "dialogue",
@@ -29,7 +43,6 @@ __all__ = [
     "forget",
     "post_publicly",
     "purchase",
-    "purchase_probability",
     "read_public_record",
     "social_influence",
     "talk_probability",

@@ -46,34 +46,40 @@ def exposure_response(k: np.ndarray, irritation: np.ndarray, wearout: float,
 
 
 def apply_exposures(state: ConsumerState, idx: np.ndarray, k: np.ndarray, claim: float,
-                    params: Params, strength: float = 1.0, reactance: bool = True) -> None:
-    """Apply ``k[i]`` exposures of a message claiming ``claim`` to consumers ``idx``.
+                    params: Params, strength: float = 1.0, reactance: bool = True,
+                    brand: int = 0) -> None:
+    """Apply ``k[i]`` noticed exposures of brand ``brand``'s message claiming ``claim`` to
+    consumers ``idx``.
 
-    Attitude and expectation move toward the claim by ``1 - (1 - effect * trust)^W``
-    (W = persuasive weight), so repeated exposures compound but never overshoot.
+    Attitude and expectation about the brand move toward the claim by
+    ``1 - (1 - effect * trust)^W`` (W = persuasive weight, trust = trust in this brand), so
+    repeated exposures compound but never overshoot. The consumer is aware of the brand
+    and reminded of it this week.
     """
-    r = state.irritation[idx]
-    trust = state.trust[idx]
+    b = brand
+    r = state.irritation[idx, b]
+    trust = state.trust[idx, b]
     if reactance:
         weight, reactant = exposure_response(k, r, params.wearout, params.reactance_threshold)
     else:
         weight, reactant = k.astype(np.float64), np.zeros(len(idx))
     pull_a = 1.0 - (1.0 - np.minimum(params.ad_effect * strength * trust, 1.0)) ** weight
     pull_e = 1.0 - (1.0 - np.minimum(params.ad_expectation_effect * strength * trust, 1.0)) ** weight
-    a = state.attitude[idx]
+    a = state.attitude[idx, b]
     a = a + pull_a * (claim - a) - params.reactance_attitude * reactant
-    state.attitude[idx] = np.clip(a, -1.0, 1.0)
-    e = state.expectation[idx]
-    state.expectation[idx] = e + pull_e * (claim - e)
-    state.trust[idx] = trust * (1.0 - params.reactance_trust) ** reactant
+    state.attitude[idx, b] = np.clip(a, -1.0, 1.0)
+    e = state.expectation[idx, b]
+    state.expectation[idx, b] = e + pull_e * (claim - e)
+    state.trust[idx, b] = trust * (1.0 - params.reactance_trust) ** reactant
     if reactance:
-        state.irritation[idx] = r + k
-    state.aware[idx] = True
+        state.irritation[idx, b] = r + k
+    state.aware[idx, b] = True
+    state.reinforced[idx, b] = True
 
 
 def broadcast(state: ConsumerState, params: Params, budget: float, claim: float,
-              rng: np.random.Generator) -> int:
-    """Spend ``budget`` on impressions spread at random over the population.
+              rng: np.random.Generator, brand: int = 0) -> int:
+    """Brand ``brand`` spends ``budget`` on impressions spread at random over the population.
 
     One impression costs 1 (the money unit), so the week buys ``budget`` impressions
     (stochastically rounded). Each lands on consumer i with probability proportional to
@@ -82,7 +88,12 @@ def broadcast(state: ConsumerState, params: Params, budget: float, claim: float,
     is drawn as a binomial split between the segments and uniform draws within each
     (the same distribution, in O(impressions) instead of O(N) per category).
 
-    Returns the number of impressions delivered.
+    Each of a consumer's k impressions is noticed with probability ``ad_attention``
+    (a binomial per consumer; no draw at ``ad_attention = 1``); only noticed ones act
+    (:func:`apply_exposures`): an unnoticed ad neither persuades nor irritates nor makes
+    aware.
+
+    Returns the number of impressions delivered (noticed or not: what was paid for).
     """
     if budget <= 0:
         return 0
@@ -98,5 +109,9 @@ def broadcast(state: ConsumerState, params: Params, budget: float, claim: float,
                            natives[rng.integers(0, max(len(natives), 1), n_impressions - to_imm)]])
     counts = np.bincount(hits, minlength=state.n)
     idx = np.flatnonzero(counts)
-    apply_exposures(state, idx, counts[idx], claim, params)
+    k = counts[idx]
+    if params.ad_attention < 1.0:
+        k = rng.binomial(k, params.ad_attention)
+        idx, k = idx[k > 0], k[k > 0]
+    apply_exposures(state, idx, k, claim, params, brand=brand)
     return n_impressions

@@ -21,12 +21,13 @@ def _toward(x: np.ndarray, target: float | np.ndarray, rate: float, times: np.nd
     return x + (1.0 - (1.0 - rate) ** times) * (target - x)
 
 
-def reply_order(record: PublicRecord, step: int, window: float) -> np.ndarray:
-    """Slots the brand would answer, in order: complaints first (most negative, then newest),
-    then neutral and positive posts (newest first). Only unanswered posts within the window.
-    "Newest" is the order of writing (``seq``), which breaks every tie, also within a week."""
+def reply_order(record: PublicRecord, step: int, window: float, brand: int = 0) -> np.ndarray:
+    """Slots brand ``brand`` would answer, in order: complaints first (most negative, then newest),
+    then neutral and positive posts (newest first). Only unanswered posts about the brand
+    within the window. "Newest" is the order of writing (``seq``), which breaks every tie,
+    also within a week."""
     slots = record.slots()
-    open_ = slots[~record.replied[slots] & (step - record.step[slots] <= window)]
+    open_ = slots[~record.replied[slots] & (step - record.step[slots] <= window) & (record.brand[slots] == brand)]
     s = record.sentiment[open_]
     complaint = s < 0
     # lexsort: last key is primary
@@ -35,8 +36,10 @@ def reply_order(record: PublicRecord, step: int, window: float) -> np.ndarray:
 
 
 def dialogue(state: ConsumerState, record: PublicRecord, params: Params, budget: float,
-             reply_claim: float, quality: float, step: int, rng: np.random.Generator) -> int:
-    """Answer up to ``budget / reply_cost`` open posts; returns the number of replies.
+             reply_claim: float, quality: float, step: int, rng: np.random.Generator,
+             brand: int = 0) -> int:
+    """Brand ``brand`` answers up to ``budget / reply_cost`` open posts about it; returns the
+    number of replies. The authors' state about the brand changes:
 
     For a complaint: if the reply departs from the true quality Q (``reply_claim != Q``),
     with probability ``spin_detection * (1 - honesty)`` the author detects spin (trust falls
@@ -50,7 +53,7 @@ def dialogue(state: ConsumerState, record: PublicRecord, params: Params, budget:
     if budget <= 0:
         return 0
     capacity = stochastic_round(budget / params.reply_cost, rng)
-    chosen = reply_order(record, step, params.reply_window)[:capacity]
+    chosen = reply_order(record, step, params.reply_window, brand)[:capacity]
     if len(chosen) == 0:
         return 0
     complaint = record.sentiment[chosen] < 0
@@ -71,8 +74,8 @@ def dialogue(state: ConsumerState, record: PublicRecord, params: Params, budget:
     n_informed = np.bincount(author[~detected], minlength=n)
     n_conversation = np.bincount(author[~complaint], minlength=n)
     touched = np.flatnonzero(np.bincount(author, minlength=n))
-    t = touched
-    a, trust, loyalty, e = state.attitude[t], state.trust[t], state.loyalty[t], state.expectation[t]
+    t, b = touched, brand
+    a, trust, loyalty, e = state.attitude[t, b], state.trust[t, b], state.loyalty[t, b], state.expectation[t, b]
     a = _toward(a, 1.0, params.recovery_attitude, n_resolved[t])
     a = _toward(a, -params.backlash_sentiment, params.backlash_trust, n_detected[t])
     trust = _toward(trust, 1.0, params.recovery_trust, n_resolved[t])
@@ -80,12 +83,12 @@ def dialogue(state: ConsumerState, record: PublicRecord, params: Params, budget:
     trust = trust * (1.0 - params.backlash_trust) ** n_detected[t]
     loyalty = _toward(loyalty, 1.0, params.recovery_loyalty, n_resolved[t])
     loyalty = _toward(loyalty, 1.0, params.conversation_loyalty, n_conversation[t])
-    state.attitude[t] = a
-    state.trust[t] = trust
-    state.loyalty[t] = loyalty
-    state.expectation[t] = _toward(e, reply_claim, params.reply_expectation, n_informed[t])
+    state.attitude[t, b] = a
+    state.trust[t, b] = trust
+    state.loyalty[t, b] = loyalty
+    state.expectation[t, b] = _toward(e, reply_claim, params.reply_expectation, n_informed[t])
 
     backlash = author[detected]
     record.append(backlash, np.full(len(backlash), -params.backlash_sentiment),
-                  state.expectation[backlash], step)
+                  state.expectation[backlash, b], step, b)
     return len(chosen)

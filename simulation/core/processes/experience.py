@@ -28,9 +28,10 @@ def satisfaction(experience: np.ndarray, expectation: np.ndarray, params: Params
     return np.clip(experience + params.disconfirmation_weight * (experience - expectation), -1.0, 1.0)
 
 
-def experience(state: ConsumerState, params: Params, quality: float,
+def experience(state: ConsumerState, params: Params, quality: np.ndarray,
                rng: np.random.Generator) -> None:
-    """Buyers experience ``x = clip(Q + noise, -1, 1)`` and update.
+    """Buyers experience the brand they chose, ``x = clip(Q_b + noise, -1, 1)``, and update
+    their state about that brand (``quality``: Q per brand).
 
     Attitude moves toward satisfaction, expectation toward the experience; loyalty rises
     with satisfaction (``+ loyalty_gain * s * (1 - L)``) and falls faster with
@@ -42,17 +43,20 @@ def experience(state: ConsumerState, params: Params, quality: float,
     idx = np.flatnonzero(state.bought)
     if len(idx) == 0:
         return
-    x = np.clip(quality + params.quality_noise * rng.standard_normal(len(idx)), -1.0, 1.0)
-    e = state.expectation[idx]
+    b = state.choice[idx].astype(np.int64)
+    q = np.asarray(quality, dtype=np.float64)[b]
+    x = np.clip(q + params.quality_noise * rng.standard_normal(len(idx)), -1.0, 1.0)
+    e = state.expectation[idx, b]
     s = satisfaction(x, e, params)
-    a = state.attitude[idx]
-    state.attitude[idx] = a + params.experience_attitude * (s - a)
-    state.expectation[idx] = e + params.experience_expectation * (x - e)
-    loyalty = state.loyalty[idx]
-    state.loyalty[idx] = np.where(s >= 0, loyalty + params.loyalty_gain * s * (1.0 - loyalty),
-                                  loyalty + params.loyalty_loss * s * loyalty)
+    a = state.attitude[idx, b]
+    state.attitude[idx, b] = a + params.experience_attitude * (s - a)
+    state.expectation[idx, b] = e + params.experience_expectation * (x - e)
+    loyalty = state.loyalty[idx, b]
+    state.loyalty[idx, b] = np.where(s >= 0, loyalty + params.loyalty_gain * s * (1.0 - loyalty),
+                                     loyalty + params.loyalty_loss * s * loyalty)
     overshoot = np.maximum((e - x) - params.disappointment_threshold, 0.0)
-    state.trust[idx] = state.trust[idx] * np.clip(1.0 - params.disappointment_trust * overshoot, 0.0, 1.0)
-    state.purchases[idx] += 1
+    state.trust[idx, b] = state.trust[idx, b] * np.clip(1.0 - params.disappointment_trust * overshoot, 0.0, 1.0)
+    state.purchases[idx, b] += 1
+    state.last_satisfaction[idx, b] = s
     state.experience[idx] = x
     state.satisfaction[idx] = s

@@ -14,8 +14,8 @@ from simulation.core.state import ConsumerState, stochastic_round
 
 
 def fanpage(state: ConsumerState, params: Params, budget: float, claim: float,
-            rng: np.random.Generator) -> int:
-    """Gain followers, then show page posts to the online ones.
+            rng: np.random.Generator, brand: int = 0) -> int:
+    """Brand ``brand``'s page gains followers, then shows page posts to the online ones.
 
     Following: an online, aware non-follower with attitude >= ``follow_threshold`` follows
     with probability ``follow_prob``. Reach: each online follower sees ``fanpage_posts``
@@ -28,9 +28,11 @@ def fanpage(state: ConsumerState, params: Params, budget: float, claim: float,
     """
     if budget <= 0:
         return 0
-    candidates = state.online & state.aware & ~state.follower & (state.attitude >= params.follow_threshold)
-    state.follower |= candidates & (rng.random(state.n) < params.follow_prob)
-    idx = np.flatnonzero(state.follower & state.online)
+    b = brand
+    follower = state.follower[:, b]  # a view: following writes through
+    candidates = state.online & state.aware[:, b] & ~follower & (state.attitude[:, b] >= params.follow_threshold)
+    follower |= candidates & (rng.random(state.n) < params.follow_prob)
+    idx = np.flatnonzero(follower & state.online)
     demand = len(idx) * params.fanpage_posts
     if demand == 0:
         return 0
@@ -38,5 +40,7 @@ def fanpage(state: ConsumerState, params: Params, budget: float, claim: float,
     k = np.full(len(idx), params.fanpage_posts, dtype=np.int64)
     if supply < demand:
         k = rng.binomial(params.fanpage_posts, supply / demand, size=len(idx))
-    apply_exposures(state, idx, k, claim, params, strength=params.fanpage_effect, reactance=False)
+    seen = k > 0
+    apply_exposures(state, idx[seen], k[seen], claim, params, strength=params.fanpage_effect,
+                    reactance=False, brand=b)
     return int(k.sum())

@@ -1,21 +1,32 @@
-"""Forgetting: without new input, impressions fade back toward their baselines."""
+"""Forgetting: without new input, impressions fade back toward their baselines and brands
+that nothing recalls are forgotten."""
 
 from __future__ import annotations
+
+import numpy as np
 
 from simulation.core.params import Params
 from simulation.core.state import ConsumerState
 
 
-def forget(state: ConsumerState, params: Params) -> None:
-    """Attitude decays toward its baseline (``attitude0``: 0 unless initial attitudes are
-    spread), trust toward ``initial_trust``, loyalty toward 0, ad irritation fades;
-    followers whose attitude turned negative unfollow.
+def forget(state: ConsumerState, params: Params, rng: np.random.Generator) -> None:
+    """For every brand: attitude decays toward its baseline (``attitude0``: 0 unless initial
+    attitudes are spread), trust toward the segment's initial trust, loyalty toward 0, ad
+    irritation fades.
+
+    Awareness: a consumer aware of a brand that nothing recalled this week (no noticed ad or
+    page post, no WOM or post heard about it, no purchase of it: ``state.reinforced``)
+    forgets it with probability ``awareness_decay`` (one uniform per consumer and brand; no
+    draw at 0). Followers unfollow a page whose brand they dislike (attitude < 0) or forgot.
 
     With a spread baseline, ``attitude_decay`` is the stubbornness 1 - lambda of
     Friedkin & Johnsen (1990): x(t+1) = lambda W x(t) + (1 - lambda) x(0).
     """
     state.attitude += params.attitude_decay * (state.attitude0 - state.attitude)
-    state.trust += params.trust_decay * (params.initial_trust - state.trust)
+    state.trust += params.trust_decay * (state.trust0[:, None] - state.trust)
     state.loyalty *= 1.0 - params.loyalty_decay
     state.irritation *= 1.0 - params.irritation_decay
-    state.follower &= state.attitude >= 0.0
+    if params.awareness_decay > 0:
+        lapse = rng.random(state.aware.shape) < params.awareness_decay
+        state.aware &= ~(lapse & ~state.reinforced)
+    state.follower &= (state.attitude >= 0.0) & state.aware

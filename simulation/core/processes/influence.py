@@ -25,28 +25,35 @@ def social_influence(state: ConsumerState, listener: np.ndarray, weight: np.ndar
                      valence: np.ndarray, content: np.ndarray, params: Params) -> None:
     """Apply a batch of messages synchronously (all listeners judge on the same snapshot).
 
+    A message is about one brand: ``listener`` holds the key ``i * B + b`` of (listener i,
+    brand b) in the flattened (N, B) arrays, so messages about different brands are pooled
+    in one pass and each (listener, brand) pair is updated from its own messages. Hearing
+    about a brand makes the listener aware of it and reinforces that awareness.
+
     Parameters
     ----------
-    listener : int array, one entry per message
+    listener : int array, one entry per message: the key i * B + b
     weight : float array, tie strength (or stranger weight) of each message
     valence : float array in [-1, 1], the sender's impression
     content : float array in [-1, 1], the quality the sender reports (their expectation)
     """
     if len(listener) == 0:
         return
-    n = state.n
-    beyond = np.abs(valence - state.attitude[listener]) > params.confidence_bound
+    n = state.aware.size
+    attitude, expectation = state.attitude.reshape(-1), state.expectation.reshape(-1)
+    beyond = np.abs(valence - attitude[listener]) > params.confidence_bound
     w = np.where(beyond, weight * params.resistance, weight)
     total = np.bincount(listener, weights=w, minlength=n)
     heard = np.flatnonzero(np.bincount(listener, minlength=n))
-    state.aware[heard] = True
+    state.aware.reshape(-1)[heard] = True
+    state.reinforced.reshape(-1)[heard] = True
     got = heard[total[heard] > 0]
     if len(got) == 0:
         return
     W = total[got]
     v_bar = np.bincount(listener, weights=w * valence, minlength=n)[got] / W
     c_bar = np.bincount(listener, weights=w * content, minlength=n)[got] / W
-    a = state.attitude[got]
-    state.attitude[got] = a + (1.0 - (1.0 - params.wom_influence) ** W) * (v_bar - a)
-    e = state.expectation[got]
-    state.expectation[got] = e + (1.0 - (1.0 - params.wom_expectation) ** W) * (c_bar - e)
+    a = attitude[got]
+    attitude[got] = a + (1.0 - (1.0 - params.wom_influence) ** W) * (v_bar - a)
+    e = expectation[got]
+    expectation[got] = e + (1.0 - (1.0 - params.wom_expectation) ** W) * (c_bar - e)

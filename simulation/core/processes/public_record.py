@@ -18,7 +18,7 @@ from simulation.core.state import IMMIGRANT, ConsumerState
 class PublicRecord:
     """Ring buffer of public posts with their replies.
 
-    Per post: ``author``, ``sentiment`` (the author's impression, -1..1), ``content`` (the
+    Per post: ``author``, ``brand`` (what it is about), ``sentiment`` (the author's impression, -1..1), ``content`` (the
     quality the author reports), ``step``, ``replied``, ``reply_claim`` (what the reply
     says about quality), ``resolved`` (a complaint the reply resolved), ``spin`` (the
     author detected spin in the reply and said so).
@@ -27,6 +27,7 @@ class PublicRecord:
     def __init__(self, capacity: int) -> None:
         self.capacity = int(capacity)
         self.author = np.full(self.capacity, -1, dtype=np.int64)
+        self.brand = np.zeros(self.capacity, dtype=np.int64)
         self.sentiment = np.zeros(self.capacity)
         self.content = np.zeros(self.capacity)
         self.step = np.zeros(self.capacity, dtype=np.int64)
@@ -39,26 +40,37 @@ class PublicRecord:
         self.head = 0  # next slot to write
         self.total_posts = 0
         self.total_replies = 0
+        self.posts_about: dict[int, int] = {}  # brand -> posts ever written about it
 
     def __len__(self) -> int:
         return self.size
+
+    def brand_posts(self, brand: int) -> int:
+        """Posts ever written about ``brand`` (also those the ring buffer dropped)."""
+        return self.posts_about.get(brand, 0)
 
     def slots(self) -> np.ndarray:
         """Indices of the occupied slots (order irrelevant)."""
         return np.arange(self.size) if self.size < self.capacity else np.arange(self.capacity)
 
     def append(self, author: np.ndarray, sentiment: np.ndarray, content: np.ndarray,
-               step: int) -> np.ndarray:
-        """Add posts (overwriting the oldest when full); return their slots."""
+               step: int, brand: np.ndarray | int = 0) -> np.ndarray:
+        """Add posts about ``brand`` (one per post, or one for all; overwriting the oldest
+        when full); return their slots."""
         m = len(author)
         if m == 0:
             return np.empty(0, dtype=np.int64)
+        brand = np.broadcast_to(np.asarray(brand, dtype=np.int64), (m,))
+        for b, count in zip(*np.unique(brand, return_counts=True)):
+            self.posts_about[int(b)] = self.posts_about.get(int(b), 0) + int(count)
         if m > self.capacity:  # only the newest fit
             author, sentiment, content = author[-self.capacity:], sentiment[-self.capacity:], content[-self.capacity:]
+            brand = brand[-self.capacity:]
             self.total_posts += m - self.capacity
             m = self.capacity
         where = (self.head + np.arange(m)) % self.capacity
         self.author[where] = author
+        self.brand[where] = brand
         self.sentiment[where] = sentiment
         self.content[where] = content
         self.step[where] = step
@@ -86,15 +98,17 @@ class PublicRecord:
         picks = np.searchsorted(cdf, rng.random(n_draws) * cdf[-1], side="right")
         return slots[np.minimum(picks, len(slots) - 1)]
 
-    def mean_sentiment(self, now: int, recency: float) -> float:
-        """Recency-weighted mean sentiment of the record (what a reader would see on average)."""
-        if self.size == 0:
+    def mean_sentiment(self, now: int, recency: float, brand: int = 0) -> float:
+        """Recency-weighted mean sentiment of the posts about ``brand`` (what a reader would
+        see on average); 0 when there are none."""
+        slots = self.slots()
+        slots = slots[self.brand[slots] == brand]
+        if len(slots) == 0:
             return 0.0
-        # Weights relative to the newest post (the last one written): the same weighted mean,
-        # but they cannot all underflow to 0 (exp(-745) == 0.0) once every post is old; ``now``
-        # drops out of the ratio.
-        newest = int(self.step[(self.head - 1) % self.capacity])
-        slots, w = self.recency_weights(newest, recency)
+        # Weights relative to the newest post: the same weighted mean, but they cannot all
+        # underflow to 0 (exp(-745) == 0.0) once every post is old; ``now`` drops out.
+        newest = int(self.step[slots].max())
+        w = np.exp(-(newest - self.step[slots]) / recency)
         mean = float(np.dot(w, self.sentiment[slots]) / w.sum())
         return min(1.0, max(-1.0, mean))  # dot and sum round apart: one ulp past +-1 otherwise
 
@@ -111,7 +125,8 @@ def read_public_record(state: ConsumerState, record: PublicRecord, params: Param
     the reader takes the reply's claim as the reported quality and trust moves toward 1 by
     ``reply_trust_gain`` (``1 - (1 - trust)(1 - g)``); where the author exposed spin, trust
     is multiplied by ``1 - g``. A resolved complaint loses ``resolved_damping`` of its
-    negative pull. Readers are drawn with replacement and may read their own post.
+    negative pull. A post is about one brand: it moves the reader's state about that brand,
+    and trust in that brand. Readers are drawn with replacement and may read their own post.
     Returns the number of reads.
     """
     readers = np.flatnonzero(state.online)
@@ -132,22 +147,24 @@ def read_public_record(state: ConsumerState, record: PublicRecord, params: Param
     content = np.where(honest_reply, record.reply_claim[post], record.content[post])
     weight = np.where(state.segment[listener] == IMMIGRANT, params.stranger_weight_immigrant,
                       params.stranger_weight_native)
-    n = state.n
-    seen_good = np.bincount(listener[honest_reply], minlength=n)
-    seen_spin = np.bincount(listener[replied & spin], minlength=n)
-    social_influence(state, listener, weight, valence, content, params)
+    key = listener * state.n_brands + record.brand[post]  # (reader, brand) in the flat arrays
+    n = state.aware.size
+    seen_good = np.bincount(key[honest_reply], minlength=n)
+    seen_spin = np.bincount(key[replied & spin], minlength=n)
+    social_influence(state, key, weight, valence, content, params)
     g = params.reply_trust_gain
     saw = np.flatnonzero(seen_good + seen_spin)  # only those who saw a reply change
-    trust = 1.0 - (1.0 - state.trust[saw]) * (1.0 - g) ** seen_good[saw]
-    state.trust[saw] = trust * (1.0 - g) ** seen_spin[saw]
+    flat_trust = state.trust.reshape(-1)
+    trust = 1.0 - (1.0 - flat_trust[saw]) * (1.0 - g) ** seen_good[saw]
+    flat_trust[saw] = trust * (1.0 - g) ** seen_spin[saw]
     return n_reads
 
 
 def post_publicly(state: ConsumerState, record: PublicRecord, params: Params, impression: np.ndarray,
                   reported: np.ndarray, step: int, rng: np.random.Generator) -> int:
-    """Online talkers post with probability ``post_prob``: sentiment = their impression,
-    content = the quality they report (the same snapshot their private messages carry).
-    Returns the number of posts."""
+    """Online talkers post with probability ``post_prob`` about their topic: sentiment = their
+    impression, content = the quality they report (the same snapshot their private messages
+    carry). Returns the number of posts."""
     posters = np.flatnonzero(state.talked & state.online & (rng.random(state.n) < params.post_prob))
-    record.append(posters, impression[posters], reported[posters], step)
+    record.append(posters, impression[posters], reported[posters], step, state.topic[posters])
     return len(posters)

@@ -1,30 +1,70 @@
-"""Purchase: aware consumers buy with a logistic probability in attitude and loyalty."""
+"""Category purchase and brand choice: a weekly need, then a multinomial logit over the
+brands the consumer knows and an outside option.
+
+References
+----------
+McFadden, D. (1974). Conditional logit analysis of qualitative choice behavior. In
+Zarembka (ed.), Frontiers in Econometrics, 105-142.
+Guadagni, P. M., & Little, J. D. C. (1983). A logit model of brand choice calibrated on
+scanner data. Marketing Science 2(3), 203-238 (brand loyalty as a utility term).
+"""
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import numpy as np
 
 from simulation.core.params import Params
-from simulation.core.state import ConsumerState
+from simulation.core.state import NO_BRAND, ConsumerState
 
 
-def purchase_probability(attitude: np.ndarray, loyalty: np.ndarray, aware: np.ndarray,
-                         params: Params) -> np.ndarray:
-    """Weekly purchase probability.
+def brand_utility(attitude: np.ndarray, loyalty: np.ndarray, trust: np.ndarray,
+                  expectation: np.ndarray, params: Params) -> np.ndarray:
+    """Utility of a brand: ``purchase_intercept + purchase_attitude * a + purchase_loyalty * L
+    + purchase_quality * trust * e + purchase_trust * trust`` (element-wise).
 
-    ``p = purchase_freq * sigmoid(purchase_intercept + purchase_attitude * a +
-    purchase_loyalty * L)`` for aware consumers, 0 for the unaware: the logistic curve is
-    capped by the category's purchase frequency.
+    Trust enters twice: it weighs what the consumer expects of the brand's quality (an
+    expectation formed from claims one does not believe counts less) and it is a reason to
+    choose the brand in itself.
 
     Examples
     --------
     >>> from simulation.core.params import Params
-    >>> p = purchase_probability(np.array([0.0]), np.array([0.0]), np.array([True]), Params())
-    >>> round(float(p[0]), 4)  # 0.25 * sigmoid(-1)
-    0.0672
+    >>> p = Params(purchase_quality=0.0, purchase_trust=0.0)
+    >>> float(brand_utility(np.array(0.5), np.array(0.0), np.array(1.0), np.array(0.0), p))
+    1.0
     """
-    logit = params.purchase_intercept + params.purchase_attitude * attitude + params.purchase_loyalty * loyalty
-    return np.where(aware, params.purchase_freq / (1.0 + np.exp(-logit)), 0.0)
+    return (params.purchase_intercept + params.purchase_attitude * attitude
+            + params.purchase_loyalty * loyalty
+            + params.purchase_quality * trust * expectation + params.purchase_trust * trust)
+
+
+def choice_probabilities(utility: np.ndarray, aware: np.ndarray, params: Params) -> np.ndarray:
+    """Probabilities of each brand and, in the last column, of the outside option, on an
+    occasion: a multinomial logit over the brands the consumer is aware of (shape (m, B) in,
+    (m, B + 1) out). Without the outside option and without any known brand, every entry is 0.
+
+    Examples
+    --------
+    >>> from simulation.core.params import Params
+    >>> pr = choice_probabilities(np.array([[0.0, 1.0]]), np.array([[True, False]]), Params())
+    >>> pr.round(3).tolist()  # the unknown brand is not considered; outside utility 0
+    [[0.5, 0.0, 0.5]]
+    """
+    weights = _choice_weights(utility, aware, params)
+    total = weights.sum(axis=1, keepdims=True)
+    return np.divide(weights, total, out=np.zeros_like(weights), where=total > 0)
+
+
+def _choice_weights(utility: np.ndarray, aware: np.ndarray, params: Params) -> np.ndarray:
+    """exp(utility - row maximum) for known brands and the outside option, 0 otherwise."""
+    m = utility.shape[0]
+    outside = np.full((m, 1), params.outside_utility if params.outside_option else -np.inf)
+    u = np.concatenate([np.where(aware, utility, -np.inf), outside], axis=1)
+    top = u.max(axis=1, keepdims=True)
+    top = np.where(np.isfinite(top), top, 0.0)
+    return np.exp(u - top)
 
 
 def bass_hazard(adopted: np.ndarray, adj, params: Params) -> np.ndarray:
@@ -43,7 +83,7 @@ def bass_hazard(adopted: np.ndarray, adj, params: Params) -> np.ndarray:
     >>> from simulation.core.network import to_adjacency
     >>> from simulation.core.params import Params
     >>> adj = to_adjacency(nx.path_graph(3), 1.0)
-    >>> bass_hazard(np.array([True, False, False]), adj, Params(bass_p=0.1, bass_q=0.4)).tolist()
+    >>> bass_hazard(np.array([True, False, False]), adj, Params(bass_p=0.1, bass_q=0.4, n_brands=1)).tolist()
     [0.0, 0.30000000000000004, 0.1]
     """
     deg = adj.degree
@@ -51,16 +91,68 @@ def bass_hazard(adopted: np.ndarray, adj, params: Params) -> np.ndarray:
     return np.where(adopted, 0.0, np.minimum(params.bass_p + params.bass_q * share, 1.0))
 
 
-def purchase(state: ConsumerState, params: Params, rng: np.random.Generator, adj=None) -> int:
-    """Draw this week's buyers into ``state.bought``; return their number.
+class Purchases(NamedTuple):
+    """This week's purchase counts (focal = brand 0)."""
 
-    ``purchase_model = "attitude"``: :func:`purchase_probability`. ``"bass"``: only first
-    purchases, by :func:`bass_hazard` on the adjacency ``adj`` (awareness not needed).
+    focal: int        # purchases of the focal brand
+    category: int     # purchases of any brand
+    repeat: int       # focal purchases by consumers whose previous purchase was focal
+    was_focal: int    # buyers whose previous purchase was focal
+    defected: int     # ... of whom chose another brand now
+
+
+def purchase(state: ConsumerState, params: Params, rng: np.random.Generator, adj=None,
+             step: int = 1) -> Purchases:
+    """Draw this week's category purchases and brand choices into ``state.bought`` and
+    ``state.choice``; keep the purchase history; return the counts.
+
+    One uniform u per consumer decides both: an occasion if u < ``purchase_freq``, and then
+    v = u / purchase_freq (uniform on [0, 1) given the occasion) picks the brand by
+    inverse CDF over :func:`choice_probabilities` in brand order, the outside option last.
+    With one brand and the outside option at utility 0 this is exactly version 1's
+    ``u < purchase_freq * sigmoid(utility)``.
+
+    ``purchase_model = "bass"`` (one brand): only first purchases, by :func:`bass_hazard`
+    on the adjacency ``adj`` (awareness not needed).
+
+    The buyer is aware of the brand bought and reminded of it; ``last_brand`` becomes it;
+    the rolling window (``history``, ``recent``) of the last ``scr_window`` weeks moves on.
     """
+    n, n_brands = state.n, state.n_brands
+    u = rng.random(n)
+    choice = np.full(n, NO_BRAND, dtype=np.int16)
     if params.purchase_model == "bass":
-        p = bass_hazard(state.purchases >= 1, adj, params)
-    else:
-        p = purchase_probability(state.attitude, state.loyalty, state.aware, params)
-    state.bought[:] = rng.random(state.n) < p
-    state.aware |= state.bought  # whoever bought knows the brand (matters in the Bass mode)
-    return int(state.bought.sum())
+        choice[u < bass_hazard(state.purchases[:, 0] >= 1, adj, params)] = 0
+    elif params.purchase_freq > 0:
+        occ = np.flatnonzero(u < params.purchase_freq)
+        utility = brand_utility(state.attitude[occ], state.loyalty[occ], state.trust[occ],
+                                state.expectation[occ], params)
+        cumulative = np.cumsum(_choice_weights(utility, state.aware[occ], params), axis=1)
+        total = cumulative[:, -1]
+        target = (u[occ] / params.purchase_freq) * total
+        pick = (cumulative > target[:, None]).argmax(axis=1)
+        picked = (total > 0) & (pick < n_brands)
+        choice[occ[picked]] = pick[picked]
+    state.choice[:] = choice
+    buyers = np.flatnonzero(choice >= 0)
+    state.bought[:] = choice >= 0
+    brand = choice[buyers].astype(np.int64)
+    state.aware[buyers, brand] = True  # whoever bought knows the brand (matters in the Bass mode)
+    state.reinforced[buyers, brand] = True
+
+    previous = state.last_brand[buyers]
+    focal = brand == 0
+    counts = Purchases(focal=int(focal.sum()), category=len(buyers),
+                       repeat=int((focal & (previous == 0)).sum()),
+                       was_focal=int((previous == 0).sum()),
+                       defected=int(((previous == 0) & ~focal).sum()))
+    state.last_brand[buyers] = brand
+
+    # Rolling window: the slot of the week scr_window weeks ago is replaced by this week's.
+    slot = (step - 1) % state.history.shape[0]
+    old = state.history[slot]
+    leaving = np.flatnonzero(old >= 0)
+    state.recent[leaving, old[leaving].astype(np.int64)] -= 1  # one entry per consumer
+    state.history[slot] = choice
+    state.recent[buyers, brand] += 1
+    return counts

@@ -36,23 +36,39 @@ def talk_probability(impression: np.ndarray, bought: np.ndarray, params: Params)
     return np.minimum(np.where(bought, p, p * params.talk_nonbuyer), 1.0)
 
 
-def choose_talkers(state: ConsumerState, params: Params, rng: np.random.Generator) -> np.ndarray:
-    """Decide who talks this week; returns the impression each consumer would convey.
+def talk_topic(state: ConsumerState) -> np.ndarray:
+    """The brand each consumer would talk about: the one bought this week, else the known
+    brand with the strongest attitude (largest |a|; the lowest index on a tie); -1 for a
+    consumer who knows no brand."""
+    strongest = np.where(state.aware, np.abs(state.attitude), -1.0).argmax(axis=1)
+    topic = np.where(state.aware.any(axis=1), strongest, -1)
+    return np.where(state.bought, state.choice, topic).astype(np.int16)
 
-    The impression is this week's satisfaction for buyers, the attitude otherwise. Only
-    aware consumers talk. Sets ``state.talked``.
+
+def choose_talkers(state: ConsumerState, params: Params, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Decide who talks this week, and about which brand (``state.topic``, :func:`talk_topic`).
+
+    The impression is this week's satisfaction for buyers, the attitude about the topic
+    otherwise. Only consumers who know a brand talk. Sets ``state.talked`` and
+    ``state.topic``; returns (impression, reported): what each consumer would convey and the
+    quality they would report (their expectation about the topic, this snapshot).
     """
-    impression = np.where(state.bought, state.satisfaction, state.attitude)
+    topic = talk_topic(state)
+    state.topic[:] = topic
+    rows = np.arange(state.n)
+    about = np.maximum(topic, 0)
+    impression = np.where(state.bought, state.satisfaction, state.attitude[rows, about])
+    reported = state.expectation[rows, about]
     p = talk_probability(impression, state.bought, params)
-    state.talked[:] = state.aware & (rng.random(state.n) < p)
-    return impression
+    state.talked[:] = (topic >= 0) & (rng.random(state.n) < p)
+    return impression, reported
 
 
 def word_of_mouth(state: ConsumerState, adj, params: Params, impression: np.ndarray,
                   reported: np.ndarray, rng: np.random.Generator) -> tuple[int, int]:
     """Talkers reach each neighbour with probability ``wom_reach * w`` (w = tie strength).
 
-    Each delivered message carries the talker's impression (valence) and ``reported``
+    Each delivered message is about the talker's topic and carries their impression (valence) and ``reported``
     quality (the talker's expectation at the start of the word-of-mouth process) and weighs w in the listener's update
     (:func:`~simulation.core.processes.influence.social_influence`).
 
@@ -66,5 +82,6 @@ def word_of_mouth(state: ConsumerState, adj, params: Params, impression: np.ndar
     delivered = rng.random(len(src)) < params.wom_reach * w
     src, dst, w = src[delivered], dst[delivered], w[delivered]
     valence = impression[src]
-    social_influence(state, dst, w, valence, reported[src], params)
+    key = dst * state.n_brands + state.topic[src]
+    social_influence(state, key, w, valence, reported[src], params)
     return int((valence > 0).sum()), int((valence < 0).sum())
