@@ -119,13 +119,18 @@ def degroot_matrix(model) -> sp.csr_array:
     return (sp.diags(1.0 - f) + sp.diags(inv) @ A).tocsr()
 
 
+def _focal_attitudes(model) -> np.ndarray:
+    """The attitudes the reductions are about: the one brand of the presets (column 0)."""
+    return model.state.attitude[:, 0].copy()
+
+
 def _run_to_convergence(model, max_steps: int, tol: float = 1e-12) -> tuple[np.ndarray, int]:
-    trace = [model.state.attitude.copy()]
+    trace = [_focal_attitudes(model)]
     for t in range(max_steps):  # noqa: B007 - the step count is returned after the loop
-        before = model.state.attitude.copy()
+        before = trace[-1]
         model.step()
-        trace.append(model.state.attitude.copy())
-        if np.abs(model.state.attitude - before).max() < tol:
+        trace.append(_focal_attitudes(model))
+        if np.abs(trace[-1] - before).max() < tol:
             break
     return np.array(trace), t + 1
 
@@ -135,7 +140,7 @@ def check_degroot(networks=("karate", "barabasi_albert"), n: int = 300, max_step
     checks, traces = [], {}
     for net in networks:
         model = WordOfMouthModel({**preset_values("degroot"), "network": net, "n_consumers": n}, rng=1974)
-        x0 = model.state.attitude.copy()
+        x0 = _focal_attitudes(model)
         M = degroot_matrix(model)
         vals, vecs = np.linalg.eig(M.toarray().T)
         pi = np.real(vecs[:, np.argmin(np.abs(vals - 1.0))])
@@ -156,7 +161,7 @@ def check_friedkin_johnsen(networks=("karate", "barabasi_albert"), n: int = 300,
     for net in networks:
         model = WordOfMouthModel({**preset_values("friedkin_johnsen"), "network": net, "n_consumers": n},
                                  rng=1990)
-        x0 = model.state.attitude0.copy()
+        x0 = model.state.attitude0[:, 0].copy()
         lam = 1.0 - model.params.attitude_decay
         M = degroot_matrix(model).toarray()
         equilibrium = np.linalg.solve(np.eye(len(x0)) - lam * M, (1.0 - lam) * x0)

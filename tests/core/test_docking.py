@@ -1,5 +1,9 @@
 """Docking (Rand & Rust 2011): the presets reduce the model to Bass, DeGroot and
-Friedkin-Johnsen, whose results are known; plus the mean-field complete graph."""
+Friedkin-Johnsen, whose results are known, and to version 1 of womsim itself, whose numbers
+are pinned; plus the mean-field complete graph."""
+
+import json
+from pathlib import Path
 
 import networkx as nx
 import numpy as np
@@ -8,7 +12,8 @@ import pytest
 from simulation import WordOfMouthModel
 from simulation.core.network import MeanFieldAdjacency, build_graph, to_adjacency
 from simulation.core.params import Params
-from simulation.core.presets import PRESETS, preset_values
+from simulation.core.metrics import METRIC_NAMES
+from simulation.core.presets import PRESETS, VERSION1, preset_values
 from simulation.core.processes.purchase import bass_hazard
 from simulation.errors import ParameterError
 from simulation.research import validation
@@ -37,10 +42,10 @@ def test_large_complete_graph_is_kept_implicit():
 def test_bass_hazard():
     adj = to_adjacency(nx.star_graph(4), 1.0)  # hub 0, leaves 1..4
     adopted = np.array([False, True, True, False, False])
-    p = bass_hazard(adopted, adj, Params(bass_p=0.1, bass_q=0.4))
+    p = bass_hazard(adopted, adj, Params(bass_p=0.1, bass_q=0.4, n_brands=1))
     assert p.tolist() == pytest.approx([0.1 + 0.4 * 2 / 4, 0, 0, 0.1, 0.1])
     hub = np.array([True, False, False, False, False])
-    assert bass_hazard(hub, adj, Params(bass_p=0.9, bass_q=10)).max() == 1.0  # capped
+    assert bass_hazard(hub, adj, Params(bass_p=0.9, bass_q=10, n_brands=1)).max() == 1.0  # capped
 
 
 def test_presets_and_unknown_preset():
@@ -88,3 +93,37 @@ def test_bass_on_sparse_graphs_is_not_faster_than_on_the_complete_graph():
     checks, _ = validation.check_bass_sparse(progress=False, workers=2)
     for c in checks:
         assert c.passed, (c.check, c.measured)
+
+
+# --- version 2 reduces to version 1 ------------------------------------------------------
+
+V1_BASELINE = Path(__file__).resolve().parents[1] / "data" / "baseline_v1.json"
+#: The NPS of version 1 mapped attitudes to scores; version 2 surveys customers (ODD 7.10).
+CHANGED_IN_V2 = {"nps"}
+
+
+@pytest.mark.slow
+def test_version1_settings_reproduce_the_pinned_version1_numbers():
+    """With the ``version1`` preset the market engine gives version 1's numbers draw for
+    draw: every metric that kept its meaning, at every step of the 16 vectorised runs pinned
+    before the market was built (``tests/data/baseline_v1.json``, frozen: the v1 baseline of
+    tests/test_baselines.py as of commit e78dfc0), to 1e-12. The purchase draw is one uniform
+    for occasion and choice, the survey has its own stream, attention and forgetting draw
+    nothing at these settings: any change of a rule or of the order of draws fails here."""
+    from simulation.research.tasks import run_simulation  # noqa: PLC0415 - research layer, test only
+
+    stored = json.loads(V1_BASELINE.read_text())
+    checked = 0
+    for run, case in stored["cases"].items():
+        if case["params"].get("engine") == "reference":
+            continue  # the reference draws in its own order: it agrees in distribution only
+        df = run_simulation({**case["params"], **VERSION1}, case["seed"])
+        for metric, values in stored["runs"][run].items():
+            if metric in CHANGED_IN_V2:
+                continue
+            assert metric in METRIC_NAMES or metric == "step"
+            want = np.array([np.nan if v is None else v for v in values], dtype=float)
+            np.testing.assert_allclose(df[metric].to_numpy(dtype=float), want, rtol=1e-12, atol=1e-12,
+                                       err_msg=f"{run}: {metric}")
+            checked += 1
+    assert checked >= 16 * 20

@@ -17,38 +17,53 @@ SMALL = {"n_consumers": 300, "steps": 60}
 def runs():
     out = {}
     for strategy in STRATEGIES:
-        m = WordOfMouthModel({**SMALL, "strategy": strategy, "budget": 2.0, "hype": 0.6}, rng=7)
-        purchases, aware = [], []
+        m = WordOfMouthModel({**SMALL, "strategy": strategy, "budget": 2.0, "hype": 0.6,
+                              "rival_strategy": "mixed", "scenario": "established"}, rng=7)
+        purchases, aware, reinforced = [], [], []
         for _ in range(SMALL["steps"]):
             m.step()
             purchases.append(m.state.purchases.copy())
             aware.append(m.state.aware.copy())
-        out[strategy] = (m, np.array(purchases), np.array(aware))
+            reinforced.append(m.state.reinforced.copy())
+        out[strategy] = (m, np.array(purchases), np.array(aware), np.array(reinforced))
     return out
 
 
 @pytest.mark.parametrize("strategy", STRATEGIES)
 def test_invariants_after_many_steps(runs, strategy):
-    m, purchases, aware = runs[strategy]
+    m, purchases, aware, reinforced = runs[strategy]
     s = m.state
+    assert s.attitude.shape == (300, 3) and s.history.shape == (m.params.scr_window, 300)
     assert np.all((-1 <= s.attitude) & (s.attitude <= 1))
     assert np.all((-1.0 - 1e-12 <= s.expectation) & (s.expectation <= 1 + 1e-12))
     assert np.all((0 <= s.trust) & (s.trust <= 1)) and np.all((0 <= s.loyalty) & (s.loyalty <= 1))
     assert np.all(s.irritation >= 0)
     for arr in (s.attitude, s.expectation, s.trust, s.loyalty, s.irritation):
         assert np.isfinite(arr).all()
-    # per-consumer counters never go down; awareness is never lost
+    # per-consumer counters never go down; awareness is lost only where nothing recalled the brand
     assert (np.diff(purchases, axis=0) >= 0).all()
-    assert (aware[1:] >= aware[:-1]).all()
+    lost = aware[:-1] & ~aware[1:]
+    assert lost.any() and not (lost & reinforced[1:]).any()
+    assert not (s.follower & ~s.aware).any()
+    # the rolling window holds exactly the purchases of its weeks
+    window = np.stack([(s.history == b).sum(axis=0) for b in range(3)], axis=1)
+    np.testing.assert_array_equal(s.recent, window)
+    assert (s.recent.sum(axis=1) <= m.params.scr_window).all()
     ts = m.timeseries()
     assert list(ts["step"]) == list(range(SMALL["steps"] + 1))
-    finite = ts.drop(columns=["roi"])
+    defined_later = ["roi", "market_share", "scr", "repeat_rate", "defection_rate", "nps", "nps_low", "nps_high"]
+    finite = ts.drop(columns=defined_later)
     assert np.isfinite(finite.to_numpy(dtype=float)).all()
-    for col in ("spend", "revenue", "customers", "repeat_customers", "awareness"):
+    for col in ("spend", "revenue", "customers", "repeat_customers"):
         assert (ts[col].diff().dropna() >= -1e-12).all(), col
-    for col in ("awareness", "customers", "loyalty", "loyal_share", "trust"):
-        assert ts[col].between(0, 1).all(), col
-    assert ts["nps"].between(-100, 100).all() and ts["public_sentiment"].between(-1, 1).all()
+    for col in ("awareness", "rival_awareness", "customers", "loyalty", "loyal_share", "trust",
+                "category_purchases", *defined_later[1:5]):
+        assert ts[col].dropna().between(0, 1).all(), col
+    survey = ts.dropna(subset=["nps"])
+    assert (survey["nps_low"] <= survey["nps"]).all() and (survey["nps"] <= survey["nps_high"]).all()
+    assert survey["nps_low"].ge(-100).all() and survey["nps_high"].le(100).all()
+    assert (survey["nps_respondents"] <= m.params.nps_sample).all()
+    assert ts["public_sentiment"].between(-1, 1).all()
     assert (ts["repeat_customers"] <= ts["customers"]).all()
     assert len(m.record) <= m.params.record_capacity
 
@@ -92,6 +107,46 @@ def test_nothing_happens_without_awareness_or_marketing():
     m.run(30)
     ts = m.timeseries()
     assert ts["awareness"].max() == 0 and ts["customers"].max() == 0 and ts["posts"].sum() == 0
+    assert ts["market_share"].max() == 0 and ts["category_purchases"].iloc[1:].min() > 0  # rivals sell
+
+
+def test_awareness_is_never_lost_without_decay_and_forgotten_with_it():
+    kept = WordOfMouthModel({**SMALL, "strategy": "broadcast", "awareness_decay": 0.0}, rng=2)
+    kept.run(20)
+    gone = WordOfMouthModel({**SMALL, "strategy": "none", "awareness_decay": 1.0,
+                             "rival_budget": 0.0, "talk_base": 0.0, "talk_positive": 0.0,
+                             "talk_negative": 0.0, "purchase_freq": 0.0}, rng=2)
+    aware0 = gone.state.aware.copy()
+    gone.step()  # nothing recalls any brand: everyone forgets everything at once
+    assert aware0.any() and not gone.state.aware.any()
+    ts = kept.timeseries()
+    assert (ts["awareness"].diff().dropna() >= 0).all()
+
+
+def test_monopoly_with_outside_option_and_without():
+    one = {**SMALL, "n_brands": 1, "strategy": "broadcast", "initial_awareness": 1.0,
+           "awareness_decay": 0.0}
+    m = WordOfMouthModel({**one, "outside_option": True}, rng=3)
+    m.run(10)
+    assert m.timeseries()["market_share"].dropna().eq(1.0).all()
+    assert m.timeseries()["category_purchases"].iloc[1:].mean() < m.params.purchase_freq
+    m = WordOfMouthModel({**one, "outside_option": False}, rng=3)
+    m.run(10)
+    # every occasion ends in a purchase: about purchase_freq of consumers buy each week
+    weekly = m.timeseries()["category_purchases"].iloc[1:]
+    assert abs(weekly.mean() - 0.25) < 4 * np.sqrt(0.25 * 0.75 / (300 * 10))
+
+
+def test_established_brands_are_known_and_have_habitual_customers():
+    m = WordOfMouthModel({**SMALL, "scenario": "established", "known_awareness": 0.8}, rng=4)
+    s = m.state
+    share = s.aware.mean(axis=0)
+    assert np.all(np.abs(share - 0.8) < 4 * np.sqrt(0.8 * 0.2 / 300))
+    habitual = s.loyalty > 0
+    assert (habitual.sum(axis=1) == s.aware.any(axis=1)).all()  # one habitual brand each
+    assert (s.last_brand[s.aware.any(axis=1)] >= 0).all()
+    launch = WordOfMouthModel({**SMALL, "initial_awareness": 0.0}, rng=4)
+    assert not launch.state.aware[:, 0].any() and launch.state.loyalty[:, 0].max() == 0
 
 
 def test_empty_network_has_no_word_of_mouth():
@@ -122,17 +177,20 @@ def test_consumers_are_mesa_agents_on_network_cells():
     m.run(3)
     agents = list(m.agents)
     assert len(agents) == m.n_consumers == 300
-    aware = m.agents.select(lambda a: a.aware)
-    assert len(aware) == int(m.state.aware.sum())
-    assert sum(a.attitude for a in agents) == pytest.approx(m.state.attitude.sum())
+    aware = m.agents.select(lambda a: a.aware)  # of the focal brand
+    assert len(aware) == int(m.state.aware[:, 0].sum())
+    assert sum(a.attitude for a in agents) == pytest.approx(m.state.attitude[:, 0].sum())
+    assert sum(a.aware_of.sum() for a in agents) == int(m.state.aware.sum())
     a = agents[10]
     assert a.cell.coordinate == a.index
     neighbours = sorted(c.coordinate for c in a.cell.neighborhood)
     adj = m.adjacency
     assert neighbours == sorted(adj.indices[adj.indptr[a.index]:adj.indptr[a.index + 1]].tolist())
     a.attitude = -0.75  # writes through to the array
-    assert m.state.attitude[a.index] == -0.75
-    assert m.agents.agg("loyalty", np.mean) == pytest.approx(m.state.loyalty.mean())
+    assert m.state.attitude[a.index, 0] == -0.75
+    a.attitudes[2] = 0.25  # the row is a view on all brands
+    assert m.state.attitude[a.index, 2] == 0.25 and a.attitudes.tolist()[0] == -0.75
+    assert m.agents.agg("loyalty", np.mean) == pytest.approx(m.state.loyalty[:, 0].mean())
 
 
 def test_agent_level_collection_is_opt_in():

@@ -60,8 +60,9 @@ def test_the_cases_cover_every_parameter():
     assert {p.values[0] for p in CASES} == set(PARAMETERS)
 
 
-# The rule across parameters (dialogue_share + fanpage_share <= 1) is not what is tried here.
-COMPANIONS = {"fanpage_share": {"dialogue_share": 0.0}}
+# The rules across parameters (dialogue_share + fanpage_share <= 1; the Bass purchase model
+# needs one brand) are not what is tried here.
+COMPANIONS = {"fanpage_share": {"dialogue_share": 0.0}, "purchase_model": {"n_brands": 1}}
 
 
 @pytest.mark.parametrize("name", PARAMETERS)
