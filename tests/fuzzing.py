@@ -102,14 +102,15 @@ def invalid_values(spec: Spec) -> list[Invalid]:
 # per-agent reference hands out impressions and reads one at a time, so it gets less.
 CHEAP = {
     "vectorised": {"n_consumers": (20, 150), "steps": (1, 15), "budget": (0.0, 1000.0),
-                   "post_reach": (0.0, 1000.0), "record_capacity": (10, 10_000)},
-    "reference": {"n_consumers": (20, 150), "steps": (1, 15), "budget": (0.0, 20.0),
-                  "post_reach": (0.0, 50.0), "record_capacity": (10, 10_000), "fanpage_posts": (0, 20)},
+                   "rival_budget": (0.0, 1000.0), "post_reach": (0.0, 1000.0), "record_capacity": (10, 10_000)},
+    "reference": {"n_consumers": (20, 150), "steps": (1, 15), "budget": (0.0, 20.0), "rival_budget": (0.0, 20.0),
+                  "n_brands": (1, 6), "post_reach": (0.0, 50.0), "record_capacity": (10, 10_000),
+                  "fanpage_posts": (0, 20)},
 }
 # KNOWN (reported, issue 10 item 15): a positive budget below about margin x 1e-308 per
 # consumer-week (1e-299 at the largest margin) makes roi = (revenue - spend) / spend overflow
 # to inf. Valid, meaningless, and left out here: such a parameter is 0 or at least its floor.
-FLOORS = {"budget": 1e-100}
+FLOORS = {"budget": 1e-100, "rival_budget": 1e-100}
 #: Parameters drawn by :func:`valid_params` itself (choices it makes, or rules across them).
 _DRAWN_APART = {"engine", "network", "mean_degree", "dialogue_share", "fanpage_share"}
 
@@ -135,7 +136,7 @@ def valid_params(draw, engine: str | None = None, networks=None) -> dict[str, An
     """A random valid parameter dict: every declared parameter drawn in its range.
 
     Rules across parameters, as ``Params`` checks them (``_check_combinations``):
-    ``dialogue_share + fanpage_share <= 1``. Generated graphs get a feasible
+    ``dialogue_share + fanpage_share <= 1``; the Bass purchase model has one brand. Generated graphs get a feasible
     ``mean_degree`` (below ``n_consumers - 1``: every generator can build it); the
     infeasible ones are the input fuzz's business. ``network`` is one of ``networks``
     (default: every generated and built-in graph; ``file:`` graphs are added by the
@@ -153,6 +154,8 @@ def valid_params(draw, engine: str | None = None, networks=None) -> dict[str, An
     choices = networks or PARAMETERS["network"].choices
     out["network"] = draw(st.sampled_from(choices))
     out["mean_degree"] = draw(st.floats(1.0, min(PARAMETERS["mean_degree"].high, out["n_consumers"] - 2.0)))
+    if out["purchase_model"] == "bass":
+        out["n_brands"] = 1
     return out
 
 

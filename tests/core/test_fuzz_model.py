@@ -40,10 +40,23 @@ UNIT_BOUNDS = {
     "messages/week": COUNT, "posts/week": COUNT, "replies/week": COUNT,
     "impression units": (-math.inf, math.inf),  # spend and revenue >= 0, checked on their own
     "ratio": (-math.inf, math.inf),  # roi
+    "per consumer": (0.0, 1.0),  # at most one category purchase a week each
+    "respondents": COUNT,
 }
-# Never decreasing (4.11: cumulative money; 2.1: awareness is never lost, purchases only grow).
-CUMULATIVE = ("spend", "revenue", "awareness", "awareness_natives", "awareness_immigrants",
-              "customers", "adopters", "repeat_customers")
+# Never decreasing (4.11: cumulative money; 2.1: purchases only grow). Awareness can be lost
+# (7.9), so it is not here.
+CUMULATIVE = ("spend", "revenue", "customers", "adopters", "repeat_customers")
+# Metrics that are NaN exactly when their denominator is empty (4.11), by the column that says so.
+NAN_WHEN = {
+    "roi": lambda ts, m: ts["spend"] == 0,
+    "market_share": lambda ts, m: ts["category_purchases"] == 0,
+    "nps": lambda ts, m: ts["nps_respondents"] == 0,
+    "nps_low": lambda ts, m: ts["nps_respondents"] == 0,
+    "nps_high": lambda ts, m: ts["nps_respondents"] == 0,
+    "rival_awareness": lambda ts, m: pd.Series(m.params.n_brands == 1, index=ts.index),
+}
+# NaN when nobody bought the focal brand recently / this week (not visible in the series).
+MAY_BE_NAN = ("scr", "repeat_rate", "defection_rate")
 
 
 def test_every_metric_unit_has_bounds():
@@ -53,7 +66,7 @@ def test_every_metric_unit_has_bounds():
         assert "cumulative" in METRICS[name].meaning, name
     for name, m in METRICS.items():
         if UNIT_BOUNDS[m.unit] is COUNT:
-            assert m.unit.endswith("/week") and "cumulative" not in m.meaning, name
+            assert (m.unit.endswith("/week") or m.unit == "respondents") and "cumulative" not in m.meaning, name
         # the declared range of each metric (metrics.metric_range) lies inside its unit's bounds
         lo, hi = UNIT_BOUNDS[m.unit]
         assert lo <= m.range[0] <= m.range[1] <= hi, (name, m.range)
@@ -74,22 +87,32 @@ def check_state(model, week: int, before) -> None:
         assert np.isfinite(x).all() and (x >= 0).all() and (x <= 1).all(), (name, x.min(), x.max())
     assert np.isfinite(s.irritation).all() and (s.irritation >= 0).all()
     # at most one purchase a week; the Bass mode knows first purchases only (7.3)
-    assert (s.purchases >= 0).all() and (s.purchases <= (1 if p.purchase_model == "bass" else week)).all()
+    total = s.purchases.sum(axis=1)
+    assert (s.purchases >= 0).all() and (total <= (1 if p.purchase_model == "bass" else week)).all()
+    assert ((s.choice >= 0) == s.bought).all() and (s.choice < s.n_brands).all()
+    window = np.stack([(s.history == b).sum(axis=0) for b in range(s.n_brands)], axis=1)
+    assert (s.recent == window).all()  # the rolling window holds exactly its weeks' purchases
     # experience and satisfaction: NaN exactly for this week's non-buyers (2.1), else in [-1, 1]
     for name in ("experience", "satisfaction"):
         x = getattr(s, name)
         assert (np.isnan(x) == ~s.bought).all(), name
         assert (np.abs(x[s.bought]) <= 1).all(), name
-    # whoever bought is aware and stays so; talkers are aware (7.3, 7.5); followers are aware
-    # and, after forgetting, not negative (7.2, 7.9)
-    assert s.aware[s.purchases >= 1].all() and s.aware[s.talked].all()
+    # this week's buyers know the brand they bought (7.3) and talkers have a topic (7.5);
+    # followers are aware and, after forgetting, not negative (7.2, 7.9)
+    buyers, talkers = np.flatnonzero(s.bought), np.flatnonzero(s.talked)
+    assert s.aware[buyers, s.choice[buyers]].all() and s.reinforced[buyers, s.choice[buyers]].all()
+    assert (s.topic[talkers] >= 0).all()  # a talker knew the brand when talking (7.9 may forget it since)
     assert s.aware[s.follower].all() and (s.attitude[s.follower] >= 0).all()
-    if model.brand.fanpage_budget <= 0:
-        assert not s.follower.any()  # 7.2: no following without a page
+    for b, brand in enumerate(model.brands):
+        if brand.fanpage_budget <= 0:
+            assert not s.follower[:, b].any()  # 7.2: no following without a page
     if before is not None:
         aware0, purchases0 = before
-        assert s.aware[aware0].all()  # awareness is never lost
-        assert (s.purchases == purchases0 + s.bought).all()  # this week's buyers, one each
+        lost = aware0 & ~s.aware  # only what nothing recalled this week is forgotten (7.9)
+        assert not (lost & s.reinforced).any() and (p.awareness_decay > 0 or not lost.any())
+        bought = np.zeros_like(purchases0)
+        bought[buyers, s.choice[buyers]] = 1
+        assert (s.purchases == purchases0 + bought).all()  # this week's buyers, one each
     if week == 0:
         assert not s.bought.any() and not s.follower.any() and not s.purchases.any()
 
@@ -102,8 +125,10 @@ def check_series(ts: pd.DataFrame, model, purchases_total: list[int]) -> None:
         lo, hi = m.range  # the declared range (metrics.METRICS), tighter than the unit's bounds
         unit = m.unit
         x = ts[name].to_numpy(dtype=float)
-        if name == "roi":  # NaN exactly while nothing was spent (4.11), else a number
-            assert (np.isnan(x) == (ts["spend"] == 0)).all(), ts[["spend", "roi"]]
+        if name in NAN_WHEN:  # NaN exactly when the denominator is empty (4.11), else a number
+            assert (np.isnan(x) == NAN_WHEN[name](ts, model).to_numpy()).all(), (name, ts[name])
+            x = x[~np.isnan(x)]
+        elif name in MAY_BE_NAN:
             x = x[~np.isnan(x)]
         assert np.isfinite(x).all(), (name, x)
         assert ((x >= lo) & (x <= hi)).all(), (name, x.min(), x.max())
@@ -120,13 +145,16 @@ def check_series(ts: pd.DataFrame, model, purchases_total: list[int]) -> None:
         assert profit == revenue - spend
     # shares of the same population, nested as the ODD defines them
     assert (ts["customers"] == ts["adopters"]).all()
-    assert (ts["repeat_customers"] <= ts["customers"]).all() and (ts["customers"] <= ts["awareness"]).all()
+    assert (ts["repeat_customers"] <= ts["customers"]).all()
+    survey = ts[ts["nps_respondents"] > 0]
+    assert ((survey["nps_low"] <= survey["nps"]) & (survey["nps"] <= survey["nps_high"])).all()
+    assert (ts["nps_respondents"] <= p.nps_sample).all()
     assert (ts["followers"] <= ts["awareness"]).all()
     if p.purchase_model == "bass":
         assert (ts["repeat_customers"] == 0).all()  # first purchases only (7.3)
     # mean(empty) = 0 (4.11)
     nobody_aware, no_customer = ts["awareness"] == 0, ts["customers"] == 0
-    assert (ts.loc[nobody_aware, ["mean_attitude", "nps"]] == 0).all().all()
+    assert (ts.loc[nobody_aware, ["mean_attitude"]] == 0).all().all()
     assert (ts.loc[no_customer, ["loyalty", "loyalty_natives", "loyalty_immigrants"]] == 0).all().all()
     for segment, label in ((NATIVE, "natives"), (IMMIGRANT, "immigrants")):
         if not (model.state.segment == segment).any():  # an empty segment (immigrant_share 0 or 1)
@@ -150,12 +178,12 @@ def run_checked(params: dict, seed: int):
     """Run week by week, checking the state after each; then check the collected series."""
     model = ENGINE[params["engine"]](Params(**params), rng=seed)
     check_state(model, 0, None)
-    purchases_total = [int(model.state.purchases.sum())]
+    purchases_total = [int(model.state.purchases[:, 0].sum())]  # revenue: the focal brand's
     for week in range(1, model.params.steps + 1):
         before = (model.state.aware.copy(), model.state.purchases.copy())
         model.step()
         check_state(model, week, before)
-        purchases_total.append(int(model.state.purchases.sum()))
+        purchases_total.append(int(model.state.purchases[:, 0].sum()))
     check_series(model.timeseries(), model, purchases_total)
     return model
 
