@@ -3,7 +3,7 @@
     python benchmarks/bench_elasticity.py                      # N = 2,000, 60 replicates, both scenarios
     python benchmarks/bench_elasticity.py --quick              # N = 500, 8 replicates: a smoke run
     python benchmarks/bench_elasticity.py --set ad_attention=0.5 --set reactance_threshold=8
-    python benchmarks/bench_elasticity.py --grid --replicates 30   # the exploration grid (GRID below)
+    python benchmarks/bench_elasticity.py --grid --replicates 20   # the settings tried (GRID below)
 
 Not a timed test: it measures a property of the model, never asserts one. The focal brand
 follows strategy ``broadcast`` with weekly budget ``budget`` = b (impression units per
@@ -59,6 +59,7 @@ from __future__ import annotations
 import argparse
 import math
 import multiprocessing as mp
+import os
 import sys
 import time
 from dataclasses import dataclass
@@ -154,7 +155,7 @@ def replicate(task: Task) -> dict:
     for b in task.budgets:
         params = Params(**dict(task.overrides), n_consumers=task.n, steps=task.steps,
                         scenario=task.scenario, strategy="broadcast", budget=b)
-        if graph is None:  # the graph does not depend on the budget: build it once (half the cost)
+        if graph is None:  # the graph does not depend on the budget: build it once (~40 % of the cost)
             graph = build_graph(params, np.random.default_rng(task.seed))
         model = new_model(params, task.seed, graph)
         focal, category = weekly_sales(model, task.steps)
@@ -213,10 +214,11 @@ def ci(values, digits: int = 3) -> str:
     return text if n == total else f"{text} (n = {n})"
 
 
-def detail_table(scenario: str, s: Summary, delta: float) -> str:
+def detail_table(scenario: str, s: Summary, delta: float, steps: int) -> str:
     rows = [f"\n**{scenario}** ({s.total.shape[0]} replicates; short-term: budget x {1 + delta:g} "
             f"for the burst weeks)\n",
-            "| budget | focal sales (104 wk) | focal market share | focal awareness (end) "
+            f"| budget | focal sales ({steps} wk) | focal share of category purchases ({steps} wk) "
+            "| focal awareness (end) "
             "| short-term elasticity at b | long-term arc b -> next |",
             "|---:|---:|---:|---:|---:|---:|"]
     for k, b in enumerate(s.budgets):
@@ -296,12 +298,14 @@ def main() -> None:
           f"horizon {args.steps} weeks, burst weeks {args.warmup + 1}-{args.warmup + args.burst} at budget x "
           f"{1 + args.delta:g}, budgets {', '.join(f'{b:g}' for b in budgets)}, focal strategy broadcast, "
           f"{args.workers} workers", flush=True)
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), os.times()
     tasks = [Task(name, tuple(sorted((k, str(v)) for k, v in values.items())), sc, args.seed + r,
                   args.n_consumers, args.steps, args.warmup, args.burst, args.delta, budgets)
              for name, values in settings.items() for sc in args.scenarios for r in range(args.replicates)]
     results = run_all(tasks, args.workers)
-    wall = time.perf_counter() - t0
+    wall, cpu1 = time.perf_counter() - t0, os.times()
+    cpu = (cpu1.user + cpu1.system + cpu1.children_user + cpu1.children_system
+           - cpu0.user - cpu0.system - cpu0.children_user - cpu0.children_system)
 
     summaries: dict[str, dict[str, Summary]] = {}
     for name in settings:
@@ -312,7 +316,7 @@ def main() -> None:
     for name, by_scenario in summaries.items():
         print(f"\n### setting: {name}")
         for sc, s in by_scenario.items():
-            print(detail_table(sc, s, args.delta))
+            print(detail_table(sc, s, args.delta, args.steps))
     if set(args.scenarios) == set(SCENARIOS):
         print("\nSummary (elasticities pooled over budgets 0.5-2, long 2->4 the arc at high spend; 95 % CI "
               "across replicates)\n")
@@ -321,7 +325,8 @@ def main() -> None:
             print(grid_row(name, by_scenario))
     runs = len(tasks) * len(budgets)
     print(f"\nwall {wall:.0f} s for {len(tasks)} replicate-scenarios ({runs} steady runs of {args.steps} weeks "
-          f"+ {runs} burst runs of {args.warmup + args.burst} weeks), {args.workers} workers")
+          f"+ {runs} burst runs of {args.warmup + args.burst} weeks), {args.workers} workers, "
+          f"{cpu:.0f} CPU-s")
 
 
 if __name__ == "__main__":
