@@ -222,6 +222,61 @@ def followers(m) -> float:
     return float(m.state.follower[:, 0].mean())
 
 
+def brand_table(m, since: np.ndarray | None = None) -> dict[str, np.ndarray]:
+    """Per-brand purchase measures of the run, brand 0 (focal) first (docs/ODD.md, 4.11 Observation).
+
+    Counts are the brand purchases of the run, ``m.state.purchases`` (N, B), or, with
+    ``since`` (a copy of ``purchases`` taken at the start of a window), those made after it.
+    The outside option is no purchase. A brand's *buyers* bought it at least once in that
+    period. Measures with nothing to divide by are NaN.
+
+    Parameters
+    ----------
+    m : model
+        Anything with a :class:`~simulation.core.state.ConsumerState` as ``m.state``.
+    since : numpy.ndarray, optional
+        Shape (N, B): the purchase counts at the start of the period.
+
+    Returns
+    -------
+    dict of str to numpy.ndarray
+        Arrays of length B: ``brand`` (index), ``buyers`` (count), ``purchases`` (count),
+        ``penetration`` (buyers / N), ``purchase_frequency`` (purchases / buyers),
+        ``scr`` (share of category requirements: purchases of the brand / all brand
+        purchases of its buyers, a ratio of sums as :func:`scr`), ``market_share``
+        (purchases / all brand purchases), ``awareness`` (share aware now) and ``loyalty``
+        (mean attitudinal loyalty of its buyers now).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> state = SimpleNamespace(purchases=np.array([[2, 1], [0, 1], [0, 0]]), aware=np.ones((3, 2), bool),
+    ...                         loyalty=np.array([[0.6, 0.1], [0.0, 0.3], [0.0, 0.0]]))
+    >>> t = brand_table(SimpleNamespace(state=state))
+    >>> t["penetration"].round(3).tolist(), t["purchase_frequency"].tolist(), t["scr"].round(3).tolist()
+    ([0.333, 0.667], [2.0, 1.0], [0.667, 0.5])
+    """
+    s = m.state
+    counts = s.purchases if since is None else s.purchases - since
+    buys = counts > 0
+    buyers = buys.sum(axis=0)
+    bought = counts.sum(axis=0)
+    # all brand purchases of each brand's buyers: consumer totals summed over the buyers
+    requirements = counts.sum(axis=1) @ buys
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return {
+            "brand": np.arange(counts.shape[1]),
+            "buyers": buyers,
+            "purchases": bought,
+            "penetration": buyers / counts.shape[0],
+            "purchase_frequency": np.where(buyers > 0, bought / buyers, np.nan),
+            "scr": np.where(requirements > 0, bought / requirements, np.nan),
+            "market_share": bought / bought.sum() if bought.sum() else np.full(bought.shape, np.nan),
+            "awareness": s.aware.mean(axis=0),
+            "loyalty": np.where(buyers > 0, (s.loyalty * buys).sum(axis=0) / buyers, np.nan),
+        }
+
+
 #: Declared ranges (closed; +/-inf for an open end). The confidence interval of a metric's
 #: mean over replicates stays inside its range (:func:`simulation.research.stats.interval`).
 UNIT_RANGE = (0.0, 1.0)

@@ -1,5 +1,6 @@
 """Writing the stylized facts (``python run.py facts``): ``facts.csv``, ``wearout.csv``,
-``facts.md``, ``facts.json`` and the wear-out figure, and the table on the command line.
+``double_jeopardy.csv``, ``facts.md``, ``facts.json``, the wear-out and double-jeopardy
+figures, and the table on the command line.
 
 The facts are computed by :mod:`simulation.research.facts` (docs/ODD.md, 8 Parameters:
 the model is not tuned to them); this module only writes and formats them.
@@ -15,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from simulation.outputs.figures.checks import plot_wearout
+from simulation.outputs.figures.checks import plot_double_jeopardy, plot_wearout
 from simulation.outputs.tables import render_table
 from simulation.research import facts as F
 from simulation.research.provenance import (
@@ -26,7 +27,7 @@ from simulation.research.provenance import (
 )
 from simulation.research.tasks import run_seed
 
-__all__ = ["facts_markdown", "facts_report", "format_facts", "main_facts"]
+__all__ = ["double_jeopardy_markdown", "facts_markdown", "facts_report", "format_facts", "main_facts"]
 
 
 def _num(x: float) -> str:
@@ -75,8 +76,26 @@ def format_facts(df: pd.DataFrame) -> str:
     return render_table(*_cells(df, notes=False))
 
 
-def facts_markdown(facts: pd.DataFrame, meta: dict) -> str:
-    """``facts.md``: what was measured, the table with notes, how to read it."""
+def _dj_cell(row, col: str) -> str:
+    return _measured({"measured": row[f"{col}_mean"], "ci_lo": row[f"{col}_lo"], "ci_hi": row[f"{col}_hi"]})
+
+
+def double_jeopardy_markdown(summary: pd.DataFrame) -> str:
+    """The brands of the double-jeopardy sweep as a Markdown table: one row per spread and
+    quality rank, means [95 % CI] over seeds (``summary`` is
+    :func:`simulation.research.facts.summarise_double_jeopardy`)."""
+    header = ["spread", "quality rank", "quality", "penetration", "purchase frequency", "SCR", "market share",
+              "loyalty of buyers"]
+    body = [[f"{r['spread']:g}", f"{int(r['quality_rank']) + 1}", f"{r['quality']:.3g}"]
+            + [_dj_cell(r, c) for c in ("penetration", "purchase_frequency", "scr", "market_share", "loyalty")]
+            for _, r in summary.iterrows()]
+    return render_table(header, body, markdown=True)
+
+
+def facts_markdown(facts: pd.DataFrame, meta: dict, brands: pd.DataFrame | None = None) -> str:
+    """``facts.md``: what was measured, the table with notes, how to read it; with
+    ``brands`` (:func:`simulation.research.facts.double_jeopardy_runs`) also the brands of the
+    double-jeopardy sweep and its figure."""
     w = meta["wearout"]
     return f"""# Stylized facts: womsim next to the literature
 
@@ -87,6 +106,7 @@ early window weeks {meta['early_weeks'][0]}-{meta['early_weeks'][1]}, late windo
 {', '.join(f'{b:g}' for b in w['budgets'])} impressions per consumer and week for {w['weeks']} weeks,
 {w['n_consumers']} consumers, {w['replicates']} replicates (seeds from base seed {w['seed']}, the same seeds at
 every budget), parameters `{w['params']}`; reference runs with `{w['reference']}`.
+{_dj_settings(meta)}
 Commit `{meta['git_commit']}`; created {meta['created']}.
 
 **The model is not tuned to these values.** Following Rand & Rust (2011), stylized facts from the
@@ -119,20 +139,65 @@ literature are a check of the model's face validity: the parameters were set fro
 ad exposures per consumer (attitude gained per exposure); right, the total. x is logarithmic. Points
 are means over replicates, bars 95 % t-intervals. Wear-out shows as a falling left curve; reactance
 as a total that turns down (inverted U) and can fall below 0.
+""" + (_dj_section(brands, meta) if brands is not None else "")
+
+
+def _dj_settings(meta: dict) -> str:
+    d = meta.get("double_jeopardy")
+    if not d:
+        return ""
+    return (f"Double jeopardy: a separate sweep, {d['params']['n_brands']} brands in scenario "
+            f"`{d['params']['scenario']}` differing only in quality, rival_quality_spread "
+            f"{', '.join(f'{x:g}' for x in d['spreads'])}, {d['n_consumers']} consumers, {d['weeks']} weeks, measured "
+            f"over the last {d['window']}, {d['replicates']} replicates per spread (seeds from base seed {d['seed']}, "
+            f"the same at every spread), parameters `{d['params']}`.")
+
+
+def _dj_section(brands: pd.DataFrame, meta: dict) -> str:
+    d = meta["double_jeopardy"]
+    return f"""
+## Double jeopardy: the brands
+
+Ehrenberg, Goodhardt & Barwise (1990): a brand with fewer buyers (lower penetration) is also bought
+somewhat less often by its buyers and gets a smaller share of their category requirements; the
+purchase frequency varies only slightly while penetration varies a lot. The facts above test the
+direction (the within-run Spearman correlation across brands, averaged over runs); the note of the
+purchase-frequency row gives the magnitude (log-log slope of frequency on penetration). Per brand over
+the last {d['window']} of {d['weeks']} weeks, mean [95 % t-interval over {d['replicates']} seeds]:
+
+{double_jeopardy_markdown(F.summarise_double_jeopardy(brands))}
+
+Penetration: share of all consumers who bought the brand at least once in the window; purchase
+frequency: its purchases / its buyers; SCR: its purchases / all brand purchases of its buyers (the
+outside option is no purchase); market share: its share of all brand purchases; loyalty: mean
+attitudinal loyalty of its buyers at the end. Every brand and run: `double_jeopardy.csv`.
+
+![Double jeopardy](double_jeopardy.png)
+
+*How to read the figure:* one marker per brand and run; colour = the brand's quality rank in its
+run, marker = the spread of rival qualities. Left, purchases per buyer against penetration, both axes
+logarithmic: the published pattern is a rising cloud (lower penetration, lower frequency) with a
+slope well below 1 (frequency varies only slightly). Right, SCR against penetration: published,
+rising.
 """
 
 
 def facts_report(headline_dir: Path, out_dir: Path | None = None, progress: bool = True, *,
                  early_weeks=(1, 13), late_weeks=(53, 104),
-                 wearout: Mapping[str, Any] | None = None) -> pd.DataFrame:
+                 wearout: Mapping[str, Any] | None = None,
+                 double_jeopardy: Mapping[str, Any] | None = None) -> pd.DataFrame:
     """Compute the facts of a headline run and write them; return the facts table.
 
     Reads ``headline_dir/timeseries.csv``; runs the wear-out experiment (``wearout``:
     keyword arguments of :func:`simulation.research.facts.wearout_runs` over
     :data:`simulation.research.facts.WEAROUT_DEFAULTS`, e.g. ``{"n_consumers": 300}``; the
-    reference condition is always run); writes to ``out_dir`` (default ``headline_dir/facts``):
-    ``facts.csv``, ``wearout.csv`` (the curve), ``facts.md``, ``wearout.png``/``.svg`` and
-    ``facts.json`` (provenance of all of them, the input's SHA-256 and the settings).
+    reference condition is always run) and the double-jeopardy sweep (``double_jeopardy``:
+    keyword arguments of :func:`simulation.research.facts.double_jeopardy_runs` over
+    :data:`simulation.research.facts.DJ_DEFAULTS`); writes to ``out_dir`` (default
+    ``headline_dir/facts``): ``facts.csv``, ``wearout.csv`` (the curve),
+    ``double_jeopardy.csv`` (every brand of every run), ``facts.md``,
+    ``wearout.png``/``.svg``, ``double_jeopardy.png``/``.svg`` and ``facts.json``
+    (provenance of all of them, the input's SHA-256 and the settings).
 
     Raises
     ------
@@ -140,8 +205,9 @@ def facts_report(headline_dir: Path, out_dir: Path | None = None, progress: bool
         If the timeseries is missing, unreadable or lacks columns or strategies.
     """
     ts, path = F.read_timeseries(headline_dir)
-    result = F.all_facts(ts, early_weeks=early_weeks, late_weeks=late_weeks, wearout=wearout, progress=progress)
-    facts, curve, wo = result.facts, result.curve, result.wearout
+    result = F.all_facts(ts, early_weeks=early_weeks, late_weeks=late_weeks, wearout=wearout,
+                         double_jeopardy=double_jeopardy, progress=progress)
+    facts, curve, wo, dj, brands = result.facts, result.curve, result.wearout, result.double_jeopardy, result.brands
 
     out = Path(out_dir) if out_dir is not None else Path(headline_dir) / "facts"
     out.mkdir(parents=True, exist_ok=True)
@@ -150,6 +216,10 @@ def facts_report(headline_dir: Path, out_dir: Path | None = None, progress: bool
     title = (f"Advertising wear-out: broadcast only, no word of mouth ({wo['n_consumers']} consumers, "
              f"{wo['weeks']} weeks, claim = quality)")
     plot_wearout(curve, out / "wearout", title=title)
+    write_atomic(out / "double_jeopardy.csv", brands.to_csv(index=False, float_format="%.6g"))
+    title = (f"Double jeopardy: {brands['brand'].nunique()} brands differing in quality ({dj['n_consumers']} "
+             f"consumers, last {dj['window']} of {dj['weeks']} weeks)")
+    plot_double_jeopardy(brands, out / "double_jeopardy", title=title)
     meta = {
         "input": {"path": display_path(path), "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
                   "strategies": [str(s) for s in ts["strategy"].unique()],
@@ -158,11 +228,15 @@ def facts_report(headline_dir: Path, out_dir: Path | None = None, progress: bool
         "wearout": {**{k: (list(v) if k == "budgets" else v) for k, v in wo.items() if k != "params"},
                     "params": {**F.WEAROUT_BASE, **(wo.get("params") or {})}, "reference": F.WEAROUT_REFERENCE,
                     "seeds": [run_seed(wo["seed"], r) for r in range(int(wo["replicates"]))]},
-        "files": ["facts.csv", "wearout.csv", "facts.md", "wearout.png", "wearout.svg"],
+        "double_jeopardy": {**{k: (list(v) if k == "spreads" else v) for k, v in dj.items() if k != "params"},
+                            "params": {**F.DJ_BASE, **(dj.get("params") or {})},
+                            "seeds": [run_seed(dj["seed"], r) for r in range(int(dj["replicates"]))]},
+        "files": ["facts.csv", "wearout.csv", "double_jeopardy.csv", "facts.md", "wearout.png", "wearout.svg",
+                  "double_jeopardy.png", "double_jeopardy.svg"],
         **provenance(),
     }
     write_json(out / "facts.json", meta)
-    write_atomic(out / "facts.md", facts_markdown(facts, meta))
+    write_atomic(out / "facts.md", facts_markdown(facts, meta, brands))
     return facts
 
 
@@ -173,7 +247,8 @@ def main_facts(headline_dir: str, out_dir: str | None, progress: bool) -> int:
     print(format_facts(facts))
     print("\nconsistent: yes/NO when the 95 % interval lies wholly on one side of the published direction, "
           "- when undetermined.\nThe model is not tuned to these values (see facts.md, which also gives each "
-          f"criterion).\nWrote {out}/ (facts.csv, facts.md, facts.json, wearout.csv, wearout.png, wearout.svg)")
+          f"criterion).\nWrote {out}/ (facts.csv, facts.md, facts.json, wearout.csv, wearout.png, wearout.svg, "
+          "double_jeopardy.csv, double_jeopardy.png, double_jeopardy.svg)")
     return 0
 
 

@@ -22,6 +22,13 @@ no purchases, nobody reads public posts, so attitude moves only through ads):
 5. the ad effect per exposure falls with repetition (wear-out), and the total effect
    rises, then falls (inverted U) once reactance sets in.
 
+From a sweep of markets of brands that differ only in quality (:func:`double_jeopardy_runs`):
+
+6. double jeopardy: across brands, the one with fewer buyers (lower penetration) also has
+   buyers who buy it less often and give it a smaller share of their category requirements
+   (Ehrenberg, Goodhardt & Barwise 1990); measured as the rank correlation across the
+   brands of one run, per run.
+
 ``consistent`` is decided on the 95 % interval: ``True`` when the whole interval lies on
 the published side (of 0 for a difference, of 1 for a ratio), ``False`` when it lies
 wholly on the other side, ``None`` when it straddles the line, when fewer than two
@@ -50,12 +57,17 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from simulation.core.params import STRATEGIES
+from simulation.core.brand import rival_qualities
+from simulation.core.metrics import SIGNED_RANGE, UNBOUNDED, brand_table
+from simulation.core.params import STRATEGIES, Params
 from simulation.errors import WomsimError
 from simulation.research.stats import mean_ci, summarise
-from simulation.research.tasks import run_seed, run_simulation
+from simulation.research.tasks import create_model, run_seed, run_simulation
 
 __all__ = [
+    "DJ_BASE",
+    "DJ_DEFAULTS",
+    "DJ_MEASURES",
     "FACT_COLUMNS",
     "MODEL_CONDITION",
     "REFERENCE_CONDITION",
@@ -67,6 +79,10 @@ __all__ = [
     "FactsResult",
     "all_facts",
     "check_timeseries",
+    "double_jeopardy_facts",
+    "double_jeopardy_runs",
+    "rank_correlations",
+    "summarise_double_jeopardy",
     "read_timeseries",
     "stylized_facts",
     "summarise_wearout",
@@ -86,6 +102,7 @@ SOURCE_HYPE_WOM = "Oliver 1980, JMR 17(4):460-469; Anderson 1998, JSR 1(1):5-17;
 SOURCE_TRUST = "Friestad & Wright 1994, JCR 21(1):1-31"
 SOURCE_WEAROUT = "Cacioppo & Petty 1979, JPSP 37(1):97-109; Pechmann & Stewart 1988"
 SOURCE_REACTANCE = "Cacioppo & Petty 1979; Friestad & Wright 1994"
+SOURCE_DJ = "Ehrenberg, Goodhardt & Barwise 1990, JM 54(3):82-91"
 
 #: Parameters of the wear-out experiment: honest broadcast only; no ties (no private word
 #: of mouth), nobody aware at the start, no purchases (no experience), and no public
@@ -108,6 +125,28 @@ WEAROUT_SEED = 2026
 #: :func:`wearout_runs`): about 60 short runs, a few seconds.
 WEAROUT_DEFAULTS: dict[str, Any] = {"budgets": WEAROUT_BUDGETS, "n_consumers": 2000, "weeks": 4, "replicates": 5,
                                     "seed": WEAROUT_SEED}
+
+#: Parameters of the double-jeopardy sweep: five brands, all equally known at step 0, with
+#: the same honest broadcast strategy and budget; they differ only in quality (the focal
+#: brand at ``quality``, the four rivals spread around the same value by
+#: ``rival_quality_spread``, which the sweep varies).
+DJ_BASE: dict[str, Any] = {
+    "n_brands": 5,
+    "scenario": "established",
+    "strategy": "broadcast",
+    "rival_strategy": "broadcast",
+    "budget": 1.0,
+    "rival_budget": 1.0,
+    "quality": 0.3,
+    "rival_quality": 0.3,
+}
+#: Settings of the double-jeopardy sweep in :func:`all_facts` (keyword arguments of
+#: :func:`double_jeopardy_runs`): 3 spreads x 10 seeds of 104 weeks, measured over the last
+#: 52 (a year, as the panel data of Ehrenberg et al.); about 30 runs of a second each.
+DJ_DEFAULTS: dict[str, Any] = {"spreads": (0.1, 0.2, 0.4), "n_consumers": 2000, "weeks": 104, "window": 52,
+                               "replicates": 10, "seed": 1990}
+#: The loyalty measures whose rank correlation with penetration is a fact: column, label.
+DJ_MEASURES = {"purchase_frequency": "purchase frequency", "scr": "SCR"}
 
 MODEL_CONDITION = "model"
 REFERENCE_CONDITION = "wear-out and reactance off"
@@ -176,20 +215,22 @@ def _side(lo: float, hi: float, n: int, line: float, sign: int) -> bool | None:
     return True if below else False if above else None
 
 
-def _fact(fact: str, values, published: str, source: str, line: float, sign: int, *details: str) -> dict:
-    """One row from per-replicate values: mean, t-interval, and the direction check
-    against ``line`` (``sign`` +1: published above it, -1: below), stated in the note."""
+def _fact(fact: str, values, published: str, source: str, line: float, sign: int, *details: str,
+          bounds: tuple[float, float] = UNBOUNDED, unit: str = "replicates") -> dict:
+    """One row from per-replicate values: mean, t-interval (kept inside ``bounds``), and the
+    direction check against ``line`` (``sign`` +1: published above it, -1: below), stated in
+    the note; ``unit`` names what one value is (a replicate, a run)."""
     x = np.asarray(values, dtype=float)
     n = int(np.isfinite(x).sum())
-    m, lo, hi = mean_ci(x)
+    m, lo, hi = mean_ci(x, bounds=bounds)
     consistent = _side(lo, hi, n, line, sign)
     side = "above" if sign > 0 else "below"
     if consistent is None:
-        verdict = "undetermined (interval straddles it, or < 2 replicates)"
+        verdict = f"undetermined (interval straddles it, or < 2 {unit})"
     else:
         verdict = "met" if consistent else f"not met: interval wholly {'below' if sign > 0 else 'above'} {line:g}"
     dropped = x.size - n
-    count = f"n = {n} replicates" + (f" ({dropped} without a finite value left out)" if dropped else "")
+    count = f"n = {n} {unit}" + (f" ({dropped} without a finite value left out)" if dropped else "")
     note = "; ".join([f"consistent = 95 % CI wholly {side} {line:g}: {verdict}", *filter(None, details), count])
     return {"fact": fact, "measured": m, "ci_lo": lo, "ci_hi": hi, "published": published, "source": source,
             "consistent": consistent, "note": note}
@@ -458,6 +499,140 @@ def wearout_facts(runs: pd.DataFrame) -> pd.DataFrame:
     return _table([row, peak_row])
 
 
+# ---------------------------------------------------------------------------- double jeopardy
+
+
+def double_jeopardy_runs(spreads: Sequence[float] = DJ_DEFAULTS["spreads"], n_consumers: int = 2000,
+                         weeks: int = 104, window: int = 52, replicates: int = 10, seed: int = 1990, *,
+                         params: Mapping[str, Any] | None = None, progress: bool = False) -> pd.DataFrame:
+    """Run the double-jeopardy sweep; one row per spread x replicate x brand.
+
+    Every run has :data:`DJ_BASE`, ``rival_quality_spread`` = the spread, ``n_consumers``,
+    ``steps = weeks`` and ``params`` (applied last). The model runs ``weeks - window`` weeks,
+    the purchase counts are copied, and it runs the last ``window`` weeks; the brand measures
+    are those of the window (:func:`simulation.core.metrics.brand_table` with ``since``).
+    Replicate r uses ``run_seed(seed, r)`` at every spread (common random numbers).
+
+    Columns: ``spread``, ``replicate``, ``seed``, ``brand``, ``quality``, ``quality_rank``
+    (0 = the lowest quality of the run), then the columns of ``brand_table``.
+
+    Examples
+    --------
+    >>> runs = double_jeopardy_runs(spreads=(0.4,), n_consumers=60, weeks=3, window=2, replicates=1)
+    >>> runs["brand"].tolist(), runs["quality_rank"].tolist()
+    ([0, 1, 2, 3, 4], [2, 0, 1, 3, 4])
+    """
+    spreads = [float(x) for x in spreads]
+    if not spreads or any(not math.isfinite(x) for x in spreads):
+        raise WomsimError(f"double jeopardy spreads = {spreads}: need at least one finite value")
+    for name, value in (("weeks", weeks), ("window", window), ("replicates", replicates),
+                        ("n_consumers", n_consumers)):
+        if int(value) < 1:
+            raise WomsimError(f"double jeopardy {name} = {value}: allowed a whole number >= 1")
+    if int(window) > int(weeks):
+        raise WomsimError(f"double jeopardy window = {window} > weeks = {weeks}: the window is the last weeks of "
+                          "the run")
+    jobs = [(x, r) for x in spreads for r in range(int(replicates))]
+    frames = []
+    for x, r in tqdm(jobs, desc="double jeopardy", unit="run", disable=not progress, file=sys.stderr,
+                     dynamic_ncols=True):
+        p = Params(**{**DJ_BASE, "n_consumers": int(n_consumers), "steps": int(weeks), "rival_quality_spread": x,
+                      **(params or {})})
+        sd = run_seed(seed, r)
+        model = create_model(p, rng=sd)
+        model.run(int(weeks) - int(window))
+        start = model.state.purchases.copy()
+        model.run(int(window))
+        table = pd.DataFrame(brand_table(model, since=start))
+        quality = np.concatenate([[p.quality], rival_qualities(p)])
+        table.insert(1, "quality", quality)
+        table.insert(2, "quality_rank", np.argsort(np.argsort(quality, kind="stable"), kind="stable"))
+        for i, (key, value) in enumerate((("spread", x), ("replicate", r), ("seed", sd))):
+            table.insert(i, key, value)
+        frames.append(table)
+    return pd.concat(frames, ignore_index=True)
+
+
+def rank_correlations(runs: pd.DataFrame, measures: Sequence[str] = tuple(DJ_MEASURES)) -> pd.DataFrame:
+    """Per run (spread, seed): Spearman's rank correlation across brands between
+    ``penetration`` and each measure, and the log-log slope of ``purchase_frequency`` on
+    ``penetration`` (least squares across the brands: how much faster frequency changes
+    than penetration; double jeopardy says much slower, a slope well below 1).
+
+    Brands without buyers in the window (NaN measures) are left out; a run with fewer than 3
+    brands left gets NaN. Columns: ``spread``, ``seed``, ``rho_<measure>`` ..., ``slope``.
+
+    Examples
+    --------
+    >>> runs = pd.DataFrame({"spread": 0.2, "seed": 1, "penetration": [0.1, 0.2, 0.4],
+    ...                      "purchase_frequency": [2.0, 2.2, 2.1], "scr": [0.2, 0.3, 0.4]})
+    >>> rank_correlations(runs).round(3).iloc[0].tolist()
+    [0.2, 1.0, 0.5, 1.0, 0.035]
+    """
+    def per_run(g: pd.DataFrame) -> pd.Series:
+        out = {f"rho_{m}": g["penetration"].corr(g[m], method="spearman", min_periods=3) for m in measures}
+        ok = (g["penetration"] > 0) & (g["purchase_frequency"] > 0)
+        x, y = np.log(g.loc[ok, "penetration"]), np.log(g.loc[ok, "purchase_frequency"])
+        out["slope"] = float(np.polyfit(x, y, 1)[0]) if ok.sum() >= 3 and np.ptp(x) > 0 else math.nan
+        return pd.Series(out)
+
+    cols = ["penetration", *dict.fromkeys([*measures, "purchase_frequency"])]
+    return runs.groupby(["spread", "seed"], sort=False)[cols].apply(per_run).reset_index()
+
+
+def double_jeopardy_facts(runs: pd.DataFrame) -> pd.DataFrame:
+    """Fact 6 from :func:`double_jeopardy_runs`: one row per measure of :data:`DJ_MEASURES`.
+
+    ``measured`` is the mean over runs (every spread and seed) of the within-run Spearman
+    correlation between penetration and the measure across the brands, with its t-interval
+    across runs (kept in [-1, 1]); ``consistent`` when that interval lies wholly above 0
+    (the published direction). The note gives the mean per spread, the correlation of all
+    brand x run points pooled, and, for purchase frequency, the log-log slope on
+    penetration (magnitude: reported, not tested).
+    """
+    cors = rank_correlations(runs)
+    n_brands = int(runs.groupby(["spread", "seed"])["brand"].nunique().max())
+    spreads = ", ".join(f"{x:g}" for x in runs["spread"].unique())
+    setting = (f"{n_brands} brands differing only in quality (rival_quality_spread {spreads}), scenario "
+               f"{DJ_BASE['scenario']}, all honest broadcast at the same budget; per brand over the window of each "
+               "run; seeds paired across spreads")
+    rows = []
+    for m, label in DJ_MEASURES.items():
+        per_spread = cors.groupby("spread", sort=False)[f"rho_{m}"].mean()
+        by_spread = "mean per spread: " + ", ".join(f"{x:g}: {v:.2f}" for x, v in per_spread.items())
+        pooled = runs["penetration"].corr(runs[m], method="spearman")
+        details = [f"measured = Spearman correlation across the brands of one run between penetration (share of "
+                   f"consumers who bought the brand in the window) and {label} "
+                   + ("(purchases / buyers)" if m == "purchase_frequency" else
+                      "(its purchases / all brand purchases of its buyers)") + ", averaged over runs",
+                   by_spread, f"all brand x run points pooled: {pooled:.2f}"]
+        if m == "purchase_frequency":
+            sm, slo, shi = mean_ci(cors["slope"])
+            details.append(f"magnitude reported, not tested: log-log slope of frequency on penetration {sm:.2f} "
+                           f"[{slo:.2f}, {shi:.2f}] (published: frequency varies only slightly, a slope well "
+                           "below 1)")
+        details.append(setting)
+        row = _fact(f"double jeopardy: penetration vs {label}", cors[f"rho_{m}"],
+                    f"positive rank correlation (lower penetration, lower {label})", SOURCE_DJ, 0.0, +1,
+                    *details, bounds=SIGNED_RANGE, unit="runs")
+        rows.append(row)
+    return _table(rows)
+
+
+def summarise_double_jeopardy(runs: pd.DataFrame) -> pd.DataFrame:
+    """Per spread and quality rank: mean quality and mean [95 % CI] over seeds of
+    ``penetration``, ``purchase_frequency``, ``scr``, ``market_share`` and ``loyalty``
+    (:func:`simulation.research.stats.summarise`)."""
+    s = summarise(runs, ["spread", "quality_rank"], ["penetration", "purchase_frequency", "scr", "market_share",
+                                                     "loyalty"])
+    quality = runs.groupby(["spread", "quality_rank"])["quality"].mean().to_numpy()
+    s.insert(2, "quality", quality)
+    n = s.pop("penetration_n")
+    s = s.drop(columns=[c for c in s.columns if c.endswith("_n")])
+    s.insert(3, "n", n)
+    return s.sort_values(["spread", "quality_rank"], ignore_index=True)
+
+
 def _table(rows: list[dict]) -> pd.DataFrame:
     """Rows -> facts frame; ``consistent`` stays object (Python True/False/None), also when no row is None."""
     df = pd.DataFrame(rows, columns=FACT_COLUMNS)
@@ -477,13 +652,16 @@ def _peaks(peaks: pd.Series) -> str:
 
 @dataclass
 class FactsResult:
-    """Facts 1-5 of one headline timeseries, the wear-out curve, and the settings used."""
+    """Facts 1-6 of one headline timeseries, the wear-out curve, the brands of the
+    double-jeopardy sweep (:func:`double_jeopardy_runs`), and the settings used."""
 
     facts: pd.DataFrame
     curve: pd.DataFrame
     early_weeks: tuple[int, int]
     late_weeks: tuple[int, int]
     wearout: dict[str, Any]
+    brands: pd.DataFrame | None = None
+    double_jeopardy: dict[str, Any] | None = None
 
 
 def read_timeseries(headline_dir: str | Path) -> tuple[pd.DataFrame, Path]:
@@ -502,18 +680,24 @@ def read_timeseries(headline_dir: str | Path) -> tuple[pd.DataFrame, Path]:
 
 
 def all_facts(ts: pd.DataFrame, *, early_weeks=(1, 13), late_weeks=(53, 104),
-              wearout: Mapping[str, Any] | None = None, progress: bool = True) -> FactsResult:
-    """Facts 1-4 of ``ts`` (:func:`stylized_facts`) and fact 5 from the wear-out experiment.
+              wearout: Mapping[str, Any] | None = None, double_jeopardy: Mapping[str, Any] | None = None,
+              progress: bool = True) -> FactsResult:
+    """Facts 1-4 of ``ts`` (:func:`stylized_facts`), fact 5 from the wear-out experiment and
+    fact 6 from the double-jeopardy sweep.
 
     ``wearout``: keyword arguments of :func:`wearout_runs` over :data:`WEAROUT_DEFAULTS`
     (e.g. ``{"n_consumers": 300}``); the reference condition is always run.
+    ``double_jeopardy``: keyword arguments of :func:`double_jeopardy_runs` over
+    :data:`DJ_DEFAULTS`.
     """
     early, late = _check_window("early_weeks", early_weeks), _check_window("late_weeks", late_weeks)
     facts = stylized_facts(ts, early_weeks=early, late_weeks=late)
     wo = {**WEAROUT_DEFAULTS, **(wearout or {})}
     runs = wearout_runs(**{**wo, "reference": True, "progress": progress})
-    facts = pd.concat([facts, wearout_facts(runs)], ignore_index=True)
-    return FactsResult(facts, summarise_wearout(runs), early, late, wo)
+    dj = {**DJ_DEFAULTS, **(double_jeopardy or {})}
+    brands = double_jeopardy_runs(**{**dj, "progress": progress})
+    facts = pd.concat([facts, wearout_facts(runs), double_jeopardy_facts(brands)], ignore_index=True)
+    return FactsResult(facts, summarise_wearout(runs), early, late, wo, brands, dj)
 
 
 # ---------------------------------------------------------------------------- test data

@@ -1,5 +1,6 @@
 """Tests of simulation.outputs.facts_report: the stylized-facts report (facts.md, facts.csv,
-facts.json, the wear-out figure) and the table on the command line.
+facts.json, double_jeopardy.csv, the wear-out and double-jeopardy figures) and the table on
+the command line.
 
 The report runs the real model on tiny settings (a few seconds); the facts themselves are
 tested in tests/research/test_facts.py.
@@ -25,6 +26,8 @@ POOLED = "positive : negative WOM, all strategies"
 EARLY = "hype - broadcast: customers, end of early window"
 LATE = "hype - broadcast: share of negative WOM, late window"
 TRUST = "hype - broadcast: trust, last week"
+DJ_FREQ = "double jeopardy: penetration vs purchase frequency"
+DJ_SCR = "double jeopardy: penetration vs SCR"
 
 
 def rows(df: pd.DataFrame) -> pd.DataFrame:
@@ -55,15 +58,17 @@ def tiny_headline(tmp_path_factory):
 
 
 TINY_WEAROUT = {"budgets": (0.5, 4), "n_consumers": 300, "replicates": 2}
+TINY_DJ = {"spreads": (0.2, 0.6), "n_consumers": 150, "weeks": 8, "window": 4, "replicates": 2, "seed": 3}
 
 
 def test_facts_report_writes_everything(tiny_headline, tmp_path):
     out = tmp_path / "facts"
     facts = R.facts_report(tiny_headline, out, progress=False, early_weeks=(1, 5), late_weeks=(10, 20),
-                           wearout=TINY_WEAROUT)
-    for name in ("facts.csv", "facts.md", "facts.json", "wearout.csv", "wearout.png", "wearout.svg"):
+                           wearout=TINY_WEAROUT, double_jeopardy=TINY_DJ)
+    for name in ("facts.csv", "facts.md", "facts.json", "wearout.csv", "wearout.png", "wearout.svg",
+                 "double_jeopardy.csv", "double_jeopardy.png", "double_jeopardy.svg"):
         assert (out / name).is_file(), name
-    assert len(facts) == 1 + 3 + 3 + 2
+    assert len(facts) == 1 + 3 + 3 + 2 + 2
     on_disk = pd.read_csv(out / "facts.csv")
     assert on_disk["fact"].tolist() == facts["fact"].tolist()
     r = rows(facts)
@@ -75,6 +80,22 @@ def test_facts_report_writes_everything(tiny_headline, tmp_path):
     assert {"created", "versions", "git_commit", "command"} <= set(meta)
     assert meta["wearout"]["budgets"] == [0.5, 4] and meta["wearout"]["params"]["network"] == "empty"
     assert len(meta["input"]["sha256"]) == 64 and meta["input"]["replicates"] == 2
+    # double jeopardy: the rows are the sweep's brands, measured as the sweep's own functions do
+    brands = pd.read_csv(out / "double_jeopardy.csv")
+    assert len(brands) == 2 * 2 * 5 and set(brands["spread"]) == {0.2, 0.6}
+    expected = F.double_jeopardy_facts(brands).set_index("fact")
+    for fact in (DJ_FREQ, DJ_SCR):
+        assert r.loc[fact, "measured"] == pytest.approx(expected.loc[fact, "measured"], abs=1e-5)  # csv: 6 digits
+        assert r.loc[fact, "consistent"] is expected.loc[fact, "consistent"]
+        assert "Ehrenberg" in r.loc[fact, "source"] and "n = 4 runs" in r.loc[fact, "note"]
+    assert "## Double jeopardy: the brands" in md and "![Double jeopardy](double_jeopardy.png)" in md
+    assert md.count("| 0.6 |") == 5  # one table row per brand of the spread
+    assert meta["double_jeopardy"]["spreads"] == [0.2, 0.6] and meta["double_jeopardy"]["params"]["n_brands"] == 5
+    assert meta["double_jeopardy"]["seeds"] == [run_seed(3, 0), run_seed(3, 1)]
+    dj = mpimg.imread(out / "double_jeopardy.png")[..., :3]
+    assert dj.shape[1] > 600 and dj.std() > 0.05
+    vermillion = np.array([0xD5, 0x5E, 0x00]) / 255  # the lowest-quality brand's markers
+    assert (np.abs(dj - vermillion).max(axis=-1) < 0.08).sum() > 20
     img = mpimg.imread(out / "wearout.png")
     assert img.shape[0] > 300 and img.shape[1] > 600
     rgb = img[..., :3]
@@ -85,9 +106,11 @@ def test_facts_report_writes_everything(tiny_headline, tmp_path):
 
 def test_facts_report_default_out_dir_and_main(tiny_headline, monkeypatch, capsys):
     monkeypatch.setattr(F, "WEAROUT_DEFAULTS", {**F.WEAROUT_DEFAULTS, **TINY_WEAROUT})
+    monkeypatch.setattr(F, "DJ_DEFAULTS", {**F.DJ_DEFAULTS, **TINY_DJ})
     assert R.main_facts(str(tiny_headline), None, False) == 0
     printed = capsys.readouterr().out
     assert "positive : negative WOM, all strategies" in printed and "consistent" in printed
+    assert DJ_FREQ in printed and "double_jeopardy.png" in printed
     assert (tiny_headline / "facts" / "facts.csv").is_file()
     # late window (53-104) lies beyond the 20 weeks: reported as such, not an error
     facts = pd.read_csv(tiny_headline / "facts" / "facts.csv").set_index("fact")

@@ -1,7 +1,8 @@
 """Tests of simulation.research.facts: the stylized facts.
 
-Facts 1-4 are checked on synthetic timeseries whose answer is known exactly; the wear-out
-experiment runs the real model on tiny settings (a few seconds). The written report is
+Facts 1-4 and the double-jeopardy measures are checked on synthetic data whose answer is
+known exactly; the wear-out experiment and the double-jeopardy sweep run the real model on
+tiny settings (a few seconds). The written report is
 tested in tests/outputs/test_facts_report.py.
 """
 
@@ -13,10 +14,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from simulation.core.metrics import brand_table
 from simulation.errors import WomsimError
 from simulation.research import facts as F
 from simulation.research.stats import mean_ci
-from simulation.research.tasks import run_seed
+from simulation.research.tasks import create_model, run_seed
 
 
 def rows(df: pd.DataFrame) -> pd.DataFrame:
@@ -218,3 +220,99 @@ def test_wearout_facts_monotone_rise_is_no_inverted_u():
     assert "falls at every step" in r.loc["ad effect per exposure, highest / lowest budget", "note"]
     peak = r.loc["total ad effect peaks at budget (inverted U)"]
     assert peak["measured"] == 2.0 and peak["consistent"] is False
+
+
+# ------------------------------------------------------------------ double jeopardy
+
+DJ_FREQ = "double jeopardy: penetration vs purchase frequency"
+DJ_SCR = "double jeopardy: penetration vs SCR"
+
+
+def fake_brands(runs: dict[tuple[float, int], tuple[list, list, list]]) -> pd.DataFrame:
+    """Brand rows of double_jeopardy_runs with given (penetration, frequency, SCR) per run."""
+    out = []
+    for (spread, seed), (pen, freq, scr) in runs.items():
+        for b, (x, w, s) in enumerate(zip(pen, freq, scr)):
+            out.append({"spread": spread, "replicate": seed, "seed": seed, "brand": b, "quality": 0.1 * b,
+                        "quality_rank": b, "penetration": x, "purchase_frequency": w, "scr": s})
+    return pd.DataFrame(out)
+
+
+def test_rank_correlations_per_run_exact():
+    pen = [0.1, 0.2, 0.4, 0.8]
+    brands = fake_brands({
+        (0.2, 1): (pen, [x ** 0.5 for x in pen], [0.4, 0.3, 0.2, 0.1]),   # frequency = penetration^0.5
+        (0.2, 2): (pen, [1.0, 3.0, 2.0, 4.0], [0.1, 0.2, np.nan, 0.3]),  # SCR of brand 2 undefined
+        (0.4, 1): ([0.1, 0.2, np.nan, np.nan], [1.0, 2.0, np.nan, np.nan], [0.1, 0.2, np.nan, np.nan]),
+    })
+    c = F.rank_correlations(brands).set_index(["spread", "seed"])
+    assert c.loc[(0.2, 1), "rho_purchase_frequency"] == pytest.approx(1.0)
+    assert c.loc[(0.2, 1), "rho_scr"] == pytest.approx(-1.0)
+    assert c.loc[(0.2, 1), "slope"] == pytest.approx(0.5)
+    assert c.loc[(0.2, 2), "rho_purchase_frequency"] == pytest.approx(0.8)  # ranks 1,3,2,4 vs 1,2,3,4
+    assert c.loc[(0.2, 2), "rho_scr"] == pytest.approx(1.0)  # the NaN brand is left out, 3 remain
+    assert c.loc[(0.4, 1)].isna().all()  # only 2 brands with buyers: no correlation, no slope
+
+
+def test_double_jeopardy_facts_direction_and_interval():
+    pen = [0.1, 0.2, 0.3, 0.4, 0.5]
+    brands = fake_brands({
+        (0.1, 1): (pen, [1.0, 1.1, 1.2, 1.3, 1.4], [0.1, 0.2, 0.3, 0.4, 0.5]),
+        (0.1, 2): (pen, [1.1, 1.0, 1.2, 1.3, 1.4], [0.5, 0.4, 0.3, 0.2, 0.1]),
+        (0.3, 1): (pen, [1.0, 1.1, 1.3, 1.2, 1.4], [0.2, 0.1, 0.3, 0.5, 0.4]),
+    })
+    out = F.double_jeopardy_facts(brands)
+    assert list(out.columns) == F.FACT_COLUMNS and out["fact"].tolist() == [DJ_FREQ, DJ_SCR]
+    r = rows(out)
+    rhos = [1.0, 0.9, 0.9]  # one swapped pair of ranks: 1 - 6 * 2 / (5 * 24)
+    m, lo, hi = mean_ci(rhos, bounds=(-1.0, 1.0))
+    assert (r.loc[DJ_FREQ, "measured"], r.loc[DJ_FREQ, "ci_lo"], r.loc[DJ_FREQ, "ci_hi"]) == pytest.approx((m, lo, hi))
+    assert r.loc[DJ_FREQ, "ci_hi"] <= 1.0
+    assert r.loc[DJ_FREQ, "consistent"] is True
+    note = r.loc[DJ_FREQ, "note"]
+    assert "mean per spread: 0.1: 0.95, 0.3: 0.90" in note and "n = 3 runs" in note
+    assert "log-log slope" in note and "Ehrenberg" in r.loc[DJ_FREQ, "source"]
+    # SCR: +1, -1, +0.8 -> the interval straddles 0, undetermined
+    assert r.loc[DJ_SCR, "measured"] == pytest.approx((1.0 - 1.0 + 0.8) / 3)
+    assert r.loc[DJ_SCR, "consistent"] is None and "log-log slope" not in r.loc[DJ_SCR, "note"]
+    # the opposite pattern is reported as inconsistent
+    flipped = brands.assign(purchase_frequency=-brands["purchase_frequency"] + 10)
+    assert rows(F.double_jeopardy_facts(flipped)).loc[DJ_FREQ, "consistent"] is False
+
+
+def test_double_jeopardy_runs_tiny_and_window():
+    # 2 spreads x 2 seeds, 5 brands, 100 consumers, 6 weeks (window 4): a second or so
+    runs = F.double_jeopardy_runs(spreads=(0.2, 0.6), n_consumers=100, weeks=6, window=4, replicates=2, seed=5)
+    assert len(runs) == 2 * 2 * 5
+    assert runs.columns[:6].tolist() == ["spread", "replicate", "seed", "brand", "quality", "quality_rank"]
+    seeds = runs.groupby("spread")["seed"].apply(lambda s: tuple(s.unique()))
+    assert seeds.nunique() == 1 and seeds.iloc[0] == (run_seed(5, 0), run_seed(5, 1))  # paired across spreads
+    first = runs.loc[(runs["spread"] == 0.6) & (runs["replicate"] == 0)]
+    np.testing.assert_allclose(first["quality"], [0.3, -0.3, 0.1, 0.5, 0.9])
+    assert first["quality_rank"].tolist() == [2, 0, 1, 3, 4]
+    # the window's counts are the last 4 weeks: the same seed run for 6 and for 2 weeks, subtracted
+    p = {**F.DJ_BASE, "n_consumers": 100, "steps": 6, "rival_quality_spread": 0.6}
+    full, head = create_model(p, rng=run_seed(5, 0)), create_model(p, rng=run_seed(5, 0))
+    full.run(6)
+    head.run(2)
+    expected = brand_table(full, since=head.state.purchases)
+    np.testing.assert_array_equal(first["purchases"], expected["purchases"])
+    np.testing.assert_allclose(first["penetration"], expected["penetration"])
+    # window = the whole run
+    whole = F.double_jeopardy_runs(spreads=(0.6,), n_consumers=100, weeks=6, window=6, replicates=1, seed=5)
+    np.testing.assert_array_equal(whole["purchases"], brand_table(full)["purchases"])
+
+
+@pytest.mark.parametrize("kwargs", [{"spreads": ()}, {"window": 0}, {"weeks": 3, "window": 4},
+                                    {"replicates": 0}, {"spreads": (float("nan"),)}])
+def test_double_jeopardy_rejects_bad_settings(kwargs):
+    with pytest.raises(WomsimError, match="double jeopardy"):
+        F.double_jeopardy_runs(**{"n_consumers": 50, "weeks": 3, "window": 2, **kwargs})
+
+
+def test_summarise_double_jeopardy():
+    runs = F.double_jeopardy_runs(spreads=(0.4,), n_consumers=100, weeks=4, window=2, replicates=2, seed=1)
+    s = F.summarise_double_jeopardy(runs)
+    assert s["quality_rank"].tolist() == [0, 1, 2, 3, 4] and (s["n"] == 2).all()
+    np.testing.assert_allclose(s["penetration_mean"], runs.groupby("quality_rank")["penetration"].mean())
+    assert {"purchase_frequency_lo", "scr_hi", "market_share_mean", "loyalty_mean"} <= set(s.columns)

@@ -1,5 +1,5 @@
-"""Figures of the model checks: the wear-out curve of the stylized facts
-(:mod:`simulation.research.facts`) and the docking curves of the validation
+"""Figures of the model checks: the wear-out curve and the double-jeopardy scatter of the
+stylized facts (:mod:`simulation.research.facts`) and the docking curves of the validation
 (:mod:`simulation.research.validation`; docs/ODD.md, 7 Submodels).
 
 Each figure is a ``draw_*(ax, ...)`` that draws one panel from computed results and a
@@ -14,12 +14,14 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter
 
 from simulation.outputs.figures.style import OKABE_ITO, STYLE, save_figure, style_for
-from simulation.research.facts import MODEL_CONDITION, REFERENCE_CONDITION
+from simulation.research.facts import DJ_MEASURES, MODEL_CONDITION, REFERENCE_CONDITION
 
-__all__ = ["draw_bass_complete", "draw_bass_sparse", "draw_convergence", "draw_wearout", "plot_validation",
-           "plot_wearout"]
+__all__ = ["draw_bass_complete", "draw_bass_sparse", "draw_convergence", "draw_double_jeopardy", "draw_wearout",
+           "plot_double_jeopardy", "plot_validation", "plot_wearout"]
 
 #: Colours of the networks in the sparse-graph Bass figure.
 NETWORK_COLOURS = {"complete": "#000000", "barabasi_albert": "#0072B2", "watts_strogatz": "#009E73",
@@ -116,6 +118,65 @@ def plot_wearout(curve: pd.DataFrame, path_stem: str | Path, title: str | None =
         fig.supxlabel(f"points: mean over replicates; bars: 95 % t-confidence interval (n = {n} replicates, "
                       "seeds paired across budgets; bars narrower than a marker are hidden by it)", x=0.01,
                       ha="left", fontsize=7.5, color="#555555")
+        return save_figure(fig, path_stem)
+
+
+# ---------------------------------------------------------------------------- double jeopardy
+
+#: Colour per quality rank of a brand in its run (0 = lowest quality), Okabe-Ito.
+RANK_COLOURS = (OKABE_ITO["vermillion"], OKABE_ITO["orange"], OKABE_ITO["bluish_green"], OKABE_ITO["sky_blue"],
+                OKABE_ITO["blue"], OKABE_ITO["reddish_purple"], OKABE_ITO["black"])
+#: Marker per spread of rival qualities, in the order the spreads come.
+SPREAD_MARKERS = ("o", "s", "^", "D", "v", "P", "X")
+
+
+def draw_double_jeopardy(ax, runs: pd.DataFrame, measure: str = "purchase_frequency", *, log: bool = False) -> None:
+    """``measure`` against ``penetration``: one marker per brand and run of ``runs``
+    (:func:`simulation.research.facts.double_jeopardy_runs`), colour = the brand's quality
+    rank in its run, marker = the spread of rival qualities. ``log``: both axes logarithmic."""
+    ranks = sorted(runs["quality_rank"].unique())
+    for j, spread in enumerate(runs["spread"].unique()):
+        for k in ranks:
+            pts = runs.loc[(runs["spread"] == spread) & (runs["quality_rank"] == k)]
+            ax.scatter(pts["penetration"], pts[measure], s=22, alpha=0.8, linewidths=0.4, edgecolors="white",
+                       color=RANK_COLOURS[k % len(RANK_COLOURS)], marker=SPREAD_MARKERS[j % len(SPREAD_MARKERS)],
+                       zorder=3)
+    if log:
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        plain = FuncFormatter(lambda v, _: f"{v:g}")
+        for axis in (ax.xaxis, ax.yaxis):
+            axis.set_major_formatter(plain)
+            axis.set_minor_formatter(plain)
+
+
+def _dj_legend(ax, runs: pd.DataFrame) -> None:
+    handles = [Line2D([], [], linestyle="none", marker="o", color=RANK_COLOURS[k % len(RANK_COLOURS)],
+                      label=f"quality rank {k + 1}" + (" (lowest)" if k == 0 else ""))
+               for k in sorted(runs["quality_rank"].unique())]
+    handles += [Line2D([], [], linestyle="none", marker=SPREAD_MARKERS[j % len(SPREAD_MARKERS)], color="#555555",
+                       label=f"spread {x:g}") for j, x in enumerate(runs["spread"].unique())]
+    ax.legend(handles=handles, loc="upper left", frameon=False, fontsize=8)
+
+
+def plot_double_jeopardy(runs: pd.DataFrame, path_stem: str | Path, title: str | None = None) -> list[Path]:
+    """Two panels, one marker per brand and run: purchase frequency among buyers against
+    penetration (log-log: a slope below 1 is frequency varying less than penetration) and
+    SCR against penetration. Returns the PNG and SVG paths."""
+    n_runs = runs.groupby(["spread", "seed"]).ngroups
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(1, 2, figsize=(10.0, 4.6), layout="constrained")
+        for ax, (measure, label) in zip(axes, DJ_MEASURES.items()):
+            log = measure == "purchase_frequency"
+            draw_double_jeopardy(ax, runs, measure, log=log)
+            ax.set_xlabel("penetration: share of consumers who bought the brand" + (" (log)" if log else ""))
+            ax.set_ylabel("purchases per buyer (log)" if log else "share of its buyers' brand purchases")
+            ax.set_title(f"{label} vs penetration", loc="left", fontweight="bold")
+        _dj_legend(axes[1], runs)
+        fig.suptitle(title or "Double jeopardy", x=0.01, ha="left", fontsize=11.5)
+        fig.supxlabel(f"one marker per brand and run ({n_runs} runs); published (Ehrenberg, Goodhardt & Barwise "
+                      "1990): both rise with penetration, purchase frequency only slightly", x=0.01, ha="left",
+                      fontsize=7.5, color="#555555")
         return save_figure(fig, path_stem)
 
 
