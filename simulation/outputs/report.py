@@ -195,8 +195,9 @@ def summary_table(data: Data, metrics=SUMMARY_METRICS) -> pd.DataFrame:
         else ["strategy"]
     by = [b for b in by if b in data.finals]
     table = confidence_table(data.finals, metrics, by)
-    if len(by) > 1:  # design points in parameter order, strategies in the order they were run
-        table = table.sort_values(by[:-1], kind="stable", ignore_index=True)
+    numeric = [b for b in by[:-1] if pd.api.types.is_numeric_dtype(table[b])]
+    if numeric:  # design points in parameter order (labels such as scenarios as run), strategies as run
+        table = table.sort_values(numeric, kind="stable", ignore_index=True)
     return confidence_cells(table, metrics, by, n=True)
 
 

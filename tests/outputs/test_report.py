@@ -394,6 +394,8 @@ def test_headline_report_has_one_table_per_scenario(headline_dir):
     assert md.count("| strategy | market_share_13w | scr | loyal_share | nps | nps survey 95 % |") == 2
     assert html.count("<h3>scenario = ") == 2 and "Established brand: all 3 brands" in html
     assert (headline_dir / R.HEADLINE_FILE_MD).read_text().strip() in md
+    # the full table of final values keeps the scenarios in the order they were run
+    assert md.index("| launch | none |") < md.index("| established | none |")
     # figures of both scenarios are titled with their scenario
     assert "Main metrics over time (scenario = launch)" in md and "(scenario = established)" in md
 
