@@ -317,7 +317,6 @@ def cmd_simulate(args) -> int:
 
 
 def cmd_headline(args) -> int:
-    from simulation.outputs.tables import format_confidence
     from simulation.research.experiment import load_experiment
     from simulation.research.headline import HEADLINE_FILE, run_headline
 
@@ -326,16 +325,20 @@ def cmd_headline(args) -> int:
     exp = load_experiment(args.experiment or HEADLINE_FILE, replicates=args.replicates, steps=args.steps)
     out = _writable(args.out)  # the data files and the report go there: before the runs
     start = time.perf_counter()
-    _, _, table = run_headline(out, exp, workers=args.workers, progress=not args.no_progress)
-    from simulation.outputs.report import build_report
+    run_headline(out, exp, workers=args.workers, progress=not args.no_progress)
+    from simulation.outputs.report import HEADLINE_FILE_MD, build_report, headline_text, sync_readme
 
-    build_report(out, figure_dir=".")  # report.md, report.html and every figure, beside the CSVs
+    build_report(out, figure_dir=".")  # report.md, report.html, headline.md and every figure, beside the CSVs
     elapsed = time.perf_counter() - start
-    print(f"\n{exp.name}: {len(exp.points())} strategies x {exp.replicates} replicates, {exp.steps} weeks "
-          f"({elapsed:.1f} s). Final values, mean [95 % CI]:\n")
-    print(format_confidence(table))
-    print(f"\nincremental_roi = (profit - profit of 'none' on the same seed) / spend.\nWrote {args.out}/ "
-          "(timeseries.csv, summary.csv, run.json, loyalty.png, final.png, metrics.png, report.md)")
+    scenarios = len(exp.scenarios())
+    print(f"\n{exp.name}: {len(exp.strategies())} strategies x {scenarios} scenario(s) x {exp.replicates} "
+          f"replicates, {exp.steps} weeks ({elapsed:.1f} s), the same seeds for every strategy and scenario of a "
+          "replicate.\n")
+    print(headline_text(out))
+    print(f"\nWrote {args.out}/ (timeseries.csv, summary.csv, run.json, report.md, report.html, {HEADLINE_FILE_MD} "
+          "and the figures of the report)")
+    if sync_readme(out):
+        print("Updated the headline block of README.md from it.")
     return 0
 
 

@@ -13,8 +13,10 @@ What is checked:
 * Bad input ends with exit code 2, exactly one ``error: ...`` line on stderr naming the
   parameter or file (with the closest valid name and the allowed range where there is
   one), no traceback, and nothing written to the ``--out`` folder.
-* ``headline`` end to end on a tiny experiment: table on stdout, CSVs, ``run.json``,
-  three non-blank PNGs and ``report.md``.
+* ``headline`` end to end on a tiny experiment: one table per scenario on stdout, CSVs,
+  ``run.json`` (parameters per scenario and strategy), common seeds across strategies and
+  scenarios, incremental ROI paired within a scenario, non-blank PNGs per scenario and
+  ``report.md`` with both scenarios.
 * ``run.json`` (``simulate``, ``headline``) and ``sweep.json`` record the graph actually used
   (measured counts, a file's sha256, the parameters its source ignores).
 
@@ -419,8 +421,11 @@ budget = 1.0
 design = "grid"
 
 [sweep.parameters]
+scenario = ["launch", "established"]
 strategy = ["none", "broadcast", "hype", "fanpage", "dialogue", "mixed"]
 """
+SCENARIOS = ("launch", "established")
+PER_SCENARIO_FIGURES = ("loyalty", "final", "metrics")
 
 
 @pytest.fixture(scope="module")
@@ -433,52 +438,78 @@ def headline_run(tmp_path_factory):
     return out, result
 
 
-def test_headline_prints_a_table_of_all_strategies(headline_run):
+def test_headline_prints_one_table_per_scenario(headline_run):
     _, result = headline_run
-    table = [line.split()[0] for line in result.stdout.splitlines() if line.split()]
-    for strategy in STRATEGIES:
-        assert strategy in table, strategy
-    assert "strategy" in table and "loyalty" in result.stdout and "incremental_roi" in result.stdout
+    lines = result.stdout.splitlines()
+    titles = [i for i, line in enumerate(lines) if line.startswith("scenario = ")]
+    assert [lines[i].split(":")[0] for i in titles] == [f"scenario = {s}" for s in SCENARIOS]
+    for start, end in zip(titles, [*titles[1:], len(lines)]):
+        block = lines[start:end]
+        header = next(line for line in block if line.startswith("strategy "))
+        for column in ("market_share_13w", "scr", "loyal_share", "nps", "nps survey 95 %", "respondents",
+                       "trust", "incremental_roi"):
+            assert column in header, column
+        rows = [line.split()[0] for line in block if line.split() and line.split()[0] in STRATEGIES]
+        assert rows[:len(STRATEGIES)] == list(STRATEGIES)
+    assert "Launch: the focal brand is new" in result.stdout and "Established brand: all 3 brands" in result.stdout
 
 
 def test_headline_writes_all_outputs(headline_run):
     out, _ = headline_run
-    for name in ("timeseries.csv", "summary.csv", "run.json", "loyalty.png", "final.png",
-                 "metrics.png", "report.md"):
+    names = ["timeseries.csv", "summary.csv", "run.json", "report.md", "report.html", "headline.md",
+             "incremental_roi.png", *(f"{f}_{s}.png" for f in PER_SCENARIO_FIGURES for s in SCENARIOS)]
+    for name in names:
         assert (out / name).is_file() and (out / name).stat().st_size > 0, name
+    assert not (out / "loyalty.png").exists()  # strategies are never pooled across scenarios
     ts = pd.read_csv(out / "timeseries.csv")
-    assert len(ts) == len(STRATEGIES) * 2 * (10 + 1)
-    assert set(ts["strategy"]) == set(STRATEGIES)
+    assert len(ts) == len(SCENARIOS) * len(STRATEGIES) * 2 * (10 + 1)
+    assert set(ts["strategy"]) == set(STRATEGIES) and set(ts["scenario"]) == set(SCENARIOS)
     meta = json.loads((out / "run.json").read_text())
     assert meta["experiment"]["steps"] == 10 and meta["experiment"]["replicates"] == 2
     assert "mesa" in meta["versions"] and "numpy" in meta["versions"] and "git_commit" in meta
-    [graph] = meta["graphs"]  # one generator setting for all 12 runs, measured on the first seed
-    assert (graph["nodes"], graph["edges"], graph["runs"]) == (200, 3 * 197, 12)
+    # parameters per scenario and strategy
+    assert sorted(meta["params"]) == sorted(SCENARIOS)
+    for scenario in SCENARIOS:
+        assert sorted(meta["params"][scenario]) == sorted(STRATEGIES)
+        for strategy, params in meta["params"][scenario].items():
+            assert (params["scenario"], params["strategy"]) == (scenario, strategy)
+    [graph] = meta["graphs"]  # one generator setting for all 24 runs, measured on the first seed
+    assert (graph["nodes"], graph["edges"], graph["runs"]) == (200, 3 * 197, 24)
     assert graph["seed"] == meta["runs"][0]["seed"]
 
 
 def test_headline_summary_incremental_roi(headline_run):
     out, _ = headline_run
     summary = pd.read_csv(out / "summary.csv")
-    assert "incremental_roi" in summary.columns
-    assert len(summary) == len(STRATEGIES) * 2
+    assert {"incremental_roi", "market_share_13w"} <= set(summary.columns)
+    assert len(summary) == len(SCENARIOS) * len(STRATEGIES) * 2
     roi = summary.set_index("strategy")["incremental_roi"]
     assert roi.loc["none"].isna().all()
-    others = summary.loc[summary["strategy"] != "none", "incremental_roi"]
-    assert len(others) == 10 and all(math.isfinite(x) for x in others)
-    # paired on seeds: every strategy of a replicate has the same seed
+    others = summary[summary["strategy"] != "none"]
+    assert len(others) == 20 and all(math.isfinite(x) for x in others["incremental_roi"])
+    # common random numbers: every strategy and scenario of a replicate has the same seed ...
     assert summary.groupby("replicate")["seed"].nunique().eq(1).all()
+    assert summary["seed"].nunique() == 2
+    # ... and the ROI pairs with the `none` run of the same scenario, not the other one
+    none = summary[summary["strategy"] == "none"].set_index(["scenario", "seed"])["profit"]
+    expected = (others["profit"] - [none.loc[(sc, sd)] for sc, sd in zip(others["scenario"], others["seed"])]) \
+        / others["spend"]
+    assert np.allclose(others["incremental_roi"], expected, rtol=1e-5, atol=1e-6)
 
 
-def test_headline_report_references_figures(headline_run):
+def test_headline_report_shows_both_scenarios(headline_run):
     out, _ = headline_run
     report = (out / "report.md").read_text()
-    assert "loyalty.png" in report and "final.png" in report
+    for name in (f"{f}_{s}.png" for f in PER_SCENARIO_FIGURES for s in SCENARIOS):
+        assert f"]({name})" in report, name
+    assert "### scenario = launch" in report and "### scenario = established" in report
+    assert report.index("### scenario = launch") < report.index("### scenario = established")
     for strategy in STRATEGIES:
-        assert strategy in report
+        assert report.count(f"| {strategy} |") >= 2, strategy
+    assert (out / "headline.md").read_text().strip() in report
 
 
-@pytest.mark.parametrize("name", ["loyalty.png", "final.png", "metrics.png"])
+@pytest.mark.parametrize("name", [f"{f}_{s}.png" for f in PER_SCENARIO_FIGURES for s in SCENARIOS])
 def test_headline_pngs_are_real_images(headline_run, name):
     out, _ = headline_run
     assert (out / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -38,9 +38,18 @@ from simulation.core.metrics import METRIC_NAMES, check_metric
 from simulation.errors import WomsimError
 from simulation.outputs import figures
 from simulation.outputs.snapshots import plot_network_snapshots
-from simulation.outputs.tables import INTERVAL_NOTE, confidence_cells, render_frame
+from simulation.outputs.tables import (
+    HEADLINE_NOTE,
+    INTERVAL_NOTE,
+    HeadlineBlock,
+    confidence_cells,
+    format_headline,
+    headline_blocks,
+    render_frame,
+)
+from simulation.research import headline as H
 from simulation.research.experiment import Experiment
-from simulation.research.provenance import check_output, write_atomic
+from simulation.research.provenance import REPO_ROOT, check_output, write_atomic
 from simulation.research.sensitivity import analyse, sample_warning
 from simulation.research.store import load
 from simulation.research.summaries import confidence_table, incremental_roi
@@ -76,6 +85,9 @@ class Data:
     varied: list[str]
     runs: pd.DataFrame | None = None
     tasks_total: int | None = None
+    #: The design point this is a part of (e.g. ``{"scenario": "launch"}``, :func:`scenario_parts`);
+    #: empty for all the data.
+    part: dict[str, Any] = field(default_factory=dict)
 
     @property
     def strategies(self) -> list[str]:
@@ -85,6 +97,12 @@ class Data:
     def design(self) -> str:
         """The sweep's design (grid | lhs | sobol | morris); simulate and headline runs are a grid."""
         return self.meta.get("experiment", {}).get("design", "grid") if self.kind == "sweep" else "grid"
+
+    @property
+    def headline(self) -> dict[str, Any] | None:
+        """The ``headline`` entry of a headline run's ``run.json`` (its design columns), else None."""
+        h = self.meta.get("headline") if self.kind == "runs" else None
+        return h if isinstance(h, dict) else None
 
     @property
     def numeric_varied(self) -> list[str]:
@@ -116,15 +134,16 @@ def read_output(directory: str | Path) -> Data:
         data = Data("sweep", d, ts, finals, sweep_meta, varied, runs, sweep_meta.get("tasks"))
     elif (d / "timeseries.csv").exists():
         ts = _read_run_csv(d / "timeseries.csv")
-        summary_path = d / "summary.csv"
-        finals = _read_run_csv(summary_path) if summary_path.exists() else _last_steps(ts)
         meta = _read_json(d / "run.json")
-        varied = [k for k in meta.get("grid", {}) if k != "strategy"]
+        varied = [k for k in meta.get("grid", {}) if k != "strategy" and k in ts]
+        summary_path = d / "summary.csv"
+        finals = _read_run_csv(summary_path) if summary_path.exists() else _last_steps(ts, varied)
         data = Data("runs", d, ts, finals, meta, varied)
     else:
         raise WomsimError(f"report: '{d}' holds no womsim output (no runs.sqlite, no timeseries.csv)")
     if "strategy" in data.finals and "incremental_roi" not in data.finals:
-        data.finals["incremental_roi"] = incremental_roi(data.finals)
+        # design points that share seeds (the headline's scenarios) pair within their point
+        data.finals["incremental_roi"] = incremental_roi(data.finals, within=data.varied)
     return data
 
 
@@ -156,8 +175,8 @@ def _read_json(path: Path) -> dict[str, Any]:
         raise WomsimError(f"report: '{path}' cannot be read: {exc}") from None
 
 
-def _last_steps(ts: pd.DataFrame) -> pd.DataFrame:
-    keys = [c for c in ("strategy", "replicate", "seed") if c in ts]
+def _last_steps(ts: pd.DataFrame, varied: list[str]) -> pd.DataFrame:
+    keys = [c for c in (*varied, "strategy", "replicate", "seed") if c in ts]
     return ts[ts["step"] == ts.groupby(keys)["step"].transform("max")].reset_index(drop=True)
 
 
@@ -176,8 +195,9 @@ def summary_table(data: Data, metrics=SUMMARY_METRICS) -> pd.DataFrame:
         else ["strategy"]
     by = [b for b in by if b in data.finals]
     table = confidence_table(data.finals, metrics, by)
-    if len(by) > 1:  # design points in parameter order, strategies in the order they were run
-        table = table.sort_values(by[:-1], kind="stable", ignore_index=True)
+    numeric = [b for b in by[:-1] if pd.api.types.is_numeric_dtype(table[b])]
+    if numeric:  # design points in parameter order (labels such as scenarios as run), strategies as run
+        table = table.sort_values(numeric, kind="stable", ignore_index=True)
     return confidence_cells(table, metrics, by, n=True)
 
 
@@ -191,15 +211,38 @@ def _scenario(data: Data) -> str:
                 f"{exp.get('replicates', '?')} replicates, {exp.get('steps', '?')} weeks")
     p = _params_of(data)
     n = p.get("n_consumers", "?")
-    return f"{n} consumers, {p.get('network', '?')}, budget {p.get('budget', '?')}"
+    where = "".join(f"{k} = {v}, " for k, v in data.part.items())
+    return f"{where}{n} consumers, {p.get('network', '?')}, budget {p.get('budget', '?')}"
 
 
 def _params_of(data: Data) -> dict[str, Any]:
-    """The parameters of a simulate/headline run (headline: those of the first strategy)."""
+    """The parameters of a simulate/headline run (headline: those of the first strategy
+    at the data's design point, or at the first point)."""
     p = data.meta.get("params") or data.meta.get("base") or {}
-    if isinstance(p, dict) and p and isinstance(next(iter(p.values())), dict):
-        p = next(iter(p.values()))  # headline: params per strategy
-    return dict(p or {})
+    return H.point_params(p, data.part) if isinstance(p, dict) else {}
+
+
+#: The design column a headline report repeats its per-run figures for.
+SPLIT_COLUMN = "scenario"
+
+
+def scenario_parts(data: Data) -> list[Data]:
+    """The data of each value of :data:`SPLIT_COLUMN` when it is a varied parameter with
+    more than one value (the headline's scenarios), else ``[data]``.
+
+    Strategies are compared within a scenario, never pooled across scenarios: a figure
+    that pools them would average a launch with an established brand.
+    """
+    col = SPLIT_COLUMN
+    if data.kind != "runs" or col not in data.varied or col not in data.finals or data.finals[col].nunique() < 2:
+        return [data]
+    parts = []
+    for value in dict.fromkeys(data.finals[col]):
+        parts.append(Data(data.kind, data.directory, data.timeseries[data.timeseries[col] == value],
+                          data.finals[data.finals[col] == value].reset_index(drop=True), data.meta,
+                          [v for v in data.varied if v != col], data.runs, data.tasks_total,
+                          {**data.part, col: value}))
+    return parts
 
 
 @dataclass(frozen=True)
@@ -210,15 +253,23 @@ class FigureMaker:
     metric)`` draws it (or several, e.g. one per varied parameter) into ``out`` and returns
     the :class:`Figure` entries. ``reruns_model``: the figure runs the model again (the
     network snapshots), so ``build_figures(..., snapshots=False)`` leaves it out.
+    ``per_scenario``: made once per part of :func:`scenario_parts` (file names end in
+    ``_<scenario>``), for figures that compare strategies within one scenario.
     """
 
     name: str
     applies: Callable[[Data], bool]
     make: Callable[[Data, Path, str], list[Figure]]
     reruns_model: bool = False
+    per_scenario: bool = False
 
 
-def _one(name: str, title: str, how: str, draw: Callable[[Path], list[Path]], out: Path) -> list[Figure]:
+def _one(data: Data, name: str, title: str, how: str, draw: Callable[[Path], list[Path]],
+         out: Path) -> list[Figure]:
+    """One figure, its file name and title marked with the data's design point (if a part)."""
+    if data.part:
+        name += "".join(f"_{v}" for v in data.part.values())
+        title += " (" + ", ".join(f"{k} = {v}" for k, v in data.part.items()) + ")"
     return [Figure(name, title, how, draw(out / name))]
 
 
@@ -227,8 +278,8 @@ def _has_strategies(data: Data) -> bool:
 
 
 def _make_metrics(data: Data, out: Path, metric: str) -> list[Figure]:
-    panels = ["awareness", "loyalty", "nps", "trust", "public_sentiment", "profit"]
-    return _one("metrics", "Main metrics over time",
+    panels = ["awareness", "market_share", "scr", "loyal_share", "nps", "trust"]
+    return _one(data, "metrics", "Main metrics over time",
                 "One line per strategy: the mean over runs; the band is the 95 % confidence interval of "
                 "that mean. In a sweep, runs of all design points are pooled per strategy.",
                 lambda p: figures.plot_small_multiples(data.timeseries, panels, p,
@@ -236,7 +287,7 @@ def _make_metrics(data: Data, out: Path, metric: str) -> list[Figure]:
 
 
 def _make_loyalty(data: Data, out: Path, metric: str) -> list[Figure]:
-    return _one("loyalty", "Loyalty over time",
+    return _one(data, "loyalty", "Loyalty over time",
                 "Mean loyalty of customers per strategy with its 95 % band. Lines that separate early and "
                 "stay apart are robust differences.",
                 lambda p: figures.plot_timeseries(data.timeseries, "loyalty", p,
@@ -246,9 +297,8 @@ def _make_loyalty(data: Data, out: Path, metric: str) -> list[Figure]:
 
 def _make_final(data: Data, out: Path, metric: str) -> list[Figure]:
     finals = data.finals
-    shown = [m for m in ("loyalty", "loyal_share", "nps", "awareness", "customers", "incremental_roi")
-             if m in finals]
-    return _one("final", "Final values per strategy",
+    shown = [m for m in ("scr", "loyal_share", "nps", "trust", "customers", "incremental_roi") if m in finals]
+    return _one(data, "final", "Final values per strategy",
                 "After the last week: the large marker and bar are the mean and its 95 % interval, the "
                 "small points the single runs.",
                 lambda p: figures.plot_final(finals, shown, p, title=f"Final values\n{_scenario(data)}"), out)
@@ -259,12 +309,13 @@ def _has_roi(data: Data) -> bool:
 
 
 def _make_roi(data: Data, out: Path, metric: str) -> list[Figure]:
-    return _one("incremental_roi", "Incremental ROI across replicates",
+    return _one(data, "incremental_roi", "Incremental ROI across replicates",
                 "Profit gained over doing nothing (same seed), per unit spent, one point per run. The width "
                 "of the interval is the answer to 'why is ROI so hard to compute': the same strategy on the "
                 "same budget returns very different amounts from run to run.",
                 lambda p: figures.plot_incremental_roi(
-                    data.finals, p, title=f"Incremental ROI against no marketing\n{_scenario(data)}"), out)
+                    data.finals, p, title=f"Incremental ROI against no marketing\n{_scenario(data)}",
+                    facet=SPLIT_COLUMN if len(scenario_parts(data)) > 1 else None), out)
 
 
 def _has_segments(data: Data) -> bool:
@@ -272,7 +323,7 @@ def _has_segments(data: Data) -> bool:
 
 
 def _make_segments(data: Data, out: Path, metric: str) -> list[Figure]:
-    return _one("segments", "Digital natives vs. immigrants",
+    return _one(data, "segments", "Digital natives vs. immigrants",
                 "Loyalty and awareness by segment and strategy: dialogue and the public record reach "
                 "digital natives; digital immigrants are rarely online and see more mass media.",
                 lambda p: figures.plot_segments(data.finals, p, title=f"Segments\n{_scenario(data)}"), out)
@@ -281,7 +332,7 @@ def _make_segments(data: Data, out: Path, metric: str) -> list[Figure]:
 def _make_sweep_1d(data: Data, out: Path, metric: str) -> list[Figure]:
     figs = []
     for x in data.numeric_varied:
-        figs += _one(f"sweep_{x}", f"{metric} vs. {x}",
+        figs += _one(data, f"sweep_{x}", f"{metric} vs. {x}",
                      f"Final {metric} (mean and 95 % band over replicates and over the other swept parameters) "
                      f"as {x} varies, one line per strategy. Where lines cross, the answer flips.",
                      lambda p, x=x: figures.plot_sweep_1d(data.finals, x, metric, p,
@@ -299,7 +350,7 @@ def _make_heatmaps(data: Data, out: Path, metric: str) -> list[Figure]:
     for st in data.strategies:
         if st == "none":
             continue
-        figs += _one(f"heatmap_{st}", f"{metric}: {x} x {y} ({st})",
+        figs += _one(data, f"heatmap_{st}", f"{metric}: {x} x {y} ({st})",
                      f"Mean final {metric} over the {x} x {y} grid for strategy {st}; contour lines join "
                      "equal values.",
                      lambda p, st=st: figures.plot_heatmap(data.finals, x, y, metric, p, strategy=st,
@@ -324,7 +375,7 @@ def _make_difference(data: Data, out: Path, metric: str) -> list[Figure]:
         pin = "dialogue_share" if "dialogue_share" in (x, y) else y
         a, b = others[0], {pin: float(np.min(finals[pin]))}
         label = f"{a}: each {pin} minus {pin} = {np.min(finals[pin]):g}"
-    return _one("difference", f"Where the answer flips: {label}",
+    return _one(data, "difference", f"Where the answer flips: {label}",
                 f"Difference of mean final {metric}: {label}. Blue (positive) favours the first, red "
                 "the second; the bold zero contour is where the answer flips.",
                 lambda p: figures.plot_difference(finals, x, y, metric, p, a=a, b=b,
@@ -343,7 +394,7 @@ def _make_sensitivity(data: Data, out: Path, metric: str) -> list[Figure]:
         return []  # sweep still in progress: indices need every design point
     if table.empty:
         return []
-    return _one("sensitivity", f"Sensitivity of {metric}",
+    return _one(data, "sensitivity", f"Sensitivity of {metric}",
                 "Sobol: first-order (S1, the parameter alone) and total (ST, with interactions) shares "
                 "of the variance of the output, with 95 % intervals. Morris: mu* ranks influence, "
                 "sigma flags non-linearity and interactions.",
@@ -367,7 +418,7 @@ def _make_network(data: Data, out: Path, metric: str) -> list[Figure]:
     steps = int(params.get("steps", 52))
     pair = [s for s in ("broadcast", "dialogue") if s in data.strategies]
     seed = int(data.finals["seed"].iloc[0]) if "seed" in data.finals else 0
-    return _one("network", "Attitudes on the network",
+    return _one(data, "network", "Attitudes on the network",
                 "Each dot a consumer on the same layout in every panel: colour = attitude (blue "
                 "positive, red negative, grey unaware), size = loyalty; one row per strategy, one "
                 "column per week shown. Same consumers and seed in both rows.",
@@ -377,16 +428,16 @@ def _make_network(data: Data, out: Path, metric: str) -> list[Figure]:
 
 #: Every figure a report can show, in the order it shows them.
 FIGURES: tuple[FigureMaker, ...] = (
-    FigureMaker("metrics", _has_strategies, _make_metrics),
-    FigureMaker("loyalty", _has_strategies, _make_loyalty),
-    FigureMaker("final", _has_strategies, _make_final),
-    FigureMaker("incremental_roi", _has_roi, _make_roi),
-    FigureMaker("segments", _has_segments, _make_segments),
+    FigureMaker("metrics", _has_strategies, _make_metrics, per_scenario=True),
+    FigureMaker("loyalty", _has_strategies, _make_loyalty, per_scenario=True),
+    FigureMaker("final", _has_strategies, _make_final, per_scenario=True),
+    FigureMaker("incremental_roi", _has_roi, _make_roi),  # one figure, a panel per scenario
+    FigureMaker("segments", _has_segments, _make_segments, per_scenario=True),
     FigureMaker("sweep_1d", lambda data: bool(data.numeric_varied), _make_sweep_1d),
     FigureMaker("heatmap", _two_axes, _make_heatmaps),
     FigureMaker("difference", _has_difference, _make_difference),
     FigureMaker("sensitivity", _is_sensitivity_design, _make_sensitivity),
-    FigureMaker("network", _has_network, _make_network, reruns_model=True),
+    FigureMaker("network", _has_network, _make_network, reruns_model=True, per_scenario=True),
 )
 
 
@@ -394,9 +445,13 @@ def build_figures(data: Data, out: Path, metric: str = "loyalty", snapshots: boo
     """Every figure of :data:`FIGURES` that applies to the data, saved under ``out``
     (``snapshots=False``: without those that re-run the model)."""
     figs: list[Figure] = []
+    parts = scenario_parts(data)
     for maker in FIGURES:
-        if (snapshots or not maker.reruns_model) and maker.applies(data):
-            figs += maker.make(data, out, metric)
+        if not snapshots and maker.reruns_model:
+            continue
+        for part in parts if maker.per_scenario else [data]:
+            if maker.applies(part):
+                figs += maker.make(part, out, metric)
     return figs
 
 
@@ -415,6 +470,59 @@ def _status(data: Data) -> tuple[str, list[tuple[str, str]]]:
                  f"{done} finished runs; run the same sweep command again to complete it.")
     bad = data.runs[data.runs["status"] == "failed"]
     return text, [(r, str(e).splitlines()[0] if e else "") for r, e in zip(bad["run_id"], bad["error"])]
+
+
+# --------------------------------------------------------------------------------------
+# the headline: one table per scenario
+# --------------------------------------------------------------------------------------
+#: The headline tables of a headline folder as Markdown, beside its report (README's block).
+HEADLINE_FILE_MD = "headline.md"
+README_BEGIN = ("<!-- BEGIN headline tables: generated by `python run.py` (results/headline/headline.md), "
+                "do not edit by hand -->")
+README_END = "<!-- END headline tables -->"
+
+
+def headline_of(data: Data) -> list[HeadlineBlock]:
+    """The blocks of :func:`simulation.outputs.tables.headline_blocks` of a headline folder
+    (one per design point, e.g. scenario), empty for other data."""
+    h = data.headline
+    if h is None or "strategy" not in data.finals:
+        return []
+    design = [c for c in h.get("design", []) if c in data.finals]
+    table = H.headline_table(data.finals, design)
+    points = H.points_of(table, design)
+    texts = [H.scenario_text(H.point_params(data.meta.get("params") or {}, pt)) for pt in points]
+    return headline_blocks(table, H.leaders(data.finals, design), points, texts, H.TABLE_METRICS)
+
+
+def headline_text(directory: str | Path, markdown: bool = False) -> str:
+    """The headline tables of a headline output folder, as the command line prints them."""
+    return format_headline(headline_of(read_output(directory)), markdown)
+
+
+def sync_readme(directory: str | Path, readme: Path = REPO_ROOT / "README.md",
+                committed: Path = REPO_ROOT / "results" / "headline") -> bool:
+    """Replace README's generated headline block (between :data:`README_BEGIN` and
+    :data:`README_END`) with ``directory/headline.md`` when ``directory`` is the
+    repository's ``committed`` headline folder; True if README changed.
+
+    So the README's headline tables are always those of the committed results: re-running
+    ``python run.py`` after a change of defaults updates both; a headline written
+    elsewhere (``--out``) leaves README alone.
+    """
+    d = Path(directory).resolve()
+    source = d / HEADLINE_FILE_MD
+    if d != Path(committed).resolve() or not source.is_file() or not readme.is_file():
+        return False
+    text = readme.read_text(encoding="utf-8")
+    start, end = text.find(README_BEGIN), text.find(README_END)
+    if start < 0 or end < start:
+        return False
+    new = text[:start + len(README_BEGIN)] + "\n" + source.read_text(encoding="utf-8").rstrip() + "\n" + text[end:]
+    if new == text:
+        return False
+    write_atomic(readme, new)
+    return True
 
 
 #: Provenance keys of run.json / sweep.json quoted in a report: the ones that do not change
@@ -438,20 +546,34 @@ def build_report(directory: str | Path, metric: str = "loyalty", snapshots: bool
     prov["time, command, commit, machine"] = "sweep.json" if data.kind == "sweep" else "run.json"
     what = meta.get("experiment") or {k: meta.get(k) for k in ("changed", "base_seed", "seeds", "replicates")}
     title = f"womsim report: {data.directory.name}"
-    md = _markdown(title, data, what, prov, status, failed, table, figs, figure_dir)
-    html_text = _html(title, data, what, prov, status, failed, table, figs)
+    blocks = headline_of(data)
+    md = _markdown(title, data, what, prov, status, failed, table, figs, figure_dir, blocks)
+    html_text = _html(title, data, what, prov, status, failed, table, figs, blocks)
     write_atomic(d / "report.md", md)
     write_atomic(d / "report.html", html_text)
-    return {"md": d / "report.md", "html": d / "report.html"}
+    paths = {"md": d / "report.md", "html": d / "report.html"}
+    if blocks:
+        write_atomic(d / HEADLINE_FILE_MD, format_headline(blocks, markdown=True) + "\n")
+        paths["headline"] = d / HEADLINE_FILE_MD
+    return paths
 
 
-def _markdown(title, data, what, prov, status, failed, table, figs, figure_dir) -> str:
+#: What a headline report says before its tables.
+HEADLINE_INTRO = ("Strategies are compared within each scenario, never pooled across them: every strategy and "
+                  "scenario of a replicate runs on the same seed (common random numbers), and the incremental ROI "
+                  "pairs each run with the `none` run of the same seed and scenario.")
+
+
+def _markdown(title, data, what, prov, status, failed, table, figs, figure_dir, blocks=()) -> str:
     parts = [f"# {title}", "", "## What was run", "",
              f"- Output: `{data.directory}` ({'sweep run store' if data.kind == 'sweep' else 'simulation runs'})",
              f"- Definition: `{json.dumps(what, default=str)}`",
              f"- Provenance: `{json.dumps(prov, default=str)}`", "", f"**Status:** {status}", ""]
     if failed:
         parts += ["### Failed runs", ""] + [f"- `{r}`: {e}" for r, e in failed] + [""]
+    if blocks:
+        parts += ["## Headline: one table per scenario", "", HEADLINE_INTRO, "",
+                  format_headline(blocks, markdown=True), ""]
     parts += ["## Final values (mean [95 % confidence interval] over runs)", "", render_frame(table, markdown=True), "",
               INTERVAL_NOTE, ""]
     parts += ["## Figures", ""]
@@ -469,11 +591,16 @@ img{max-width:100%;border:1px solid #eee}code{background:#f6f6f6;padding:0 .2em;
 .how{color:#444;font-style:italic}.status{background:#fff8e1;padding:.5em;border-left:4px solid #E69F00}"""
 
 
-def _html(title, data, what, prov, status, failed, table, figs) -> str:
+def _html_table(table: pd.DataFrame) -> str:
     esc = html.escape
     rows = "".join("<tr>" + "".join(f"<td>{esc(str(v))}</td>" for v in r) + "</tr>"
                    for r in table.itertuples(index=False))
     head = "".join(f"<th>{esc(str(c))}</th>" for c in table.columns)
+    return f"<table><tr>{head}</tr>{rows}</table>"
+
+
+def _html(title, data, what, prov, status, failed, table, figs, blocks=()) -> str:
+    esc = html.escape
     body = [f"<h1>{esc(title)}</h1>", "<h2>What was run</h2><ul>",
             f"<li>Output: <code>{esc(str(data.directory))}</code></li>",
             f"<li>Definition: <code>{esc(json.dumps(what, default=str))}</code></li>",
@@ -482,7 +609,15 @@ def _html(title, data, what, prov, status, failed, table, figs) -> str:
     if failed:
         body.append("<h3>Failed runs</h3><ul>" + "".join(
             f"<li><code>{esc(r)}</code>: {esc(e)}</li>" for r, e in failed) + "</ul>")
-    body.append(f"<h2>Final values (mean [95 % confidence interval] over runs)</h2><table><tr>{head}</tr>{rows}</table>"
+    if blocks:
+        body.append(f"<h2>Headline: one table per scenario</h2><p>{esc(HEADLINE_INTRO)}</p>")
+        for b in blocks:
+            body.append(f"<h3>{esc(b.title)}</h3><p>{esc(b.description)}</p>{_html_table(b.cells)}")
+            if b.sentences:
+                body.append("<p>Highest means, from the numbers above:</p><ul>"
+                            + "".join(f"<li>{esc(x)}</li>" for x in b.sentences) + "</ul>")
+        body.append(f"<p class='how'>{esc(HEADLINE_NOTE)}</p>")
+    body.append(f"<h2>Final values (mean [95 % confidence interval] over runs)</h2>{_html_table(table)}"
                 f"<p class='how'>{esc(INTERVAL_NOTE)}</p>")
     body.append("<h2>Figures</h2>")
     for f in figs:

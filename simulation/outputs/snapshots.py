@@ -169,11 +169,17 @@ def strategy_models(p: Params, seed: int, graph: tuple[nx.Graph, np.ndarray],
 
 def _frame(model, step: int, nodes: np.ndarray | None) -> Frame:
     s = model.state
-    pick = (lambda a: a.copy()) if nodes is None else (lambda a: a[nodes])
+    # the snapshots show the focal brand (brand 0) of the per-brand (N, B) arrays
+    take = (lambda a: a.copy()) if nodes is None else (lambda a: a[nodes])
+
+    def pick(a: np.ndarray) -> np.ndarray:
+        return take(a[:, 0] if a.ndim == 2 else a)
+
     collected = model.datacollector.model_vars
     metrics = {name: float(values[-1]) for name, values in collected.items()}
+    talked = s.talked & (s.topic == 0)  # talked about the focal brand (not a rival)
     return Frame(step=step, attitude=pick(s.attitude), loyalty=pick(s.loyalty),
-                 aware=pick(s.aware), talked=pick(s.talked) if step > 0 else np.zeros_like(pick(s.aware)),
+                 aware=pick(s.aware), talked=pick(talked) if step > 0 else np.zeros_like(pick(s.aware)),
                  metrics=metrics)
 
 

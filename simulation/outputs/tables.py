@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import TYPE_CHECKING, Any
 
@@ -30,8 +31,9 @@ from simulation.core.params import PARAMETER_COLUMNS, PARAMETERS, parameter_rows
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["DIGITS", "INTERVAL_NOTE", "MISSING", "NO_INTERVAL", "ci_cell", "confidence_cells", "format_confidence",
-           "parameter_table", "render_frame", "render_table"]
+__all__ = ["DIGITS", "HEADLINE_NOTE", "INTERVAL_NOTE", "MISSING", "NO_INTERVAL", "HeadlineBlock", "ci_cell",
+           "confidence_cells", "format_confidence", "format_headline", "headline_blocks", "headline_cells",
+           "lead_sentence", "parameter_table", "render_frame", "render_table"]
 
 #: What an empty cell (None, NaN, +/-inf) shows.
 MISSING = "-"
@@ -189,3 +191,123 @@ def parameter_table(markdown: bool = False) -> str:
         lines.append(f"  {cells['name']:<26} {cells['default']:<16} {cells['allowed']:<22} {cells['unit']}")
         lines.append(f"      {cells['meaning']}  (source: {cells['source']})")
     return "\n".join(lines).lstrip("\n")
+
+
+# ------------------------------------------------------------------------------ headline
+#: Column names of the headline table (:func:`headline_cells`) for the derived columns.
+SURVEY_HEADER = "nps survey 95 %"
+RESPONDENTS_HEADER = "respondents"
+#: How to read the headline table (printed under it).
+HEADLINE_NOTE = (
+    "market_share_13w: the focal brand's share of all category purchases in the last 13 weeks of a run (purchases "
+    "pooled over those weeks); scr, loyal_share, trust: at the last week; nps: each run's last survey, with the "
+    f"survey's own 95 % interval ({SURVEY_HEADER}) and sample size ({RESPONDENTS_HEADER}) averaged over runs; "
+    "incremental_roi = (profit - profit of 'none' on the same seed, same scenario) / spend. "
+    "(k/n runs): the metric was undefined (NaN) in the other runs, which are left out of its mean.")
+
+
+def _count_note(k: Any, n: Any) -> str:
+    return "" if _missing(k) or int(k) >= int(n) else f" ({int(k)}/{int(n)} runs)"
+
+
+def headline_cells(table: pd.DataFrame, metrics: Sequence[str]) -> pd.DataFrame:
+    """Cells of one design point's rows of a :func:`simulation.research.headline.headline_table`:
+    ``strategy``, ``mean [lo, hi]`` of each of ``metrics`` (with ``(k/n runs)`` when only k
+    of the n runs had a value), after ``nps`` the survey's mean interval and respondents,
+    and ``n`` (runs)."""
+    import pandas as pd  # noqa: PLC0415 - pandas costs 0.4 s that `run.py params` should not pay
+
+    out = pd.DataFrame({"strategy": [str(s) for s in table["strategy"]]})
+    for m in metrics:
+        if m not in table.columns:
+            continue
+        digits = DIGITS.get(m, 3)
+        counts = table[f"{m}_n"] if f"{m}_n" in table.columns else table["n"]
+        out[m] = [ci_cell(a, b, c, digits) + ("" if _missing(a) else _count_note(k, n))
+                  for a, b, c, k, n in zip(table[m], table[f"{m}_lo"], table[f"{m}_hi"], counts, table["n"])]
+        if m == "nps" and {"nps_low", "nps_high"} <= set(table.columns):
+            out[SURVEY_HEADER] = [MISSING if _missing(lo) or _missing(hi) else f"[{lo:.1f}, {hi:.1f}]"
+                                  for lo, hi in zip(table["nps_low"], table["nps_high"])]
+        if m == "nps" and "nps_respondents" in table.columns:
+            out[RESPONDENTS_HEADER] = [MISSING if _missing(r) else f"{r:.0f}" for r in table["nps_respondents"]]
+    out["n"] = table["n"].astype(int).to_numpy()
+    return out
+
+
+def lead_sentence(row: Mapping[str, Any]) -> str:
+    """One line from a row of :func:`simulation.research.headline.leaders`: which strategy
+    has the highest mean of the metric and whether the paired difference to the second
+    excludes 0, all from the numbers in the row."""
+    m = str(row["metric"])
+    digits = DIGITS.get(m, 3)
+
+    def num(v: float) -> str:
+        return f"{v:.{digits}f}"
+
+    first, second = row["first"], row["second"]
+    a, b = num(row["first_mean"]), num(row["second_mean"])
+    if a == b and num(row["diff"]) in (num(0.0), num(-0.0)):
+        return f"{m}: {first} and {second} share the highest mean ({a}) at the precision shown"
+    d = f"{row['diff']:+.{digits}f}"
+    if _missing(row["diff_lo"]) or _missing(row["diff_hi"]):
+        return (f"{m}: highest mean {first} ({a}), then {second} ({b}); difference {d} from "
+                f"{int(row['pairs'])} paired replicate(s), no interval")
+    ci = f"[{num(row['diff_lo'])}, {num(row['diff_hi'])}]"
+    if row["separated"]:
+        return (f"{m}: {first} highest ({a}), ahead of {second} ({b}) by {d} {ci} "
+                f"(paired over {int(row['pairs'])} replicates)")
+    return (f"{m}: {first} ({a}) and {second} ({b}) lead, not separated (paired difference {d} {ci} "
+            f"includes 0, {int(row['pairs'])} replicates)")
+
+
+def _at(df: pd.DataFrame, point: Mapping[str, Any]) -> pd.DataFrame:
+    """The rows of ``df`` at one design point (all rows for ``{}``)."""
+    keep = [True] * len(df)
+    for k, v in point.items():
+        keep = [a and b for a, b in zip(keep, df[k] == v)]
+    return df[keep]
+
+
+@dataclass(frozen=True)
+class HeadlineBlock:
+    """The headline of one design point (e.g. one scenario): what a report or the command
+    line shows of it."""
+
+    title: str
+    description: str
+    cells: pd.DataFrame
+    sentences: list[str]
+
+
+def headline_blocks(table: pd.DataFrame, lead: pd.DataFrame, points: Sequence[Mapping[str, Any]],
+                    descriptions: Sequence[str], metrics: Sequence[str]) -> list[HeadlineBlock]:
+    """One :class:`HeadlineBlock` per design point: a title, the sentence on what the point
+    means, the :func:`headline_cells` of ``metrics`` and the :func:`lead_sentence` lines.
+
+    ``table`` is a :func:`simulation.research.headline.headline_table`, ``lead`` the
+    :func:`simulation.research.headline.leaders` of the same runs, ``points`` the design
+    points in order (``[{}]`` for one), ``descriptions`` one sentence per point.
+    """
+    blocks = []
+    for point, text in zip(points, descriptions):
+        rows = _at(table, point)
+        name = ", ".join(f"{k} = {v}" for k, v in point.items()) or "all runs"
+        n = rows["n"]
+        runs = f"{int(n.min())} replicates" if len(n) and n.min() == n.max() else "the runs in column n"
+        lead_rows = _at(lead, point) if len(lead) else lead
+        blocks.append(HeadlineBlock(f"{name}: mean [95 % CI] over {runs}", text, headline_cells(rows, metrics),
+                                    [lead_sentence(r) for _, r in lead_rows.iterrows()]))
+    return blocks
+
+
+def format_headline(blocks: Sequence[HeadlineBlock], markdown: bool = False) -> str:
+    """:func:`headline_blocks` as text or Markdown (a ``###`` heading per block), with
+    :data:`HEADLINE_NOTE` and :data:`INTERVAL_NOTE` at the end."""
+    parts = []
+    for b in blocks:
+        parts += [f"### {b.title}" if markdown else b.title, "", b.description, "",
+                  render_frame(b.cells, markdown), ""]
+        if b.sentences:
+            parts += ["Highest means, from the numbers above:", ""] + [f"- {x}" for x in b.sentences] + [""]
+    parts += [HEADLINE_NOTE, "", INTERVAL_NOTE]
+    return "\n".join(parts)

@@ -335,3 +335,78 @@ def test_report_refuses_an_unwritable_out_before_drawing(tmp_path, sweep_dir, mo
     with pytest.raises(WomsimError, match="not writable.*give another path") as info:
         build_report(sweep_dir)
     assert "--out" in str(info.value)
+
+
+# ------------------------------------------------------------------ the headline: two scenarios
+
+HEADLINE = """
+[experiment]
+name = "mini_headline"
+steps = 6
+replicates = 2
+seed = 5
+[base]
+n_consumers = 100
+[sweep]
+design = "grid"
+[sweep.parameters]
+scenario = ["launch", "established"]
+strategy = ["none", "broadcast", "dialogue"]
+"""
+
+
+@pytest.fixture(scope="module")
+def headline_dir(tmp_path_factory):
+    from simulation.research.headline import run_headline
+
+    d = tmp_path_factory.mktemp("headline")
+    (d / "exp.toml").write_text(HEADLINE)
+    run_headline(d / "out", load_experiment(d / "exp.toml"), workers=1, progress=False)
+    build_report(d / "out", snapshots=False, figure_dir=".")
+    return d / "out"
+
+
+def test_scenario_parts_split_the_headline_and_nothing_else():
+    data = fake_data(varied={"scenario": ["launch", "established"]})
+    parts = R.scenario_parts(data)
+    assert [p.part for p in parts] == [{"scenario": "launch"}, {"scenario": "established"}]
+    assert all(set(p.finals["scenario"]) == set(p.part.values()) for p in parts)
+    assert all(p.varied == [] and len(p.finals) == 4 for p in parts)
+    budget = fake_data(varied={"budget": [0.5, 2.0]})
+    assert len(R.scenario_parts(budget)) == 1 and R.scenario_parts(budget)[0] is budget
+    assert len(R.scenario_parts(fake_data(kind="sweep", varied={"scenario": ["launch", "established"]}))) == 1
+
+
+def test_headline_figures_repeat_per_scenario(headline_dir):
+    names = {Path(r).stem for r in _check_report(headline_dir)}
+    for fig in ("metrics", "loyalty", "final", "segments"):
+        assert {f"{fig}_launch", f"{fig}_established"} <= names, fig
+        assert fig not in names  # never pooled across scenarios
+    assert "incremental_roi" in names  # one figure, a panel per scenario
+
+
+def test_headline_report_has_one_table_per_scenario(headline_dir):
+    md = (headline_dir / "report.md").read_text()
+    html = (headline_dir / "report.html").read_text()
+    assert md.index("## Headline: one table per scenario") < md.index("### scenario = launch") \
+        < md.index("### scenario = established") < md.index("## Figures")
+    assert "Launch: the focal brand is new" in md and "Established brand: all 3 brands" in md
+    assert md.count("| strategy | market_share_13w | scr | loyal_share | nps | nps survey 95 % |") == 2
+    assert html.count("<h3>scenario = ") == 2 and "Established brand: all 3 brands" in html
+    assert (headline_dir / R.HEADLINE_FILE_MD).read_text().strip() in md
+    # the full table of final values keeps the scenarios in the order they were run
+    assert md.index("| launch | none |") < md.index("| established | none |")
+    # figures of both scenarios are titled with their scenario
+    assert "Main metrics over time (scenario = launch)" in md and "(scenario = established)" in md
+
+
+def test_sync_readme_copies_the_headline_block_only_for_the_committed_folder(headline_dir, tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{R.README_BEGIN}\nold table\n{R.README_END}\noutro\n")
+    assert not R.sync_readme(headline_dir, readme, committed=tmp_path / "elsewhere")
+    assert "old table" in readme.read_text()
+    assert R.sync_readme(headline_dir, readme, committed=headline_dir)
+    text = readme.read_text()
+    block = (headline_dir / R.HEADLINE_FILE_MD).read_text().strip()
+    assert text == f"intro\n{R.README_BEGIN}\n{block}\n{R.README_END}\noutro\n"
+    assert not R.sync_readme(headline_dir, readme, committed=headline_dir)  # up to date: unchanged

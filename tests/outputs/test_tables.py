@@ -12,14 +12,22 @@ import pytest
 from simulation.core.params import PARAMETERS
 from simulation.outputs.tables import (
     DIGITS,
+    HEADLINE_NOTE,
     MISSING,
+    RESPONDENTS_HEADER,
+    SURVEY_HEADER,
     ci_cell,
     confidence_cells,
     format_confidence,
+    format_headline,
+    headline_blocks,
+    headline_cells,
+    lead_sentence,
     parameter_table,
     render_frame,
     render_table,
 )
+from simulation.research.headline import headline_table, leaders
 from simulation.research.summaries import confidence_table
 
 
@@ -111,6 +119,73 @@ def test_confidence_table_by_several_columns():
     assert two["loyalty"].tolist() == pytest.approx([0.2, 0.5, 0.65])
     cells = confidence_cells(two, ["loyalty"], ["budget", "strategy"])
     assert cells["budget"].tolist() == ["0.5", "0.5", "2.0"]  # group values as written
+
+
+def test_confidence_table_counts_the_runs_with_a_value():
+    table = confidence_table(_summary(), ["nps"], counts=True)
+    assert table[["strategy", "n", "nps_n"]].values.tolist() == [["b", 2, 2], ["a", 3, 0]]
+    assert "nps_n" not in confidence_table(_summary(), ["nps"]).columns  # opt-in: other tables keep their columns
+
+
+def _headline_summary() -> pd.DataFrame:
+    """Two scenarios x (none, broadcast, dialogue) x 3 replicates, with one undefined SCR."""
+    rows = []
+    for sc, shift in (("launch", 0.0), ("established", 0.2)):
+        for r in range(3):
+            for st, v in (("none", 0.1), ("broadcast", 0.3), ("dialogue", 0.2)):
+                rows.append({"scenario": sc, "strategy": st, "replicate": r, "seed": r,
+                             "market_share_13w": v + shift + 0.01 * r,
+                             "scr": np.nan if (sc, st, r) == ("launch", "dialogue", 0) else 0.4 + 0.01 * r,
+                             "loyal_share": 0.05, "nps": 10.0 + r, "nps_low": 2.0 + r, "nps_high": 18.0 + r,
+                             "nps_respondents": 200.0, "trust": 0.5,
+                             "incremental_roi": np.nan if st == "none" else v + r})
+    return pd.DataFrame(rows)
+
+
+def test_headline_cells_show_the_survey_and_the_runs_left_out():
+    table = headline_table(_headline_summary(), ["scenario"])
+    launch = table[table["scenario"] == "launch"]
+    cells = headline_cells(launch, ["market_share_13w", "scr", "nps", "incremental_roi"])
+    assert list(cells.columns) == ["strategy", "market_share_13w", "scr", "nps", SURVEY_HEADER, RESPONDENTS_HEADER,
+                                   "incremental_roi", "n"]
+    row = cells.set_index("strategy")
+    assert row.loc["dialogue", "scr"].endswith(" (2/3 runs)")  # one run had no SCR: left out, and said so
+    assert "runs)" not in row.loc["broadcast", "scr"]
+    assert row.loc["broadcast", SURVEY_HEADER] == "[3.0, 19.0]"  # the mean survey interval
+    assert row.loc["broadcast", RESPONDENTS_HEADER] == "200"
+    assert row.loc["none", "incremental_roi"] == MISSING and row["n"].tolist() == [3, 3, 3]
+
+
+def test_lead_sentences_follow_the_numbers():
+    base = {"metric": "market_share_13w", "first": "dialogue", "second": "broadcast", "first_mean": 0.3,
+            "second_mean": 0.2, "diff": 0.1, "diff_lo": 0.05, "diff_hi": 0.15, "pairs": 10, "separated": True}
+    assert lead_sentence(base) == ("market_share_13w: dialogue highest (0.300), ahead of broadcast (0.200) by "
+                                   "+0.100 [0.050, 0.150] (paired over 10 replicates)")
+    close = {**base, "diff_lo": -0.01, "separated": False}
+    assert "not separated" in lead_sentence(close) and "includes 0" in lead_sentence(close)
+    tie = {**base, "first_mean": 0.0, "second_mean": 0.0, "diff": 0.0, "diff_lo": 0.0, "diff_hi": 0.0,
+           "separated": False}
+    assert "share the highest mean (0.000)" in lead_sentence(tie)
+    one = {**base, "diff_lo": float("nan"), "diff_hi": float("nan"), "pairs": 1}
+    assert "no interval" in lead_sentence(one)
+
+
+def test_format_headline_one_block_per_scenario():
+    summary = _headline_summary()
+    table = headline_table(summary, ["scenario"])
+    blocks = headline_blocks(table, leaders(summary, ["scenario"]), [{"scenario": "launch"},
+                             {"scenario": "established"}], ["Launch: new.", "Established: known."],
+                             ["market_share_13w", "scr", "nps"])
+    assert [b.title for b in blocks] == ["scenario = launch: mean [95 % CI] over 3 replicates",
+                                         "scenario = established: mean [95 % CI] over 3 replicates"]
+    # the leaders are computed per scenario: broadcast has the highest share in both here
+    assert blocks[0].sentences[0].startswith("market_share_13w: broadcast highest (0.310)")
+    assert blocks[1].sentences[0].startswith("market_share_13w: broadcast highest (0.510)")
+    md = format_headline(blocks, markdown=True)
+    assert md.index("### scenario = launch") < md.index("Launch: new.") < md.index("### scenario = established")
+    assert md.count("| strategy | market_share_13w |") == 2 and md.rstrip().endswith("no interval.")
+    text = format_headline(blocks)
+    assert "###" not in text and HEADLINE_NOTE in text
 
 
 def test_parameter_table_lists_everything():

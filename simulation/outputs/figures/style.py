@@ -33,7 +33,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from simulation.core.metrics import METRICS
-from simulation.core.params import PARAMETERS, STRATEGIES
+from simulation.core.params import PARAMETERS, SCENARIOS, STRATEGIES
 
 __all__ = [
     "CI_KIND",
@@ -284,6 +284,8 @@ def is_missing(value: object) -> bool:
 def _sort_key(value: Hashable) -> tuple:
     if isinstance(value, str) and value in STRATEGY_ORDER:
         return (0, STRATEGY_ORDER.index(value), 0.0, "")
+    if isinstance(value, str) and value in SCENARIOS:  # launch before established, as in the headline
+        return (0, len(STRATEGY_ORDER) + SCENARIOS.index(value), 0.0, "")
     if is_number(value):
         v = float(value)
         return (1, 0, v if math.isfinite(v) else math.inf, "")
@@ -293,7 +295,8 @@ def _sort_key(value: Hashable) -> tuple:
 def order_groups(values: Iterable[Hashable]) -> list[Hashable]:
     """Distinct group values in drawing order.
 
-    Strategies come first in :data:`STRATEGY_ORDER`, then numbers ascending, then
+    Strategies come first in :data:`STRATEGY_ORDER`, then the market scenarios in
+    :data:`simulation.core.params.SCENARIOS` order, then numbers ascending, then
     everything else sorted by its string form.
 
     Examples
