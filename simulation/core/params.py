@@ -203,9 +203,10 @@ _SPECS: list[Spec] = [
     _p("wearout", 3.0, float, 0.1, 1000.0, unit="exposures", group="broadcast",
        meaning="irritation at which an exposure's effect has fallen to 1/e",
        source="Cacioppo & Petty 1979 (agreement peaks after a few exposures)"),
-    _p("reactance_threshold", 5.0, float, 0.0, 1000.0, unit="exposures", group="broadcast",
-       meaning="irritation beyond which an exposure causes reactance instead of persuasion",
-       source="Cacioppo & Petty 1979; Friestad & Wright 1994"),
+    _p("reactance_threshold", 8.0, float, 0.0, 1000.0, unit="exposures", group="broadcast",
+       meaning="irritation (noticed exposures) beyond which an exposure causes reactance instead of persuasion",
+       source="Cacioppo & Petty 1979; Friestad & Wright 1994 (reactance exists); the level set with "
+              "benchmarks/bench_elasticity.py: sales do not fall between budgets 2 and 4"),
     _p("reactance_attitude", 0.05, float, 0.0, 1.0, unit="per exposure", group="broadcast",
        meaning="attitude drop per reactant exposure", source="assumption (Friestad & Wright 1994)"),
     _p("reactance_trust", 0.05, float, 0.0, 1.0, unit="per exposure", group="broadcast",
@@ -343,11 +344,13 @@ _SPECS: list[Spec] = [
        meaning="share of the gap to the segment's initial trust that closes each week"),
     _p("loyalty_decay", 0.002, float, 0.0, 1.0, unit="per week", group="forgetting",
        meaning="share of loyalty that fades each week without reinforcement"),
-    _p("awareness_decay", 0.05, float, 0.0, 1.0, unit="per week", group="forgetting",
+    _p("awareness_decay", 0.1, float, 0.0, 1.0, unit="per week", group="forgetting",
        meaning="probability of forgetting a brand in a week without reinforcement (no noticed "
                "ad or page post, no WOM heard, no post read, no purchase of it)",
-       source="assumption (half-life of about 14 weeks; ad awareness decays with half-lives of "
-              "weeks, Broadbent 1979; to be calibrated)"),
+       source="assumption (half-life 6.6 weeks, ad awareness decays with half-lives of a few "
+              "weeks, Broadbent 1979; set with benchmarks/bench_elasticity.py so that the ad "
+              "elasticity of sales is about 0.1 short-term, 0.2 long-term, Sethuraman, Tellis & "
+              "Briesch 2011)"),
     # --- engine --------------------------------------------------------------------------
     _p("engine", "vectorised", str, group="engine", choices=ENGINES,
        meaning="vectorised: the fast array engine; reference: the per-agent Mesa "
@@ -593,6 +596,8 @@ class Params(Mapping[str, Any]):
 
     # --- access ------------------------------------------------------------------------
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):  # copy, pickle and friends probe for protocol methods
+            raise AttributeError(name)
         try:
             return self._values[name]
         except KeyError:

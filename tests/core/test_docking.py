@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from simulation import WordOfMouthModel
+from simulation.core.metrics import METRIC_NAMES
 from simulation.core.network import MeanFieldAdjacency, build_graph, to_adjacency
 from simulation.core.params import Params
-from simulation.core.metrics import METRIC_NAMES
 from simulation.core.presets import PRESETS, VERSION1, preset_values
 from simulation.core.processes.purchase import bass_hazard
 from simulation.errors import ParameterError
@@ -110,7 +110,7 @@ def test_version1_settings_reproduce_the_pinned_version1_numbers():
     tests/test_baselines.py as of commit e78dfc0), to 1e-12. The purchase draw is one uniform
     for occasion and choice, the survey has its own stream, attention and forgetting draw
     nothing at these settings: any change of a rule or of the order of draws fails here."""
-    from simulation.research.tasks import run_simulation  # noqa: PLC0415 - research layer, test only
+    from simulation.research.tasks import run_simulation
 
     stored = json.loads(V1_BASELINE.read_text())
     checked = 0

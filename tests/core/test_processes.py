@@ -8,8 +8,8 @@ from simulation.core import processes as proc
 from simulation.core.brand import Brand
 from simulation.core.network import to_adjacency
 from simulation.core.params import STRATEGIES, Params
-from simulation.core.processes.dialogue import reply_order
 from simulation.core.presets import VERSION1
+from simulation.core.processes.dialogue import reply_order
 from simulation.core.state import BRAND_FIELDS, ConsumerState
 
 RNG = np.random.default_rng
