@@ -108,7 +108,8 @@ class WordOfMouthModel(RunMixin, mesa.Model):
             proc.fanpage(s, p, brand.fanpage_budget, brand.quality, rng, b)
         bought = proc.purchase(s, p, rng, self.adjacency, t)
         tally.purchases, tally.category_purchases = bought.focal, bought.category
-        tally.repeat_purchases, tally.previous_focal, tally.defections = bought.repeat, bought.was_focal, bought.defected
+        tally.repeat_purchases, tally.previous_focal = bought.repeat, bought.was_focal
+        tally.defections = bought.defected
         proc.experience(s, p, self.qualities, rng)
         impression, reported = proc.choose_talkers(s, p, rng)
         tally.wom_positive, tally.wom_negative = proc.word_of_mouth(s, self.adjacency, p, impression, reported, rng)

@@ -92,7 +92,7 @@ def bass_hazard(adopted: np.ndarray, adj, params: Params) -> np.ndarray:
 
 
 class Purchases(NamedTuple):
-    """This week's purchase counts (focal = brand 0)."""
+    """Purchase counts of one week (focal = brand 0)."""
 
     focal: int        # purchases of the focal brand
     category: int     # purchases of any brand
