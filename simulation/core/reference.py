@@ -19,13 +19,12 @@ What it is for
   agree: exactly where the rules are deterministic, in distribution (Welch t-tests on every
   metric) everywhere else. A bug in either shows up as a disagreement.
 
-It is slow on purpose: Python loops over consumers, brands, ties and messages. Measured as
-CPU time per week (``time.process_time`` over 26 weeks at N = 300 and 10 weeks at N = 10,000,
-3 seeds each; Barabasi-Albert graph of mean degree 10, ``strategy = mixed``, the version 2
-defaults: 3 brands, launch, rivals broadcasting): at N = 300 the reference takes 6.0 ms a
-week, the engine 0.9 ms; at N = 10,000 the reference 0.32 s, the engine 5.2 ms (about 60
-times faster). (Wall-clock times were about twice these, on a machine shared with other
-jobs.) On an implicit complete graph (``complete`` above 1,000 consumers) word of mouth
+It is slow on purpose: Python loops over consumers, brands, ties and messages. Measured
+(26 weeks at N = 300, 10 weeks at N = 10,000, 3 seeds each, one core; Barabasi-Albert graph
+of mean degree 10, ``strategy = mixed``, the version 2 defaults: 3 brands, launch, rivals
+broadcasting): at N = 300 the reference takes 5.7-5.8 ms a week, the engine 0.8-0.9 ms;
+at N = 10,000 the reference 0.31-0.33 s, the engine 5.0 ms (about 65 times faster).
+On an implicit complete graph (``complete`` above 1,000 consumers) word of mouth
 costs N - 1 draws per talker. Select it with ``--set engine=reference``::
 
     python run.py simulate --set engine=reference --set n_consumers=300 --steps 26
