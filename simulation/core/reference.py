@@ -4,20 +4,27 @@ What it is for
 --------------
 * **Reading in class.** Every rule of docs/ODD.md (sections 3 and 7) is a short method of
   :class:`ReferenceConsumer` (what one consumer decides and how it changes) or of
-  :class:`ReferenceModel` (the order of the week and what the brand does), written with
-  plain Python floats and :mod:`math`. Where the vectorised engine
-  (:class:`simulation.core.model.WordOfMouthModel`) uses a closed form or an array trick, this
-  module does the literal thing: impressions are handed out one at a time, a consumer
-  meets its exposures one by one, talkers send messages that land in their listeners'
-  inboxes, readers pick posts from a list.
-* **The test oracle.** ``tests/test_reference.py`` checks that the engine and this module
+  :class:`ReferenceModel` (the order of the week and what the brands do), written with
+  plain Python floats and :mod:`math`. A consumer keeps what it knows and feels about the
+  brands in Python lists, one entry per brand, the focal brand (0) first:
+  ``consumer.attitude[b]`` is its attitude to brand b. Where the vectorised engine
+  (:class:`simulation.core.model.WordOfMouthModel`) uses a closed form or an array trick,
+  this module does the literal thing: impressions are handed out one at a time and each is
+  noticed or not, a consumer meets its exposures one by one, a consumer on a shopping
+  occasion computes the utility of each brand it knows, exponentiates and normalises them
+  and picks one by walking along the cumulative probabilities, talkers send messages that
+  land in their listeners' inboxes, readers pick posts from a list, each brand answers the
+  posts about it.
+* **The test oracle.** ``tests/core/test_reference.py`` checks that the engine and this module
   agree: exactly where the rules are deterministic, in distribution (Welch t-tests on every
   metric) everywhere else. A bug in either shows up as a disagreement.
 
-It is slow on purpose: Python loops over consumers, ties and messages. On a Barabasi-Albert
-graph of mean degree 10 with ``strategy = mixed`` a week takes about 6-8 ms at N = 300 (the
-engine about 1.5 ms, mostly fixed overhead) and 0.1-0.3 s at N = 10,000 (about 45 times the
-engine). On an implicit complete graph (``complete`` above 1,000 consumers) word of mouth
+It is slow on purpose: Python loops over consumers, brands, ties and messages. Measured
+(26 weeks at N = 300, 10 weeks at N = 10,000, 3 seeds each, one core; Barabasi-Albert graph
+of mean degree 10, ``strategy = mixed``, the version 2 defaults: 3 brands, launch, rivals
+broadcasting): at N = 300 the reference takes 5.7-5.8 ms a week, the engine 0.8-0.9 ms;
+at N = 10,000 the reference 0.31-0.33 s, the engine 5.0 ms (about 65 times faster).
+On an implicit complete graph (``complete`` above 1,000 consumers) word of mouth
 costs N - 1 draws per talker. Select it with ``--set engine=reference``::
 
     python run.py simulate --set engine=reference --set n_consumers=300 --steps 26
@@ -26,24 +33,27 @@ or ``Params(engine="reference")`` through :func:`simulation.research.tasks.creat
 
 Shared with the engine, and why
 -------------------------------
-Only inputs and outputs: the parameters (:class:`~simulation.core.params.Params`), the graph
-(:func:`~simulation.core.network.build_graph`; tie strengths from
-:func:`~simulation.core.network.to_adjacency`), the initial values
-(:meth:`ConsumerState.initial <simulation.core.state.ConsumerState.initial>`, so the same seed
-gives the same step 0), the brand's budget split and claims
-(:meth:`Brand.from_params <simulation.core.brand.Brand.from_params>`), and the metrics
-(:mod:`simulation.core.metrics` with its :class:`~simulation.core.metrics.Tally`; before every
-collection the consumers' attributes are copied into a :class:`ConsumerState`, used here
-only as the container the metric functions read). No process is shared: nothing from
+Only inputs and outputs: the parameters (:class:`~simulation.core.params.Params`), the
+inputs of :func:`~simulation.core.inputs.model_inputs` (the graph, its tie strengths, the
+initial :class:`~simulation.core.state.ConsumerState` and the brands with their budget
+splits and claims, focal first), so the same seed gives the same step 0; and the metrics
+(:mod:`simulation.core.metrics` with its :class:`~simulation.core.metrics.Tally`). Before
+every collection the consumers' attributes are copied into a :class:`ConsumerState`, used
+here only as the container the metric functions read. No process is shared: nothing from
 ``simulation.core.processes`` is imported; the public record is this module's own
 :class:`PublicRecord`; :func:`stochastic_round` is written here (same semantics as
 ``simulation.core.state.stochastic_round``).
 
-Randomness: the model's numpy Generator ``self.rng`` is the only source (no :mod:`random`),
-one scalar draw per decision, in consumer order; a draw whose outcome is certain (an unaware
-consumer deciding to talk) is skipped. The engine draws whole arrays in another order, so
-with the same seed the two start from the same state (step 0) and then follow different but
-equally likely paths.
+Randomness: the model's numpy Generator ``self.rng`` is the only source of the model's
+randomness (no :mod:`random`), one scalar draw per decision, in consumer order; a draw
+whose outcome is certain (an unaware consumer deciding to talk, a consumer with nothing
+to forget) is skipped. On a category occasion the reference draws the occasion and the
+brand with two uniforms (the engine reuses one). The NPS survey has its own stream,
+``self.survey_rng``, spawned from ``self.rng`` as in the engine, and draws the sample and
+the answers' noise in the engine's order, so a survey of the same customers gives the same
+answers. Elsewhere the engine draws whole arrays in another order, so with the same seed
+the two start from the same state (step 0) and then follow different but equally likely
+paths.
 
 Examples
 --------
@@ -52,6 +62,8 @@ Examples
 >>> df = model.timeseries()
 >>> int(df["step"].iloc[-1]), float(df["spend"].iloc[-1])
 (3, 300.0)
+>>> len(model.consumers[0].attitude)  # one entry per brand: focal, rival 1, rival 2
+3
 """
 
 from __future__ import annotations
@@ -62,6 +74,7 @@ from collections import Counter, defaultdict, deque
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields
 from itertools import accumulate
+from statistics import NormalDist
 from typing import Any, NamedTuple
 
 import mesa
@@ -69,17 +82,28 @@ import networkx as nx
 import numpy as np
 from mesa.discrete_space import FixedAgent, Network
 
+from simulation.core.brand import Brand
 from simulation.core.inputs import model_inputs, resolve_params
 from simulation.core.metrics import Tally, model_reporters
 from simulation.core.network import MeanFieldAdjacency
 from simulation.core.params import Params
 from simulation.core.progress import StageListener, stage
 from simulation.core.running import RunMixin
-from simulation.core.state import IMMIGRANT, ConsumerState
+from simulation.core.state import IMMIGRANT, NO_BRAND, ConsumerState
 
-#: Agent-level outputs (``collect_agents=True``), the same names the engine collects.
-AGENT_REPORTERS = {name: name for name in ("aware", "attitude", "expectation", "trust",
-                                           "loyalty", "purchases", "follower", "segment")}
+Z95 = NormalDist().inv_cdf(0.975)  # two-sided 95 % normal quantile, 1.95996...
+
+
+def _focal(name: str):
+    """Agent reporter of the focal brand's entry of a per-brand attribute."""
+    return lambda consumer: getattr(consumer, name)[0]
+
+
+#: Agent-level outputs (``collect_agents=True``), the same names and values the engine
+#: collects: per-brand attributes report the focal brand's entry.
+AGENT_REPORTERS = {**{name: _focal(name) for name in ("aware", "attitude", "expectation", "trust",
+                                                      "loyalty", "purchases", "follower")},
+                   **{name: name for name in ("segment", "choice", "last_brand")}}
 
 
 # ----------------------------------------------------------------------------------------
@@ -94,11 +118,6 @@ def pull(x: float, target: float, rate: float, times: float = 1.0) -> float:
     """Pull x toward target at ``rate``, repeated ``times`` times (times may be fractional):
     ``x + (1 - (1 - rate)^times) (target - x)``. It compounds and never overshoots."""
     return x + (1.0 - (1.0 - rate) ** times) * (target - x)
-
-
-def sigmoid(z: float) -> float:
-    """1 / (1 + e^-z)."""
-    return 1.0 / (1.0 + math.exp(-z))
 
 
 def stochastic_round(x: float, rng: np.random.Generator) -> int:
@@ -119,6 +138,7 @@ class Message(NamedTuple):
     """One piece of word of mouth, or one read post, as it reaches its listener."""
 
     listener: ReferenceConsumer
+    brand: int      # the brand it is about
     weight: float   # tie strength, or the stranger weight of a public post
     valence: float  # the sender's impression, -1..1
     content: float  # the quality the sender reports (their expectation, or a reply's claim)
@@ -126,9 +146,10 @@ class Message(NamedTuple):
 
 @dataclass(eq=False, slots=True)
 class Post:
-    """A public post and, once the brand answers, its reply."""
+    """A public post about one brand and, once that brand answers, its reply."""
 
     author: ReferenceConsumer
+    brand: int         # the brand the post is about
     sentiment: float   # the author's impression, -1..1
     content: float     # the quality the author reports
     step: int          # week written
@@ -144,12 +165,13 @@ class Post:
 
 
 class PublicRecord:
-    """The last ``capacity`` public posts (older ones drop out) and two running totals."""
+    """The last ``capacity`` public posts (older ones drop out) and running totals."""
 
     def __init__(self, capacity: int) -> None:
         self.posts: deque[Post] = deque(maxlen=int(capacity))  # oldest first
         self.total_posts = 0
         self.total_replies = 0
+        self.posts_about: Counter[int] = Counter()  # brand -> posts ever written about it
 
     def __len__(self) -> int:
         return len(self.posts)
@@ -162,22 +184,55 @@ class PublicRecord:
         post.seq = self.total_posts
         self.posts.append(post)  # a full deque drops its oldest post
         self.total_posts += 1
+        self.posts_about[post.brand] += 1
+
+    def brand_posts(self, brand: int) -> int:
+        """Posts ever written about ``brand`` (also those that dropped out)."""
+        return self.posts_about[brand]
 
     @staticmethod
     def recency_weight(post: Post, now: int, recency: float) -> float:
         """w = exp(-(now - step) / recency): this week's posts weigh 1."""
         return math.exp(-(now - post.step) / recency)
 
-    def mean_sentiment(self, now: int, recency: float) -> float:
-        """sum_k w_k sentiment_k / sum_k w_k over the posts kept; 0 for an empty record
-        (the metric ``public_sentiment``)."""
-        if not self.posts:
+    def mean_sentiment(self, now: int, recency: float, brand: int = 0) -> float:
+        """sum_k w_k sentiment_k / sum_k w_k over the posts kept about ``brand``; 0 if there
+        are none (the metric ``public_sentiment``, for brand 0)."""
+        about = [post for post in self.posts if post.brand == brand]
+        if not about:
             return 0.0
         # Relative to the newest post, as the engine: the same mean, no 0 / 0 for old posts.
-        newest = self.posts[-1].step  # the deque is oldest first
-        weights = [self.recency_weight(post, newest, recency) for post in self.posts]
-        mean = sum(w * post.sentiment for w, post in zip(weights, self.posts)) / sum(weights)
+        newest = about[-1].step  # the deque is oldest first
+        weights = [self.recency_weight(post, newest, recency) for post in about]
+        mean = sum(w * post.sentiment for w, post in zip(weights, about)) / sum(weights)
         return min(1.0, max(-1.0, mean))
+
+
+class Survey(NamedTuple):
+    """An NPS survey's result: NPS in [-100, 100], its 95 % interval, the respondents."""
+
+    nps: float
+    low: float
+    high: float
+    respondents: int
+
+
+def net_promoter_score(scores: list[int]) -> Survey:
+    """NPS of 0..10 answers: 100 (P - D), P the share of promoters (9-10), D of detractors
+    (0-6), with the normal 95 % interval of a multinomial sample, variance
+    (P + D - (P - D)^2) / n, clipped to [-100, 100]; NaN and 0 respondents for no answers.
+
+    >>> net_promoter_score([10, 9, 7, 3]).nps
+    25.0
+    """
+    n = len(scores)
+    if n == 0:
+        return Survey(math.nan, math.nan, math.nan, 0)
+    promoters = sum(1 for score in scores if score >= 9) / n
+    detractors = sum(1 for score in scores if score <= 6) / n
+    diff = promoters - detractors
+    half = Z95 * math.sqrt(max(promoters + detractors - diff * diff, 0.0) / n)
+    return Survey(100.0 * diff, 100.0 * max(diff - half, -1.0), 100.0 * min(diff + half, 1.0), n)
 
 
 class AllOthers(Mapping):
@@ -208,32 +263,47 @@ class AllOthers(Mapping):
 class ReferenceConsumer(FixedAgent):
     """A consumer on one node (cell) of the social network; its state is its own attributes.
 
-    Persistent: ``segment``, ``aware``, ``attitude0`` (baseline), ``attitude``,
-    ``expectation``, ``trust``, ``irritation``, ``loyalty``, ``purchases``, ``follower``.
-    This week: ``online``, ``bought``, ``experience``, ``satisfaction`` (NaN unless bought),
-    ``talked``, and what the consumer reports if they talk: ``impression`` and ``reported``.
-    ``ties`` maps each neighbour to the tie strength.
+    Per brand, a list with one entry per brand (focal first): ``aware``, ``attitude0``
+    (baseline), ``attitude``, ``expectation``, ``trust``, ``irritation``, ``loyalty``,
+    ``purchases``, ``follower``, ``last_satisfaction`` (NaN before the first purchase of
+    the brand), ``recent`` (purchases of the brand in the last ``scr_window`` weeks),
+    ``reinforced`` (reminded of the brand this week). Per consumer: ``segment``, ``trust0``
+    (the segment's initial trust), ``last_brand`` (-1: none yet) and ``history`` (the brand
+    bought in each week of the rolling window, one slot per week, -1: none). This week:
+    ``online``, ``bought``, ``choice`` (-1: none), ``experience``, ``satisfaction`` (NaN
+    unless bought), ``topic`` (the brand they would talk about, -1: none), ``talked``, and
+    what they report if they talk: ``impression`` and ``reported``. ``ties`` maps each
+    neighbour to the tie strength.
     """
 
     def __init__(self, model: ReferenceModel, index: int, cell, initial: ConsumerState) -> None:
         super().__init__(model)
         self.index = index
         self.cell = cell
-        self.segment = int(initial.segment[index])
-        self.aware = bool(initial.aware[index])
-        self.attitude0 = float(initial.attitude0[index])
-        self.attitude = float(initial.attitude[index])
-        self.expectation = float(initial.expectation[index])
-        self.trust = float(initial.trust[index])
-        self.irritation = float(initial.irritation[index])
-        self.loyalty = float(initial.loyalty[index])
-        self.purchases = int(initial.purchases[index])
-        self.follower = bool(initial.follower[index])
-        self.online = bool(initial.online[index])
-        self.bought = bool(initial.bought[index])
-        self.experience = float(initial.experience[index])
-        self.satisfaction = float(initial.satisfaction[index])
-        self.talked = bool(initial.talked[index])
+        i = index
+        self.segment = int(initial.segment[i])
+        self.trust0 = float(initial.trust0[i])
+        self.aware = [bool(x) for x in initial.aware[i]]
+        self.attitude0 = [float(x) for x in initial.attitude0[i]]
+        self.attitude = [float(x) for x in initial.attitude[i]]
+        self.expectation = [float(x) for x in initial.expectation[i]]
+        self.trust = [float(x) for x in initial.trust[i]]
+        self.irritation = [float(x) for x in initial.irritation[i]]
+        self.loyalty = [float(x) for x in initial.loyalty[i]]
+        self.purchases = [int(x) for x in initial.purchases[i]]
+        self.follower = [bool(x) for x in initial.follower[i]]
+        self.last_satisfaction = [float(x) for x in initial.last_satisfaction[i]]
+        self.recent = [int(x) for x in initial.recent[i]]
+        self.reinforced = [bool(x) for x in initial.reinforced[i]]
+        self.last_brand = int(initial.last_brand[i])
+        self.history = [int(x) for x in initial.history[:, i]]
+        self.online = bool(initial.online[i])
+        self.bought = bool(initial.bought[i])
+        self.choice = int(initial.choice[i])
+        self.experience = float(initial.experience[i])
+        self.satisfaction = float(initial.satisfaction[i])
+        self.talked = bool(initial.talked[i])
+        self.topic = int(initial.topic[i])
         self.impression = 0.0
         self.reported = 0.0
         self.ties: Mapping[ReferenceConsumer, float] = {}
@@ -247,202 +317,311 @@ class ReferenceConsumer(FixedAgent):
         return self.model.rng
 
     @property
+    def brands(self) -> range:
+        return range(len(self.aware))
+
+    @property
     def is_immigrant(self) -> bool:
         return self.segment == IMMIGRANT
 
     # --- 7.0 online --------------------------------------------------------------------
     def go_online(self) -> None:
-        """online <- U < online_<segment>."""
+        """online <- U < online_<segment>; nothing has reminded the consumer of any brand yet."""
         p = self.params
         chance = p.online_immigrant if self.is_immigrant else p.online_native
         self.online = self.rng.random() < chance
+        self.reinforced = [False for _ in self.brands]
 
     # --- 7.1 broadcast -----------------------------------------------------------------
-    def receive_impressions(self, k: int, claim: float) -> None:
-        """Meet this week's k ad exposures one by one.
+    def notice_ads(self, k: int) -> int:
+        """Of k impressions, how many the consumer notices: each with probability
+        ad_attention (no draw when every impression is noticed)."""
+        attention = self.params.ad_attention
+        if attention >= 1.0:
+            return k
+        return sum(1 for _ in range(k) if self.rng.random() < attention)
 
-        The j-th exposure (j = 0, 1, ...) meets irritation r + j. While r + j <=
-        reactance_threshold it persuades with weight w_j = exp(-(r + j) / wearout):
+    def receive_impressions(self, k: int, claim: float, brand: int = 0) -> None:
+        """Meet this week's k noticed ad exposures of ``brand`` one by one.
+
+        The j-th exposure (j = 0, 1, ...) meets irritation r + j (r: irritation with this
+        brand's ads). While r + j <= reactance_threshold it persuades with weight
+        w_j = exp(-(r + j) / wearout):
         a <- a + (1 - (1 - min(ad_effect trust, 1))^w_j) (claim - a), likewise e with
-        ad_expectation_effect. Beyond the threshold it is reactant:
-        a <- clip(a - reactance_attitude, -1, 1), trust <- trust (1 - reactance_trust).
-        Finally r <- r + k and the consumer is aware. Because irritation only grows within
-        the week, all persuasive exposures come before all reactant ones, so trust is
-        unchanged while persuading; this equals the engine's closed form (ODD 7.1).
+        ad_expectation_effect (a, e, trust: about this brand). Beyond the threshold it is
+        reactant: a <- clip(a - reactance_attitude, -1, 1), trust <- trust (1 - reactance_trust).
+        Finally r <- r + k; the consumer is aware of the brand and reminded of it. Because
+        irritation only grows within the week, all persuasive exposures come before all
+        reactant ones, so trust is unchanged while persuading; this equals the engine's
+        closed form (ODD 7.1).
         """
-        p = self.params
-        r = self.irritation
+        p, b = self.params, brand
+        r = self.irritation[b]
         for j in range(k):
             level = r + j
             if level <= p.reactance_threshold:
                 weight = math.exp(-level / p.wearout)
-                self.attitude = pull(self.attitude, claim, min(p.ad_effect * self.trust, 1.0), weight)
-                self.expectation = pull(self.expectation, claim,
-                                        min(p.ad_expectation_effect * self.trust, 1.0), weight)
+                self.attitude[b] = pull(self.attitude[b], claim, min(p.ad_effect * self.trust[b], 1.0), weight)
+                self.expectation[b] = pull(self.expectation[b], claim,
+                                           min(p.ad_expectation_effect * self.trust[b], 1.0), weight)
             else:
-                self.attitude = clip(self.attitude - p.reactance_attitude, -1.0, 1.0)
-                self.trust *= 1.0 - p.reactance_trust
-        self.irritation = r + k
-        self.aware = True
+                self.attitude[b] = clip(self.attitude[b] - p.reactance_attitude, -1.0, 1.0)
+                self.trust[b] *= 1.0 - p.reactance_trust
+        self.irritation[b] = r + k
+        self.aware[b] = True
+        self.reinforced[b] = True
 
     # --- 7.2 fan page ------------------------------------------------------------------
-    def follow_page(self) -> bool:
-        """Decide to follow: online, aware, not yet a follower, attitude >= follow_threshold,
-        then with probability follow_prob."""
-        p = self.params
-        if not (self.online and self.aware and not self.follower and self.attitude >= p.follow_threshold):
+    def follow_page(self, brand: int) -> bool:
+        """Decide to follow ``brand``'s page: online, aware of the brand, not yet a follower,
+        attitude to it >= follow_threshold, then with probability follow_prob."""
+        p, b = self.params, brand
+        if not (self.online and self.aware[b] and not self.follower[b]
+                and self.attitude[b] >= p.follow_threshold):
             return False
         return self.rng.random() < p.follow_prob
 
-    def see_page_posts(self, k: int, claim: float) -> None:
-        """Each of k page posts pulls like a fresh ad scaled by fanpage_effect, without
-        wear-out, reactance or irritation (followers chose the page):
-        a <- clip(a + min(ad_effect fanpage_effect trust, 1) (claim - a), -1, 1), likewise e."""
-        p = self.params
-        rate_a = min(p.ad_effect * p.fanpage_effect * self.trust, 1.0)
-        rate_e = min(p.ad_expectation_effect * p.fanpage_effect * self.trust, 1.0)
+    def see_page_posts(self, k: int, claim: float, brand: int = 0) -> None:
+        """Each of k page posts of ``brand`` pulls like a fresh ad scaled by fanpage_effect,
+        without wear-out, reactance or irritation (followers chose the page):
+        a <- clip(a + min(ad_effect fanpage_effect trust, 1) (claim - a), -1, 1), likewise e.
+        The consumer is aware of the brand and reminded of it."""
+        p, b = self.params, brand
+        rate_a = min(p.ad_effect * p.fanpage_effect * self.trust[b], 1.0)
+        rate_e = min(p.ad_expectation_effect * p.fanpage_effect * self.trust[b], 1.0)
         for _ in range(k):
-            self.attitude = clip(pull(self.attitude, claim, rate_a), -1.0, 1.0)
-            self.expectation = pull(self.expectation, claim, rate_e)
-        self.aware = True
+            self.attitude[b] = clip(pull(self.attitude[b], claim, rate_a), -1.0, 1.0)
+            self.expectation[b] = pull(self.expectation[b], claim, rate_e)
+        self.aware[b] = True
+        self.reinforced[b] = True
 
     # --- 7.3 purchase ------------------------------------------------------------------
-    def purchase_probability(self) -> float:
-        """Attitude model: purchase_freq sigmoid(intercept + w_a a + w_L L) if aware, else 0.
-        Bass model: bass_p + bass_q (share of neighbours who have bought), capped at 1, for
-        consumers who never bought (awareness not needed); 0 after the first purchase."""
-        p = self.params
-        if p.purchase_model == "bass":
-            if self.purchases >= 1:
-                return 0.0
-            degree = len(self.ties)
-            adopted = sum(1 for neighbour in self.ties if neighbour.purchases >= 1)
-            share = adopted / degree if degree > 0 else 0.0
-            return min(p.bass_p + p.bass_q * share, 1.0)
-        if not self.aware:
-            return 0.0
-        return p.purchase_freq * sigmoid(p.purchase_intercept + p.purchase_attitude * self.attitude
-                                         + p.purchase_loyalty * self.loyalty)
+    def utility(self, brand: int) -> float:
+        """u_b = purchase_intercept + purchase_attitude a_b + purchase_loyalty L_b
+        + purchase_quality trust_b e_b + purchase_trust trust_b."""
+        p, b = self.params, brand
+        return (p.purchase_intercept + p.purchase_attitude * self.attitude[b]
+                + p.purchase_loyalty * self.loyalty[b]
+                + p.purchase_quality * self.trust[b] * self.expectation[b] + p.purchase_trust * self.trust[b])
 
-    def decide_purchase(self) -> bool:
-        """bought <- U < purchase probability."""
-        chance = self.purchase_probability()
-        return chance > 0.0 and self.rng.random() < chance
+    def choice_probabilities(self) -> list[float]:
+        """The multinomial logit on an occasion: one probability per brand, then the outside
+        option (last).
+
+        Considered are the brands the consumer is aware of, with utility :meth:`utility`,
+        and, if ``outside_option``, buying none of them, with utility outside_utility.
+        P(option) = exp(u_option) / sum over considered options of exp(u); an option not
+        considered has probability 0; all are 0 if nothing is considered. (Every exponent is
+        taken relative to the largest utility: the same ratios, without overflow.)
+        """
+        p = self.params
+        utilities = [self.utility(b) if self.aware[b] else None for b in self.brands]
+        utilities.append(p.outside_utility if p.outside_option else None)
+        considered = [u for u in utilities if u is not None]
+        if not considered:
+            return [0.0] * len(utilities)
+        top = max(considered)
+        weights = [math.exp(u - top) if u is not None else 0.0 for u in utilities]
+        total = sum(weights)
+        return [w / total for w in weights]
+
+    def bass_hazard(self) -> float:
+        """Bass model: bass_p + bass_q (share of neighbours who bought the brand), capped at
+        1, for consumers who never bought it (awareness not needed); 0 after the first purchase."""
+        p = self.params
+        if self.purchases[0] >= 1:
+            return 0.0
+        degree = len(self.ties)
+        adopted = sum(1 for neighbour in self.ties if neighbour.purchases[0] >= 1)
+        share = adopted / degree if degree > 0 else 0.0
+        return min(p.bass_p + p.bass_q * share, 1.0)
+
+    def choose_brand(self) -> int:
+        """The brand bought this week, -1 for none.
+
+        Attitude model: a category occasion with probability purchase_freq; on an occasion
+        one uniform v picks an option by inverse CDF over :meth:`choice_probabilities` in
+        brand order, the outside option last (the first option whose cumulative
+        probability exceeds v). Bass model (one brand): the brand with probability
+        :meth:`bass_hazard`.
+        """
+        p, rng = self.params, self.rng
+        if p.purchase_model == "bass":
+            hazard = self.bass_hazard()
+            return 0 if hazard > 0.0 and rng.random() < hazard else NO_BRAND
+        if p.purchase_freq <= 0.0 or rng.random() >= p.purchase_freq:
+            return NO_BRAND  # no occasion this week
+        probabilities = self.choice_probabilities()
+        if sum(probabilities) == 0.0:
+            return NO_BRAND  # nothing to choose from
+        v, cumulative = rng.random(), 0.0
+        # (if v lies beyond a cumulative sum that rounded below 1: the last possible option)
+        option = max(j for j, probability in enumerate(probabilities) if probability > 0.0)
+        for j, probability in enumerate(probabilities):
+            cumulative += probability
+            if v < cumulative:
+                option = j
+                break
+        return option if option < len(self.aware) else NO_BRAND  # the outside option: none
+
+    def record_purchase(self, brand: int, step: int) -> None:
+        """Record this week's choice (-1: none): whoever buys a brand knows it and is reminded of
+        it, and it becomes their ``last_brand``. The rolling window moves on: the slot of
+        week ``step`` (slot (step - 1) mod scr_window) forgets the brand bought
+        scr_window weeks ago (``recent`` of it - 1) and holds this week's (``recent`` + 1)."""
+        self.choice, self.bought = brand, brand != NO_BRAND
+        if self.bought:
+            self.aware[brand] = True
+            self.reinforced[brand] = True
+            self.last_brand = brand
+        slot = (step - 1) % len(self.history)
+        if self.history[slot] != NO_BRAND:
+            self.recent[self.history[slot]] -= 1
+        self.history[slot] = brand
+        if self.bought:
+            self.recent[brand] += 1
 
     # --- 7.4 experience ----------------------------------------------------------------
-    def experience_product(self, quality: float) -> None:
-        """A buyer experiences x = clip(Q + quality_noise N(0, 1), -1, 1); with e the
-        expectation before: s = clip(x + disconfirmation_weight (x - e), -1, 1);
-        a <- a + experience_attitude (s - a); e <- e + experience_expectation (x - e);
+    def experience_product(self, qualities: list[float]) -> None:
+        """A buyer of brand b experiences x = clip(Q_b + quality_noise N(0, 1), -1, 1); with
+        e the expectation of b before: s = clip(x + disconfirmation_weight (x - e), -1, 1);
+        about b: a <- a + experience_attitude (s - a); e <- e + experience_expectation (x - e);
         L <- L + loyalty_gain s (1 - L) if s >= 0, L + loyalty_loss s L if s < 0;
         trust <- trust clip(1 - disappointment_trust max(e - x - disappointment_threshold, 0), 0, 1);
-        purchases + 1. Non-buyers: experience and satisfaction NaN."""
+        purchases + 1; last satisfaction s. Non-buyers: experience and satisfaction NaN."""
         self.experience = math.nan
         self.satisfaction = math.nan
         if not self.bought:
             return
-        p = self.params
-        x = clip(quality + p.quality_noise * self.rng.standard_normal(), -1.0, 1.0)
-        e = self.expectation
+        p, b = self.params, self.choice
+        x = clip(qualities[b] + p.quality_noise * self.rng.standard_normal(), -1.0, 1.0)
+        e = self.expectation[b]
         s = clip(x + p.disconfirmation_weight * (x - e), -1.0, 1.0)
-        self.attitude += p.experience_attitude * (s - self.attitude)
-        self.expectation = e + p.experience_expectation * (x - e)
+        self.attitude[b] += p.experience_attitude * (s - self.attitude[b])
+        self.expectation[b] = e + p.experience_expectation * (x - e)
         if s >= 0:
-            self.loyalty += p.loyalty_gain * s * (1.0 - self.loyalty)
+            self.loyalty[b] += p.loyalty_gain * s * (1.0 - self.loyalty[b])
         else:  # losses loom larger (loyalty_loss > loyalty_gain)
-            self.loyalty += p.loyalty_loss * s * self.loyalty
+            self.loyalty[b] += p.loyalty_loss * s * self.loyalty[b]
         overshoot = max((e - x) - p.disappointment_threshold, 0.0)
-        self.trust *= clip(1.0 - p.disappointment_trust * overshoot, 0.0, 1.0)
-        self.purchases += 1
+        self.trust[b] *= clip(1.0 - p.disappointment_trust * overshoot, 0.0, 1.0)
+        self.purchases[b] += 1
+        self.last_satisfaction[b] = s
         self.experience = x
         self.satisfaction = s
 
     # --- 7.5 word of mouth -------------------------------------------------------------
+    def choose_topic(self) -> int:
+        """The brand bought this week; else, among the brands the consumer knows, the one
+        with the strongest attitude (largest |a|, the lowest index on a tie); -1 if none."""
+        if self.bought:
+            return self.choice
+        topic, strongest = NO_BRAND, -1.0
+        for b in self.brands:
+            if self.aware[b] and abs(self.attitude[b]) > strongest:
+                topic, strongest = b, abs(self.attitude[b])
+        return topic
+
     def decide_to_talk(self) -> None:
-        """Impression m = satisfaction if bought this week, else attitude; talk probability
+        """Topic as :meth:`choose_topic`. Impression m = satisfaction if bought this week,
+        else the attitude to the topic; talk probability
         p = min(c (talk_base + talk_positive max(m, 0)^2 + talk_negative max(-m, 0)^2), 1)
-        with c = 1 for buyers and talk_nonbuyer otherwise; only aware consumers talk.
+        with c = 1 for buyers and talk_nonbuyer otherwise; only consumers with a topic talk.
         Also fixes what the consumer reports this week (``impression`` and ``reported``,
-        the expectation now): private messages and public posts both carry this snapshot."""
+        the expectation about the topic now): private messages and public posts both carry
+        this snapshot."""
         p = self.params
-        m = self.satisfaction if self.bought else self.attitude
+        self.topic = self.choose_topic()
+        if self.topic == NO_BRAND:
+            self.talked = False
+            return
+        m = self.satisfaction if self.bought else self.attitude[self.topic]
         self.impression = m
-        self.reported = self.expectation
+        self.reported = self.expectation[self.topic]
         chance = p.talk_base + p.talk_positive * max(m, 0.0) ** 2 + p.talk_negative * max(-m, 0.0) ** 2
         if not self.bought:
             chance *= p.talk_nonbuyer
         chance = min(chance, 1.0)
-        self.talked = self.aware and self.rng.random() < chance
+        self.talked = self.rng.random() < chance
 
     def tell_neighbours(self) -> list[Message]:
         """Reach each neighbour j with probability wom_reach w_ij (w = tie strength); each
-        reached neighbour gets (weight w_ij, valence = impression, content = reported)."""
+        reached neighbour gets (topic, weight w_ij, valence = impression, content = reported)."""
         reach = self.params.wom_reach
-        return [Message(neighbour, strength, self.impression, self.reported)
+        return [Message(neighbour, self.topic, strength, self.impression, self.reported)
                 for neighbour, strength in self.ties.items()
                 if self.rng.random() < reach * strength]
 
     # --- 7.6 social influence ----------------------------------------------------------
-    def listen(self, messages: list[Message]) -> None:
-        """Apply this week's inbox at once (bounded confidence with resistance).
+    def listen(self, messages: list[Message], brand: int) -> None:
+        """Apply this week's inbox about ``brand`` at once (bounded confidence with resistance).
 
-        Every message is judged against the attitude a before the inbox:
+        Every message is judged against the attitude a to the brand before the inbox:
         w'_k = w_k resistance if |v_k - a| > confidence_bound, else w_k; W = sum w'_k;
         a <- a + (1 - (1 - wom_influence)^W) (v_bar - a),
         e <- e + (1 - (1 - wom_expectation)^W) (c_bar - e), with v_bar, c_bar the
-        w'-weighted means. Hearing anything makes one aware (even if W = 0).
+        w'-weighted means. Hearing anything about the brand makes one aware of it and
+        reminds one of it (even if W = 0).
         """
-        p = self.params
-        a, e = self.attitude, self.expectation
+        p, b = self.params, brand
+        a, e = self.attitude[b], self.expectation[b]
         weights = [m.weight * p.resistance if abs(m.valence - a) > p.confidence_bound else m.weight
                    for m in messages]
-        self.aware = True
+        self.aware[b] = True
+        self.reinforced[b] = True
         total = sum(weights)
         if total <= 0:
             return
         v_bar = sum(w * m.valence for w, m in zip(weights, messages)) / total
         c_bar = sum(w * m.content for w, m in zip(weights, messages)) / total
-        self.attitude = pull(a, v_bar, p.wom_influence, total)
-        self.expectation = pull(e, c_bar, p.wom_expectation, total)
+        self.attitude[b] = pull(a, v_bar, p.wom_influence, total)
+        self.expectation[b] = pull(e, c_bar, p.wom_expectation, total)
 
     # --- 7.7 public record -------------------------------------------------------------
     def read_posts(self, posts: list[Post]) -> None:
-        """Read this week's posts (drawn by the model) as messages from strangers.
+        """Read this week's posts (drawn by the model) as messages from strangers; each post
+        is about one brand and moves only the reader's state about that brand.
 
         weight = stranger_weight_<segment>; valence = sentiment, damped by
         (1 - resolved_damping) for a resolved complaint; content = the reply's claim if the
-        brand replied and the author did not expose spin, else the post's content. Then
+        brand replied and the author did not expose spin, else the post's content. The
+        messages about each brand form one inbox (:meth:`listen`). Then, per brand,
         trust <- (1 - (1 - trust)(1 - g)^n_good) (1 - g)^n_spin, g = reply_trust_gain,
-        n_good / n_spin = honest / exposed-as-spin replies read.
+        n_good / n_spin = honest / exposed-as-spin replies of that brand read.
         """
         p = self.params
         weight = p.stranger_weight_immigrant if self.is_immigrant else p.stranger_weight_native
-        messages, n_good, n_spin = [], 0, 0
+        inbox: dict[int, list[Message]] = defaultdict(list)
+        n_good: Counter[int] = Counter()
+        n_spin: Counter[int] = Counter()
         for post in posts:
             valence = post.sentiment
             if post.resolved and post.complaint:
                 valence *= 1.0 - p.resolved_damping
             honest_reply = post.replied and not post.spin
             content = post.reply_claim if honest_reply else post.content
-            messages.append(Message(self, weight, valence, content))
-            n_good += honest_reply
-            n_spin += post.replied and post.spin
-        self.listen(messages)
-        if n_good or n_spin:  # trust moves only for those who saw a reply
-            g = p.reply_trust_gain
-            self.trust = (1.0 - (1.0 - self.trust) * (1.0 - g) ** n_good) * (1.0 - g) ** n_spin
+            inbox[post.brand].append(Message(self, post.brand, weight, valence, content))
+            n_good[post.brand] += honest_reply
+            n_spin[post.brand] += post.replied and post.spin
+        for b, messages in inbox.items():
+            self.listen(messages, b)
+            if n_good[b] or n_spin[b]:  # trust moves only for those who saw a reply
+                g = p.reply_trust_gain
+                self.trust[b] = (1.0 - (1.0 - self.trust[b]) * (1.0 - g) ** n_good[b]) * (1.0 - g) ** n_spin[b]
 
     def decide_to_post(self) -> bool:
         """An online talker posts with probability post_prob."""
         return self.talked and self.online and self.rng.random() < self.params.post_prob
 
     def post(self, step: int) -> Post:
-        """A post: sentiment = this week's impression, content = the reported expectation."""
-        return Post(self, self.impression, self.reported, step)
+        """A post about the topic: sentiment = this week's impression, content = the
+        reported expectation."""
+        return Post(self, self.topic, self.impression, self.reported, step)
 
     # --- 7.8 dialogue ------------------------------------------------------------------
-    def receive_replies(self, posts: list[Post], reply_claim: float) -> None:
-        """Effects of this week's replies to one's own posts, aggregated (applied in order):
+    def receive_replies(self, posts: list[Post], reply_claim: float, brand: int) -> None:
+        """Effects of this week's replies of ``brand`` to one's own posts about it,
+        aggregated (applied in order, all about that brand):
 
         a <- pull(a, 1, recovery_attitude, n_res); a <- pull(a, -backlash_sentiment, backlash_trust, n_det);
         trust <- pull(trust, 1, recovery_trust, n_res); pull(trust, 1, conversation_trust, n_conv);
@@ -452,35 +631,52 @@ class ReferenceConsumer(FixedAgent):
         with n_res resolved complaints, n_det replies exposed as spin, n_conv replies to
         non-complaints, n_inf replies not exposed as spin.
         """
-        p = self.params
+        p, b = self.params, brand
         n_res = sum(post.resolved for post in posts)
         n_det = sum(post.spin for post in posts)
         n_conv = sum(not post.complaint for post in posts)
         n_inf = len(posts) - n_det
-        self.attitude = pull(self.attitude, 1.0, p.recovery_attitude, n_res)
-        self.attitude = pull(self.attitude, -p.backlash_sentiment, p.backlash_trust, n_det)
-        self.trust = pull(self.trust, 1.0, p.recovery_trust, n_res)
-        self.trust = pull(self.trust, 1.0, p.conversation_trust, n_conv)
-        self.trust *= (1.0 - p.backlash_trust) ** n_det
-        self.loyalty = pull(self.loyalty, 1.0, p.recovery_loyalty, n_res)
-        self.loyalty = pull(self.loyalty, 1.0, p.conversation_loyalty, n_conv)
-        self.expectation = pull(self.expectation, reply_claim, p.reply_expectation, n_inf)
+        self.attitude[b] = pull(self.attitude[b], 1.0, p.recovery_attitude, n_res)
+        self.attitude[b] = pull(self.attitude[b], -p.backlash_sentiment, p.backlash_trust, n_det)
+        self.trust[b] = pull(self.trust[b], 1.0, p.recovery_trust, n_res)
+        self.trust[b] = pull(self.trust[b], 1.0, p.conversation_trust, n_conv)
+        self.trust[b] *= (1.0 - p.backlash_trust) ** n_det
+        self.loyalty[b] = pull(self.loyalty[b], 1.0, p.recovery_loyalty, n_res)
+        self.loyalty[b] = pull(self.loyalty[b], 1.0, p.conversation_loyalty, n_conv)
+        self.expectation[b] = pull(self.expectation[b], reply_claim, p.reply_expectation, n_inf)
 
-    def post_backlash(self, step: int) -> Post:
-        """After exposing spin: a post with sentiment -backlash_sentiment and content = the
-        (already updated) expectation."""
-        return Post(self, -self.params.backlash_sentiment, self.expectation, step)
+    def post_backlash(self, step: int, brand: int) -> Post:
+        """After exposing ``brand``'s spin: a post about it with sentiment -backlash_sentiment
+        and content = the (already updated) expectation."""
+        return Post(self, brand, -self.params.backlash_sentiment, self.expectation[brand], step)
 
     # --- 7.9 forgetting ----------------------------------------------------------------
-    def forget(self) -> None:
-        """a <- a + attitude_decay (a0 - a); trust <- trust + trust_decay (initial_trust - trust);
-        L <- L (1 - loyalty_decay); r <- r (1 - irritation_decay); unfollow if a < 0."""
+    def forget_brands(self) -> None:
+        """For each brand: a <- a + attitude_decay (a0 - a);
+        trust <- trust + trust_decay (trust0 - trust) (trust0: the segment's initial trust);
+        L <- L (1 - loyalty_decay); r <- r (1 - irritation_decay); a known brand that nothing
+        recalled this week is forgotten with probability awareness_decay; unfollow the page
+        of a brand one dislikes (a < 0) or forgot."""
         p = self.params
-        self.attitude += p.attitude_decay * (self.attitude0 - self.attitude)
-        self.trust += p.trust_decay * (p.initial_trust - self.trust)
-        self.loyalty *= 1.0 - p.loyalty_decay
-        self.irritation *= 1.0 - p.irritation_decay
-        self.follower = self.follower and self.attitude >= 0.0
+        for b in self.brands:
+            self.attitude[b] += p.attitude_decay * (self.attitude0[b] - self.attitude[b])
+            self.trust[b] += p.trust_decay * (self.trust0 - self.trust[b])
+            self.loyalty[b] *= 1.0 - p.loyalty_decay
+            self.irritation[b] *= 1.0 - p.irritation_decay
+            if self.aware[b] and not self.reinforced[b] and p.awareness_decay > 0:
+                self.aware[b] = not self.rng.random() < p.awareness_decay
+            self.follower[b] = self.follower[b] and self.attitude[b] >= 0.0 and self.aware[b]
+
+    # --- NPS survey --------------------------------------------------------------------
+    def answer_survey(self, rng: np.random.Generator) -> int:
+        """"How likely are you to recommend the (focal) brand?", 0..10:
+        round(nps_intercept + nps_satisfaction s + nps_loyalty L + nps_noise z) (halves up),
+        limited to 0..10; s the last satisfaction with the brand, L the loyalty to it, z a
+        standard normal response noise drawn from ``rng`` (the survey's stream)."""
+        p = self.params
+        latent = (p.nps_intercept + p.nps_satisfaction * self.last_satisfaction[0]
+                  + p.nps_loyalty * self.loyalty[0] + p.nps_noise * rng.standard_normal())
+        return min(max(math.floor(latent + 0.5), 0), 10)
 
 
 # ----------------------------------------------------------------------------------------
@@ -493,7 +689,8 @@ class ReferenceModel(RunMixin, mesa.Model):
     ``**overrides``) and the same surface the metrics and the runner use: ``params``,
     ``steps``, ``state`` (refreshed from the agents before each data collection),
     ``tally``, ``record``, ``datacollector``, ``run``, ``timeseries``, ``n_consumers``,
-    ``graph``, ``space``, ``brand``. ``consumers`` lists the agents in index order.
+    ``graph``, ``space``, ``brands`` (focal first), ``brand`` (the focal one),
+    ``survey_rng``. ``consumers`` lists the agents in index order.
 
     The agents hold the state; ``state`` is a copy made for the metrics, so to change a
     consumer (e.g. set initial attitudes), assign to the agent, not to ``state``.
@@ -505,8 +702,11 @@ class ReferenceModel(RunMixin, mesa.Model):
         super().__init__(rng=rng)
         self.params = p = resolve_params(params, overrides)
         # Input, built exactly as in the engine (same draws in the same order), so that the
-        # same seed gives the same graph, segments and initial state.
-        self.graph, self.adjacency, initial, self.brand = model_inputs(p, self.rng, graph, on_stage)
+        # same seed gives the same graph, segments, initial state and brands.
+        self.graph, self.adjacency, initial, self.brands = model_inputs(p, self.rng, graph, on_stage)
+        self.brand: Brand = self.brands[0]
+        self.qualities = [brand.quality for brand in self.brands]
+        self.survey_rng = self.rng.spawn(1)[0]  # as the engine: the survey's own stream
         n = initial.n
         self.record = PublicRecord(p.record_capacity)
         self.tally = Tally()
@@ -543,41 +743,51 @@ class ReferenceModel(RunMixin, mesa.Model):
         purchase in the Bass model, word of mouth, reading, dialogue) everybody decides on
         the state as it was when the process started (phase 1, intentions and messages
         collected in lists) before anything is changed (phase 2). Where a consumer's update
-        reads only their own state (going online, experience, choosing to talk, posting,
-        forgetting), deciding and applying in one pass over consumers is the same thing.
+        reads only their own state (going online, choosing a brand, experience, choosing to
+        talk, posting, forgetting), deciding and applying in one pass over consumers is the
+        same thing. Channels run brand by brand, focal brand first.
         """
-        t, p, tally, brand = self.steps, self.params, self.tally, self.brand
+        t, p, tally = self.steps, self.params, self.tally
         for c in self.consumers:                                            # 1. online draw
             c.go_online()
-        tally.impressions = self.broadcast()                                # 2.
-        self.fanpage()                                                      # 3.
-        tally.purchases = self.purchase()                                   # 4.
+        for b, brand in enumerate(self.brands):                             # 2. broadcast
+            delivered = self.broadcast(b, brand)
+            if b == 0:
+                tally.impressions = delivered
+        for b, brand in enumerate(self.brands):                             # 3. fan page
+            self.fanpage(b, brand)
+        self.purchase(t)                                                    # 4. purchase
         for c in self.consumers:                                            # 5. experience
-            c.experience_product(brand.quality)
+            c.experience_product(self.qualities)
         for c in self.consumers:                                            # 6. choose talkers
             c.decide_to_talk()
         tally.wom_positive, tally.wom_negative = self.word_of_mouth()       # 7.
         self.read_public_record(t)                                          # 8.
-        posts_before = self.record.total_posts
+        focal_posts_before = self.record.brand_posts(0)
         self.post_publicly(t)                                               # 9.
-        tally.replies = self.dialogue(t)                                    # 10.
-        tally.posts = self.record.total_posts - posts_before
+        for b, brand in enumerate(self.brands):                             # 10. dialogue
+            replies = self.dialogue(t, b, brand)
+            if b == 0:
+                tally.replies = replies
+        tally.posts = self.record.brand_posts(0) - focal_posts_before
         for c in self.consumers:                                            # 11. forgetting
-            c.forget()
-        tally.spend += brand.weekly_spend                                   # 12. money
+            c.forget_brands()
+        if t % p.nps_every == 0:                                            # 12. NPS survey
+            tally.nps, tally.nps_low, tally.nps_high, tally.nps_respondents = self.nps_survey()
+        tally.spend += self.brand.weekly_spend                              # 13. money (focal)
         tally.revenue += p.margin * tally.purchases
-        self.collect()                                                      # 13. data
+        self.collect()                                                      # 14. data
 
-    def broadcast(self) -> int:
-        """The brand buys stochastic_round(broadcast_budget) impressions and gives each to a
+    def broadcast(self, b: int, brand: Brand) -> int:
+        """Brand b buys stochastic_round(broadcast_budget) impressions and gives each to a
         consumer drawn with probability proportional to media exposure (1 for natives,
         media_exposure_immigrant for immigrants): a multinomial, one impression at a time.
-        Then each consumer meets their k exposures. Returns the number of impressions."""
-        budget = self.brand.broadcast_budget
-        if budget <= 0:
+        Then each consumer notices some of their k impressions (:meth:`ReferenceConsumer.notice_ads`)
+        and meets the noticed ones. Returns the number of impressions (noticed or not)."""
+        if brand.broadcast_budget <= 0:
             return 0
         p, rng = self.params, self.rng
-        n_impressions = stochastic_round(budget, rng)
+        n_impressions = stochastic_round(brand.broadcast_budget, rng)
         exposure = [p.media_exposure_immigrant if c.is_immigrant else 1.0 for c in self.consumers]
         cumulative = list(accumulate(exposure))
         total = cumulative[-1]
@@ -589,63 +799,78 @@ class ReferenceModel(RunMixin, mesa.Model):
             i = bisect.bisect_right(cumulative, rng.random() * total)
             received[self.consumers[min(i, len(cumulative) - 1)]] += 1
         for consumer, k in received.items():                                 # phase 2
-            consumer.receive_impressions(k, self.brand.ad_claim)
+            noticed = consumer.notice_ads(k)
+            if noticed > 0:  # an unnoticed ad neither persuades nor irritates nor reminds
+                consumer.receive_impressions(noticed, brand.ad_claim, b)
         return n_impressions
 
-    def fanpage(self) -> int:
-        """Skipped without a fan page budget. New followers (decided on the snapshot, then
-        applied); each online follower wants fanpage_posts posts; supply =
+    def fanpage(self, b: int, brand: Brand) -> int:
+        """Skipped without a fan page budget. New followers of brand b's page (decided on the
+        snapshot, then applied); each online follower wants fanpage_posts posts; supply =
         stochastic_round(fanpage_budget); if supply < demand each wanted post is shown with
-        probability supply / demand. Returns the number of views."""
-        budget = self.brand.fanpage_budget
-        if budget <= 0:
+        probability supply / demand. A follower shown no post is not reminded. Returns the
+        number of views."""
+        if brand.fanpage_budget <= 0:
             return 0
         p, rng = self.params, self.rng
-        newcomers = [c for c in self.consumers if c.follow_page()]           # phase 1
+        newcomers = [c for c in self.consumers if c.follow_page(b)]          # phase 1
         for c in newcomers:                                                  # phase 2
-            c.follower = True
-        audience = [c for c in self.consumers if c.follower and c.online]
+            c.follower[b] = True
+        audience = [c for c in self.consumers if c.follower[b] and c.online]
         demand = len(audience) * p.fanpage_posts
         if demand == 0:
             return 0
-        supply = stochastic_round(budget, rng)
+        supply = stochastic_round(brand.fanpage_budget, rng)
         if supply >= demand:
             shown = [p.fanpage_posts] * len(audience)
         else:  # each wanted post is shown with probability supply / demand (a binomial)
             share = supply / demand
             shown = [sum(rng.random() < share for _ in range(p.fanpage_posts)) for _ in audience]
         for c, k in zip(audience, shown):
-            c.see_page_posts(k, self.brand.quality)  # the page always states Q
+            if k > 0:
+                c.see_page_posts(k, brand.quality, b)  # the page always states Q
         return sum(shown)
 
-    def purchase(self) -> int:
-        """Everybody decides on the snapshot, then ``bought`` is set. Returns the buyers."""
-        decisions = [c.decide_purchase() for c in self.consumers]            # phase 1
-        for c, buys in zip(self.consumers, decisions):                       # phase 2
-            c.bought = buys
-            if buys:
-                c.aware = True  # whoever bought knows the brand
-        return sum(decisions)
+    def purchase(self, step: int) -> None:
+        """Everybody chooses on the snapshot (the Bass hazard reads the neighbours'
+        purchases), then the choices are recorded. Counts into the tally: purchases of the
+        focal brand and of any brand; among the buyers, those whose previous purchase was
+        the focal brand, how many of them bought it again (repeat) or another (defected)."""
+        choices = [c.choose_brand() for c in self.consumers]                 # phase 1
+        tally = self.tally
+        tally.purchases = tally.category_purchases = 0
+        tally.repeat_purchases = tally.previous_focal = tally.defections = 0
+        for c, brand in zip(self.consumers, choices):                        # phase 2
+            if brand != NO_BRAND:
+                was_focal = c.last_brand == 0
+                tally.category_purchases += 1
+                tally.purchases += brand == 0
+                tally.previous_focal += was_focal
+                tally.repeat_purchases += was_focal and brand == 0
+                tally.defections += was_focal and brand != 0
+            c.record_purchase(brand, step)
 
     def word_of_mouth(self) -> tuple[int, int]:
-        """Talkers send messages from the snapshot (phase 1); each listener then applies its
-        whole inbox at once (phase 2). Returns delivered messages with valence > 0 and < 0."""
+        """Talkers send messages about their topics from the snapshot (phase 1); each
+        listener then applies its whole inbox about each brand at once (phase 2). Returns
+        delivered messages with valence > 0 and < 0 (about any brand)."""
         messages: list[Message] = []
         for talker in self.consumers:                                        # phase 1
             if talker.talked:
                 messages.extend(talker.tell_neighbours())
-        inbox: dict[ReferenceConsumer, list[Message]] = defaultdict(list)
+        inbox: dict[tuple[ReferenceConsumer, int], list[Message]] = defaultdict(list)
         for m in messages:
-            inbox[m.listener].append(m)
-        for listener, received in inbox.items():                             # phase 2
-            listener.listen(received)
+            inbox[m.listener, m.brand].append(m)
+        for (listener, brand), received in inbox.items():                    # phase 2
+            listener.listen(received, brand)
         return (sum(m.valence > 0 for m in messages), sum(m.valence < 0 for m in messages))
 
     def read_public_record(self, now: int) -> int:
         """The record as it stood at the end of last week is read n ~ Poisson(post_reach
-        sum_k w_k) times, w_k = exp(-(now - step_k) / recency); each read pairs a reader
-        drawn uniformly (with replacement) from the online consumers with a post drawn with
-        probability w_k / sum w. Each reader then reads all their posts at once. Returns n."""
+        sum_k w_k) times, w_k = exp(-(now - step_k) / recency), over the posts about every
+        brand; each read pairs a reader drawn uniformly (with replacement) from the online
+        consumers with a post drawn with probability w_k / sum w. Each reader then reads all
+        their posts at once. Returns n."""
         p, rng = self.params, self.rng
         online = [c for c in self.consumers if c.online]
         posts = list(self.record.posts)
@@ -664,19 +889,21 @@ class ReferenceModel(RunMixin, mesa.Model):
         return n_reads
 
     def post_publicly(self, now: int) -> int:
-        """Online talkers post with probability post_prob. Returns the number of posts."""
+        """Online talkers post about their topic with probability post_prob. Returns the
+        number of posts."""
         posters = [c for c in self.consumers if c.decide_to_post()]
         for c in posters:
             self.record.add(c.post(now))
         return len(posters)
 
-    def reply_order(self, now: int) -> list[Post]:
-        """Open posts (unanswered, now - step <= reply_window) in the order the brand answers
-        them: complaints first, most negative first, then newest first; then the others,
-        newest first. "Newest" is the order of writing (``seq``), which breaks every tie."""
+    def reply_order(self, now: int, brand: int = 0) -> list[Post]:
+        """Open posts about ``brand`` (unanswered, now - step <= reply_window) in the order
+        the brand answers them: complaints first, most negative first, then newest first;
+        then the others, newest first. "Newest" is the order of writing (``seq``), which
+        breaks every tie."""
         window = self.params.reply_window
         open_posts = [post for post in self.record.posts
-                      if not post.replied and now - post.step <= window]
+                      if post.brand == brand and not post.replied and now - post.step <= window]
 
         def priority(post: Post) -> tuple:
             if post.complaint:
@@ -685,22 +912,21 @@ class ReferenceModel(RunMixin, mesa.Model):
 
         return sorted(open_posts, key=priority)
 
-    def dialogue(self, now: int) -> int:
-        """Skipped without a dialogue budget. The brand answers the first
+    def dialogue(self, now: int, b: int, brand: Brand) -> int:
+        """Skipped without a dialogue budget. Brand b answers the first
         stochastic_round(dialogue_budget / reply_cost) posts of :meth:`reply_order`.
 
         Per answered post: spin is detected (only in a complaint, only if the reply's claim
         is not Q) with probability spin_detection (1 - honesty); an undetected complaint is
         resolved with probability resolve_prob. Authors then apply their replies
         (:meth:`ReferenceConsumer.receive_replies`), and each detected spin adds a backlash
-        post. Returns the number of replies.
+        post about the brand. Returns the number of replies.
         """
-        budget = self.brand.dialogue_budget
-        if budget <= 0:
+        if brand.dialogue_budget <= 0:
             return 0
-        p, rng, brand = self.params, self.rng, self.brand
-        capacity = stochastic_round(budget / p.reply_cost, rng)
-        chosen = self.reply_order(now)[:capacity]
+        p, rng = self.params, self.rng
+        capacity = stochastic_round(brand.dialogue_budget / p.reply_cost, rng)
+        chosen = self.reply_order(now, b)[:capacity]
         if not chosen:
             return 0
         spun = brand.reply_claim != brand.quality  # a reply that states Q cannot be spin
@@ -714,20 +940,32 @@ class ReferenceModel(RunMixin, mesa.Model):
             replies[post.author].append(post)
         self.record.total_replies += len(chosen)
         for author, answered in replies.items():                             # phase 2
-            author.receive_replies(answered, brand.reply_claim)
+            author.receive_replies(answered, brand.reply_claim, b)
         for post in chosen:  # backlash, in reply order, after the authors' updates
             if post.spin:
-                self.record.add(post.author.post_backlash(now))
+                self.record.add(post.author.post_backlash(now, b))
         return len(chosen)
+
+    def nps_survey(self) -> Survey:
+        """Ask nps_sample of the focal brand's recent customers (bought it in the last
+        scr_window weeks), drawn without replacement from them in index order (all of them
+        if fewer), on the survey's own stream; :func:`net_promoter_score` of the answers."""
+        rng = self.survey_rng
+        customers = [c for c in self.consumers if c.recent[0] > 0]
+        if len(customers) > self.params.nps_sample:
+            picked = rng.choice(len(customers), size=self.params.nps_sample, replace=False)
+            customers = [customers[int(i)] for i in picked]
+        return net_promoter_score([c.answer_survey(rng) for c in customers])
 
     # --- observation -------------------------------------------------------------------
     def refresh_state(self) -> None:
-        """Copy the consumers' attributes into ``self.state`` (index order), the container
-        the metric functions of :mod:`simulation.core.metrics` read."""
-        n = len(self.consumers)
-        self.state = ConsumerState(**{
-            name: np.fromiter((getattr(c, name) for c in self.consumers), dtype=dtype, count=n)
-            for name, dtype in self._dtypes.items()})
+        """Copy the consumers' attributes into ``self.state`` (index order; per-brand lists
+        become (N, B) arrays, the windows a (scr_window, N) array), the container the metric
+        functions of :mod:`simulation.core.metrics` read."""
+        columns = {name: [getattr(c, name) for c in self.consumers] for name in self._dtypes}
+        columns["history"] = list(zip(*columns["history"]))  # (N, window) -> (window, N)
+        self.state = ConsumerState(**{name: np.array(columns[name], dtype=dtype)
+                                      for name, dtype in self._dtypes.items()})
 
     def collect(self) -> None:
         self.refresh_state()

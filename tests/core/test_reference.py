@@ -1,72 +1,103 @@
 """The per-agent reference (simulation/core/reference.py) against the vectorised engine.
 
-Three kinds of evidence that the two implementations run the same model:
+Three kinds of evidence that the two implementations run the same model (version 2: brands
+competing for category purchases):
 
 1. **Exactness, no statistics.** With the same seed both build the same graph, segments and
-   initial state (step 0 is identical). Where the rules are deterministic they must give the
-   same numbers to 1e-12: a DeGroot / Friedkin-Johnsen setting (word of mouth and
-   forgetting); three settings where fan page, purchase, experience, word of mouth with
-   bounded confidence, posting, dialogue (reply order, spin, backlash) and forgetting run
-   with certain draws; and unit
-   checks of single rules (one consumer's k ad exposures step by step = the engine's closed
-   form; page posts; one listener's inbox; the public record's sentiment and reply order).
+   initial state, N x B per-brand arrays included, in both scenarios (step 0 is identical).
+   Where the rules are deterministic they must give the same numbers to 1e-12: a DeGroot /
+   Friedkin-Johnsen setting (word of mouth and forgetting; the ``version1`` preset's one
+   brand, and three brands talked about by topic); three settings where fan page, purchase
+   (the logit with a certain outcome), the rolling purchase window, experience, word of
+   mouth with bounded confidence, posting, dialogue (reply order, spin, backlash),
+   forgetting and the NPS survey run with certain draws, the rivals running fan pages and
+   answering posts about themselves; and unit checks of single rules (one consumer's k ad
+   exposures about brand b step by step = the engine's closed form; page posts; one
+   listener's inboxes = ``social_influence`` on flat (consumer, brand) keys; the choice
+   probabilities = ``choice_probabilities``; the survey; the public record's sentiment and
+   reply order per brand).
 
-2. **Agreement in distribution.** For each case (the six strategies at default parameters,
-   plus stressed settings that exercise spin, backlash posts, an overflowing ring buffer,
-   spread initial attitudes and the Bass purchase model) we run ``SEEDS`` = 30 seeds of the
-   engine and 30 *different* seeds of the reference (independent samples; N = 300 consumers
-   on a Barabasi-Albert graph of mean degree 6, 26 weeks) and compare every metric of
-   ``metrics.METRIC_NAMES`` at weeks 5, 13 and 26 with Welch's t-test
-   (``scipy.stats.ttest_ind(equal_var=False)``). Degenerate comparisons: two constant samples
-   pass if equal and fail if not; a metric that is NaN in every run of both (ROI without
-   spend) is skipped, NaN in one implementation only fails. A Bonferroni correction over the
-   m comparisons of one case (m = 69, 66 for ``none``) rejects at p < 0.01 / m, so the
+2. **Agreement in distribution.** For each case of ``CASES`` (the six strategies at the
+   version 2 defaults: 3 brands, launch; dialogue and broadcast in the ``established``
+   scenario; rivals that answer posts; stressed settings that exercise spin, backlash
+   posts, an overflowing ring buffer, spread initial attitudes, fast forgetting, a short
+   purchase window that wraps, sampled NPS surveys every third week; the Bass purchase model
+   with one brand; the ``version1`` preset) we run ``SEEDS`` = 30 seeds of the engine and 30
+   *different* seeds of the reference (independent samples; N = 300 consumers on a
+   Barabasi-Albert graph of mean degree 6, 26 weeks) and compare every metric of
+   ``metrics.METRIC_NAMES`` at weeks 5, 13 and 26.
+
+   *Undefined values.* Some metrics are ratios that are NaN in a run where they are
+   undefined (``market_share`` in a week without category purchases, ``repeat_rate``
+   without focal purchases, ``defection_rate``, ``scr``, ``nps`` and its interval without
+   customers to ask, ``roi`` without spend, ``rival_awareness`` without rivals). Rule: for
+   each metric and checkpoint, (i) if it is NaN in some run, the *share of runs where it is
+   undefined* is compared with Fisher's exact test (it is a metric of the model too: how
+   often nobody bought the focal brand this week), and (ii) its *defined values* are
+   compared with Welch's t-test (``scipy.stats.ttest_ind(equal_var=False)``) when each
+   implementation has at least 2 of them. NaN in every run of both: nothing to compare
+   (skipped). Two constant samples of defined values pass if equal and fail if not.
+
+   Every test (i) and (ii) of one case is one comparison of a Bonferroni family of m
+   (m is about 100 to 120, depending on the case): a comparison rejects at p < 0.01 / m, so the
    family-wise error rate is <= 1 % per case: if the implementations are equivalent, a case
-   raises a false alarm with probability at most 1 % (at most about 9 % for the file's 9
+   raises a false alarm with probability at most 1 % (at most about 12 % for the file's 13
    cases together; less in practice, because the metrics are strongly correlated and
-   Bonferroni is then conservative). The base seeds are fixed, so a failure is reproducible.
-   Why it can fail: any real difference in a process (a wrong rate, a missing factor, a
-   different order of updates) moves the mean of some metric at some checkpoint; with 30 + 30
-   runs a shift of about 1.1 standard deviations (of that metric across seeds) is detected
-   with probability about one half, a shift of 2 standard deviations almost surely.
+   Bonferroni is then conservative). The base seeds are fixed, so a failure is
+   reproducible. Why it can fail: any real difference in a process (a wrong rate, a missing
+   factor, a different order of updates) moves the mean of some metric at some checkpoint;
+   with 30 + 30 runs a shift of about 1.1 standard deviations (of that metric across seeds)
+   is detected with probability about one half, a shift of 2 standard deviations almost
+   surely.
 
 3. **Teeth (mutation tests).** The same comparison must *reject* when one implementation is
-   deliberately broken, here in the ``broadcast`` case: (a) the reference's listeners ignore
-   the weight of each message (every message weighs 1 instead of its tie strength or stranger
-   weight); (b) the engine's loyalty gain per satisfied purchase is doubled. (a) shifts mean
-   attitude and NPS by about 2 standard deviations (expected |t| about 8 against a critical
-   value of 4.1, so a miss has probability below 1e-3); (b) roughly doubles the loyalty of
-   customers (|t| above 20). With ``-s`` the tests print how many comparisons rejected.
+   deliberately broken: (a) the reference's listeners ignore the weight of each message
+   (every message weighs 1 instead of its tie strength or stranger weight; ``version1``
+   case: mean attitude at week 26 moves by about 1.6 sd, |t| about 6 against a critical
+   value of 4.3, so on other seeds it would be missed with probability of a few per cent);
+   (b) the engine's loyalty gain per satisfied purchase is doubled (loyalty of customers
+   doubles, |t| above 15); and two version 2 rules, in the ``broadcast`` case: (c) the
+   engine leaves loyalty out of the choice utility (``purchase_loyalty`` = 0 in the purchase
+   process only: the rivals' habitual buyers stay less with them, penetration of the focal
+   brand 0.57 instead of 0.41, |t| above 10), (d) the reference notices every ad impression
+   (ignores ``ad_attention`` = 0.3: awareness 0.97 instead of 0.73 at week 5, |t| above
+   10). With ``-s`` the tests print how many comparisons rejected and the strongest ones;
+   each test also checks that a metric the mutation must move is among the rejected ones.
 
 The statistical tests are marked ``slow`` (CI runs them too). All unmutated runs go to one
-pool of ``WORKERS`` = 2 processes; the whole file takes about a minute on 2 free cores.
+pool of ``WORKERS`` = 2 processes. The 780 runs need about 80 s of CPU (65 s of it the 390
+reference runs) and the mutants about 10 s: the whole file took 67 s on 2 cores with little
+else running (3.3 minutes while other jobs kept the load average at 7).
 """
 
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
+import warnings
 from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
 import simulation.core.processes as proc
 from simulation.core.metrics import METRIC_NAMES
 from simulation.core.model import WordOfMouthModel
 from simulation.core.params import Params
+from simulation.core.presets import VERSION1
 from simulation.core.processes.broadcast import apply_exposures
 from simulation.core.processes.dialogue import reply_order as engine_reply_order
 from simulation.core.processes.influence import social_influence
 from simulation.core.processes.public_record import PublicRecord as EnginePublicRecord
 from simulation.core.reference import Message, Post, PublicRecord, ReferenceConsumer, ReferenceModel
-from simulation.core.state import ConsumerState
+from simulation.core.state import BRAND_FIELDS, ConsumerState
 from simulation.research.executors import run_tasks
 from simulation.research.tasks import Task, create_model, run_seed
-from simulation.research.validation import compare_samples
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -80,9 +111,12 @@ WORKERS = 2
 ENGINE_BASE_SEED, REFERENCE_BASE_SEED, MUTANT_BASE_SEED = 101, 202, 303
 BASE = {"n_consumers": 300, "mean_degree": 6, "network": "barabasi_albert", "steps": max(CHECKPOINTS)}
 # Stressed: more aware consumers at the start, dishonest replies (spin detection and backlash
-# posts), all three channels in mixed, a ring buffer that overflows, spread initial attitudes.
+# posts), all three channels in mixed, a ring buffer that overflows, spread initial attitudes;
+# fast forgetting, ads noticed more often, a purchase window that wraps within the run, a
+# sampled NPS survey every third week (nps_low etc. carried between surveys).
 STRESS = {"initial_awareness": 0.1, "honesty": 0.5, "hype": 0.6, "fanpage_share": 0.2,
-          "record_capacity": 40, "initial_attitude_sd": 0.3}
+          "record_capacity": 40, "initial_attitude_sd": 0.3, "awareness_decay": 0.2,
+          "ad_attention": 0.6, "scr_window": 4, "nps_every": 3, "nps_sample": 25}
 CASES = {
     "none": {"strategy": "none"},
     "broadcast": {"strategy": "broadcast"},
@@ -90,9 +124,16 @@ CASES = {
     "fanpage": {"strategy": "fanpage"},
     "dialogue": {"strategy": "dialogue"},
     "mixed": {"strategy": "mixed"},
+    "established_dialogue": {"strategy": "dialogue", "scenario": "established"},
+    "established_broadcast": {"strategy": "broadcast", "scenario": "established"},
+    # Rivals of different qualities answer the posts about themselves (and the focal brand
+    # answers its own): replies of every brand, read by everyone.
+    "rival_dialogue": {"strategy": "dialogue", "rival_strategy": "dialogue", "rival_budget": 3.0,
+                       "rival_quality_spread": 0.3},
     "stressed_dialogue": {"strategy": "dialogue", **STRESS, "budget": 3.0},
-    "stressed_mixed": {"strategy": "mixed", **STRESS},
-    "bass": {"strategy": "broadcast", "purchase_model": "bass", "bass_p": 0.02, "bass_q": 0.4},
+    "stressed_mixed": {"strategy": "mixed", **STRESS, "rival_strategy": "mixed"},
+    "bass": {"strategy": "broadcast", "n_brands": 1, "purchase_model": "bass", "bass_p": 0.02, "bass_q": 0.4},
+    "version1": {**VERSION1, "strategy": "mixed"},
 }
 
 
@@ -127,16 +168,50 @@ def mutant_sample(case: str, engine: str) -> pd.DataFrame:
     return _checkpoints(run_tasks(_tasks(case, engine, MUTANT_BASE_SEED), workers=1, progress=False))
 
 
+def _welch(u: np.ndarray, v: np.ndarray) -> float:
+    """p-value of Welch's t-test; two constant samples: 1 if equal, 0 if not."""
+    if np.ptp(u) == 0 and np.ptp(v) == 0:
+        return 1.0 if math.isclose(u[0], v[0], rel_tol=1e-12, abs_tol=1e-12) else 0.0
+    with warnings.catch_warnings():  # nearly constant samples make scipy warn; still well defined
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return float(stats.ttest_ind(u, v, equal_var=False).pvalue)
+
+
 def compare(a: pd.DataFrame, b: pd.DataFrame, alpha: float = ALPHA) -> pd.DataFrame:
-    """One Welch t-test per (metric, checkpoint); ``rejected`` at the Bonferroni level
-    (the same comparison ``python run.py validate`` runs)."""
-    return compare_samples(a, b, checkpoints=CHECKPOINTS, alpha=alpha)
+    """Every comparison of the module docstring's rule, one row each: per (metric,
+    checkpoint) the share of undefined (NaN) runs (Fisher's exact test, ``test = "undefined"``,
+    only if some run is NaN) and the mean of the defined values (Welch, ``test = "mean"``,
+    if both have >= 2). ``rejected`` at the Bonferroni level alpha / (number of rows)."""
+    rows = []
+    for step in CHECKPOINTS:
+        xa, xb = a[a["step"] == step], b[b["step"] == step]
+        for m in METRIC_NAMES:
+            u, v = xa[m].to_numpy(float), xb[m].to_numpy(float)
+            nan_u, nan_v = np.isnan(u), np.isnan(v)
+            if nan_u.any() or nan_v.any():
+                if nan_u.all() and nan_v.all():
+                    continue
+                table = [[nan_u.sum(), (~nan_u).sum()], [nan_v.sum(), (~nan_v).sum()]]
+                rows.append({"metric": m, "step": step, "test": "undefined", "a": nan_u.mean(),
+                             "b": nan_v.mean(), "p": float(stats.fisher_exact(table).pvalue)})
+            u, v = u[~nan_u], v[~nan_v]
+            if len(u) >= 2 and len(v) >= 2:
+                rows.append({"metric": m, "step": step, "test": "mean", "a": u.mean(), "b": v.mean(),
+                             "sd_a": u.std(ddof=1), "sd_b": v.std(ddof=1), "p": _welch(u, v)})
+    out = pd.DataFrame(rows)
+    out.attrs["level"] = alpha / len(out)
+    out["rejected"] = out["p"] < out.attrs["level"]
+    return out
 
 
 def _describe(table: pd.DataFrame, k: int = 6) -> str:
     worst = table.nsmallest(k, "p")
     return (f"{int(table['rejected'].sum())} of {len(table)} comparisons rejected at "
             f"p < {table.attrs['level']:.2e}; smallest p-values:\n{worst.to_string(index=False)}")
+
+
+def _rejected_metrics(table: pd.DataFrame) -> set[str]:
+    return set(table.loc[table["rejected"], "metric"])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -146,8 +221,33 @@ def _describe(table: pd.DataFrame, k: int = 6) -> str:
 @pytest.mark.parametrize("case", list(CASES))
 def test_engine_and_reference_agree_in_distribution(case):
     table = compare(sample(case, "vectorised"), sample(case, "reference"))
-    assert len(table) >= 60  # every metric at every checkpoint (ROI skipped only for none)
+    # every metric's mean at every checkpoint, except those NaN in all runs (ROI without
+    # spend, rival awareness without rivals) and at most a few undefined in most runs
+    assert (table["test"] == "mean").sum() >= 3 * (len(METRIC_NAMES) - 4), table
     assert not table["rejected"].any(), f"{case}: " + _describe(table)
+
+
+def test_the_nan_rule_compares_the_undefined_share_and_the_defined_values():
+    """The rule of the module docstring on made-up samples: equal samples pass; a NaN share of
+    0 % against 67 % rejects; the defined values shifted by 10 sd reject; NaN everywhere in
+    both is skipped."""
+    rng = np.random.default_rng(0)
+
+    def frame(values: np.ndarray) -> pd.DataFrame:
+        rows = {m: rng.normal(0.5, 0.1, len(values)) for m in METRIC_NAMES}
+        rows["market_share"], rows["roi"] = values, np.full(len(values), np.nan)
+        return pd.concat([pd.DataFrame({"step": step, **rows}) for step in CHECKPOINTS])
+
+    base = rng.normal(0.5, 0.1, 30)
+    same = compare(frame(base), frame(rng.normal(0.5, 0.1, 30)))
+    assert not same["rejected"].any() and "roi" not in set(same["metric"])
+    holes = rng.normal(0.5, 0.1, 30)
+    holes[:20] = np.nan
+    table = compare(frame(base), frame(holes))
+    assert set(table.loc[table["rejected"], "test"]) == {"undefined"}
+    assert table.loc[table["test"] == "mean", "metric"].eq("market_share").sum() == len(CHECKPOINTS)
+    shifted = compare(frame(base), frame(base + 1.0))
+    assert _rejected_metrics(shifted) == {"market_share"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -157,18 +257,19 @@ def test_engine_and_reference_agree_in_distribution(case):
 def test_detects_reference_listener_ignoring_message_weights(monkeypatch):
     """Mutant reference: every message weighs 1 instead of its tie strength (0.3..1) or
     stranger weight (0.5 / 0.2; resistance still applies), so word of mouth and reading pull
-    about 2-3 times harder."""
+    about 2-3 times harder. In the ``version1`` case, where word of mouth spreads the one
+    brand's reputation (at the version 2 defaults it is too rare for this to show: rivals'
+    ads and the outside option dominate)."""
     original = ReferenceConsumer.listen
 
-    def listen_ignoring_weights(self, messages):
-        return original(self, [m._replace(weight=1.0) for m in messages])
+    def listen_ignoring_weights(self, messages, brand):
+        return original(self, [m._replace(weight=1.0) for m in messages], brand)
 
     monkeypatch.setattr(ReferenceConsumer, "listen", listen_ignoring_weights)
-    case = "broadcast"
+    case = "version1"
     table = compare(sample(case, "vectorised"), mutant_sample(case, "reference"))
     print("\nmutant reference (listen ignores weights):", _describe(table))
-    assert table["rejected"].any(), _describe(table)
-    assert table.loc[table["rejected"], "metric"].isin(["mean_attitude", "nps"]).any()
+    assert "mean_attitude" in _rejected_metrics(table), _describe(table)
 
 
 @pytest.mark.slow
@@ -185,8 +286,36 @@ def test_detects_engine_with_doubled_loyalty_gain(monkeypatch):
     case = "broadcast"
     table = compare(mutant_sample(case, "vectorised"), sample(case, "reference"))
     print("\nmutant engine (loyalty_gain x 2):", _describe(table))
-    assert table["rejected"].any(), _describe(table)
-    assert table.loc[table["rejected"], "metric"].str.startswith("loyal").any()
+    assert any(m.startswith("loyal") for m in _rejected_metrics(table)), _describe(table)
+
+
+@pytest.mark.slow
+def test_detects_engine_choice_ignoring_loyalty(monkeypatch):
+    """Mutant engine (version 2): loyalty left out of the choice utility (purchase_loyalty = 0
+    in the purchase process only). At launch the rivals' habitual buyers (initial loyalty
+    0.5, a utility bonus of 1) stay less with them, so the focal brand gains share."""
+    original = proc.purchase
+
+    def purchase_without_loyalty(state, params, rng, adj=None, step=1):
+        return original(state, params.replace(purchase_loyalty=0.0), rng, adj, step)
+
+    monkeypatch.setattr(proc, "purchase", purchase_without_loyalty)
+    case = "broadcast"
+    table = compare(mutant_sample(case, "vectorised"), sample(case, "reference"))
+    print("\nmutant engine (no loyalty in the utility):", _describe(table))
+    assert _rejected_metrics(table) & {"market_share", "scr", "repeat_rate", "customers"}, _describe(table)
+
+
+@pytest.mark.slow
+def test_detects_reference_ignoring_ad_attention(monkeypatch):
+    """Mutant reference (version 2): every impression is noticed (ad_attention = 0.3
+    ignored), so broadcast makes 3.3 times as many consumers aware per impression."""
+    monkeypatch.setattr(ReferenceConsumer, "notice_ads", lambda self, k: k)
+    case = "broadcast"
+    table = compare(sample(case, "vectorised"), mutant_sample(case, "reference"))
+    print("\nmutant reference (every ad noticed):", _describe(table))
+    assert _rejected_metrics(table) & {"awareness", "awareness_natives", "awareness_immigrants"}, \
+        _describe(table)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -196,18 +325,25 @@ def _state_arrays(model) -> dict[str, np.ndarray]:
     return {name: getattr(model.state, name) for name in ConsumerState.__dataclass_fields__}
 
 
+@pytest.mark.parametrize("scenario", ["launch", "established"])
 @pytest.mark.parametrize("network", ["barabasi_albert", "stochastic_block", "karate", "complete"])
-def test_same_seed_same_initial_state(network):
-    params = {"n_consumers": 200, "network": network, "initial_awareness": 0.3,
-              "initial_attitude_sd": 0.4, "strategy": "mixed"}
+def test_same_seed_same_initial_state(network, scenario):
+    params = {"n_consumers": 200, "network": network, "initial_awareness": 0.3, "scenario": scenario,
+              "initial_attitude_sd": 0.4, "strategy": "mixed", "n_brands": 4, "rival_quality_spread": 0.2}
     engine, reference = WordOfMouthModel(params, rng=11), ReferenceModel(params, rng=11)
     assert sorted(engine.graph.edges()) == sorted(reference.graph.edges())
+    n = engine.n_consumers
     for name, value in _state_arrays(engine).items():
         ref = _state_arrays(reference)[name]
-        assert ref.dtype == value.dtype, name
+        assert ref.dtype == value.dtype and ref.shape == value.shape, name
         np.testing.assert_array_equal(ref, value, err_msg=name)
+        if name in BRAND_FIELDS:
+            assert value.shape == (n, 4), name
+    assert (engine.state.loyalty > 0).any() and (engine.state.last_brand >= 0).any()  # habitual brands
     pd.testing.assert_frame_equal(engine.timeseries(), reference.timeseries())
-    assert reference.brand == engine.brand
+    assert reference.brands == engine.brands and reference.brand == engine.brand
+    # the survey's stream is spawned at the same point: it draws the same numbers
+    assert reference.survey_rng.random() == engine.survey_rng.random()
     # the reference's ties are the engine's CSR rows, with the same strengths
     adj = engine.adjacency
     for c in reference.consumers[:50]:
@@ -227,94 +363,122 @@ def _assert_same_run(engine, reference, atol: float = 1e-12, skip=()):
     for name, value in _state_arrays(engine).items():
         if name in skip:
             continue
+        assert _state_arrays(reference)[name].dtype == value.dtype, name
         np.testing.assert_allclose(_state_arrays(reference)[name].astype(float), value.astype(float),
                                    rtol=0, atol=atol, err_msg=name)
     a, b = engine.timeseries(), reference.timeseries()
     np.testing.assert_allclose(b.to_numpy(float), a.to_numpy(float), rtol=0, atol=atol * 100)
 
 
-DEGROOT = {"strategy": "none", "quality_noise": 0.0, "purchase_freq": 0.0, "talk_base": 1.0,
+# The degroot preset's values without its presets' extras (the version1 values give one brand,
+# nothing forgotten), with stubbornness: forgetting pulls back to a(0) (Friedkin-Johnsen).
+DEGROOT = {**VERSION1, "strategy": "none", "quality_noise": 0.0, "purchase_freq": 0.0, "talk_base": 1.0,
            "talk_nonbuyer": 1.0, "talk_positive": 0.0, "talk_negative": 0.0, "wom_reach": 1.0,
            "weak_tie_strength": 1.0, "confidence_bound": 2.0, "initial_awareness": 1.0,
            "initial_attitude_sd": 0.5, "post_reach": 0.0, "post_prob": 0.0, "attitude_decay": 0.1,
            "n_consumers": 300}
 
 
-def test_degroot_setting_agrees_exactly():
+@pytest.mark.parametrize("brands", [1, 3])
+def test_degroot_setting_agrees_exactly(brands):
     """Everybody tells every neighbour every week over ties of strength 1 and forgetting pulls
-    back to a(0): deterministic given a(0), whatever the random numbers."""
-    engine, reference = _run_both(DEGROOT, 20)
-    assert np.ptp(engine.state.attitude) > 0.01  # not converged to a trivial state
+    back to a(0): deterministic given a(0), whatever the random numbers. With three brands,
+    all known, everybody talks about the brand they feel most strongly about (ties at step 1:
+    every known brand starts at attitude Q, so brand 0) and each brand's attitudes average
+    over the messages about it."""
+    params = {**DEGROOT, "n_brands": brands, "scenario": "established" if brands > 1 else "launch",
+              "known_awareness": 1.0, "rival_budget": 0.0}
+    engine, reference = _run_both(params, 20)
+    assert np.ptp(engine.state.attitude[:, 0]) > 0.01  # not converged to a trivial state
+    if brands > 1:
+        assert len(np.unique(engine.state.topic)) == brands  # every brand talked about
     np.testing.assert_allclose(reference.state.attitude, engine.state.attitude, rtol=0, atol=1e-12)
     _assert_same_run(engine, reference, skip=("online",))  # online is drawn but unused here
 
 
-# Every draw is certain: everybody online, aware, talks, reaches every neighbour, posts and
-# follows; the page can serve every follower; the number of replies is a whole number;
-# honest replies always resolve.
+# Every draw is certain: everybody online, aware of every brand, talks, reaches every
+# neighbour, posts and follows every page; the pages can serve every follower; the number of
+# replies is a whole number; honest replies always resolve. The rivals run fan pages and
+# answer the posts about them (rival_strategy = mixed: half page, half dialogue).
 CERTAIN = {
     "n_consumers": 300, "strategy": "mixed", "dialogue_share": 0.5, "fanpage_share": 0.5,
-    "budget": 8.0, "honesty": 1.0, "resolve_prob": 1.0,
+    "budget": 8.0, "honesty": 1.0, "resolve_prob": 1.0, "rival_strategy": "mixed", "rival_budget": 8.0,
+    "known_awareness": 1.0, "awareness_decay": 0.0,
     "online_native": 1.0, "online_immigrant": 1.0, "initial_awareness": 1.0,
     "initial_attitude_sd": 0.5, "follow_prob": 1.0, "follow_threshold": -1.0,
     "talk_base": 1.0, "talk_nonbuyer": 1.0, "wom_reach": 1.0, "weak_tie_strength": 1.0,
     "post_prob": 1.0, "post_reach": 0.0, "record_capacity": 100_000,
 }
 DETERMINISTIC = {
-    # No purchases: posts carry attitudes (all distinct), and 6 replies a week for 300 posts
-    # make the reply order matter (complaints, most negative first).
+    # No purchases: posts carry attitudes (all distinct), and 6 replies a week per brand for
+    # 300 posts make the reply order matter (complaints, most negative first).
     "reply_order": {**CERTAIN, "purchase_freq": 0.0, "reply_cost": 200.0},
-    # Dishonest replies (honesty 0, hyped claim) are always caught by complainers: spin,
+    # Dishonest focal replies (honesty 0, hyped claim) are always caught by complainers: spin,
     # backlash posts (sentiment exactly -backlash_sentiment, ties broken by slot order).
     "spin": {**CERTAIN, "purchase_freq": 0.0, "reply_cost": 200.0, "honesty": 0.0, "hype": 0.4,
              "spin_detection": 1.0},
-    # Everybody buys every week (purchase_intercept = 50 makes the sigmoid exactly 1.0 in
-    # floating point; quality_noise = 0), with disappointment. Satisfaction then takes few
-    # distinct values, and exact ties in the reply order would be broken by last-bit
-    # rounding differences; so every post is answered (1200 replies a week, order irrelevant).
-    "purchases": {**CERTAIN, "purchase_freq": 1.0, "purchase_intercept": 50.0, "quality_noise": 0.0,
-                  "quality": -0.2, "disappointment_threshold": 0.0, "reply_cost": 1.0},
+    # Everybody buys the focal brand every week: the rivals are unknown (and stay so: nobody
+    # talks about them), there is no outside option, so the logit gives it probability 1
+    # exactly; quality_noise = 0, with disappointment. A 4-week purchase window wraps; 300
+    # customers, 200 asked: the survey's sample and noise are drawn as in the engine.
+    # Satisfaction then takes few distinct values, and exact ties in the reply order would
+    # be broken by last-bit rounding differences; so every post is answered (1200 replies a
+    # week, order irrelevant).
+    "purchases": {**CERTAIN, "known_awareness": 0.0, "outside_option": False, "purchase_freq": 1.0,
+                  "quality_noise": 0.0, "quality": -0.2, "disappointment_threshold": 0.0,
+                  "reply_cost": 1.0, "scr_window": 4},
 }
 
 
 @pytest.mark.parametrize("setting", list(DETERMINISTIC))
 def test_deterministic_channels_agree_exactly(setting):
-    """Fan page (following, page posts), purchase, experience (with disappointment), word of
-    mouth with bounded confidence, posting, dialogue (reply order, resolution, author
-    effects, spin and backlash) and forgetting (unfollowing), all with certain draws: engine
-    and reference must give the same numbers."""
+    """Fan pages (following, page posts), purchase, the purchase window, experience (with
+    disappointment), word of mouth with bounded confidence about several brands, posting,
+    dialogue of every brand (reply order, resolution, author effects, spin and backlash),
+    forgetting (unfollowing) and the NPS survey, all with certain draws: engine and
+    reference must give the same numbers."""
     params = DETERMINISTIC[setting]
     engine, reference = _run_both(params, 15)
     ts = engine.timeseries()
-    assert ts["posts"].iloc[1:].ge(300).all() and ts["followers"].iloc[1:].gt(0).all()
+    assert ts["followers"].iloc[1:].gt(0).all()
     if setting != "purchases":
         assert ts["replies"].iloc[1:].eq(6).all()
-        assert ts["posts"].iloc[1:].gt(300).any() == (setting == "spin")  # backlash posts
+        assert ts["posts"].iloc[1:].ge(6).all()
+        record = engine.record
+        answered = record.brand[:record.size][record.replied[:record.size]]
+        assert set(np.unique(answered)) == {0, 1, 2}  # the rivals answer too
+        assert (engine.record.spin.any()) == (setting == "spin")  # backlash posts
     else:
         assert ts["customers"].iloc[-1] == 1.0 and ts["replies"].iloc[1:].eq(300).all()
+        assert ts["market_share"].iloc[1:].eq(1.0).all() and ts["nps_respondents"].iloc[1:].eq(200).all()
+        assert (engine.state.recent[:, 0] == 4).all() and (engine.state.history == 0).all()
     _assert_same_run(engine, reference)
 
 
 @pytest.mark.parametrize("irritation", [0.0, 0.7, 2.5, 4.99, 5.0, 7.3])
 def test_exposures_one_by_one_equal_the_closed_form(irritation):
-    """One consumer meets k exposures one at a time (reference) = ``apply_exposures`` (engine
-    closed form), incl. wear-out, reactance, the trust loss and clipping at -1."""
+    """One consumer meets k exposures about brand b one at a time (reference) =
+    ``apply_exposures`` (engine closed form), incl. wear-out, reactance, the trust loss and
+    clipping at -1; the other brands are untouched."""
     params = Params(reactance_attitude=0.3, n_consumers=2, network="empty")
     rng = np.random.default_rng(int(irritation * 100))
     model = ReferenceModel(params, rng=0)
     consumer = model.consumers[0]
     for k in range(0, 13):
-        a, e, trust, claim = rng.uniform(-1, 1), rng.uniform(-1, 1), rng.uniform(0.1, 1), rng.uniform(-1, 1)
-        state = ConsumerState.initial(np.zeros(1, dtype=np.int8), params, rng)
-        state.attitude[:], state.expectation[:], state.trust[:], state.irritation[:] = a, e, trust, irritation
-        apply_exposures(state, np.array([0]), np.array([k]), claim, params)
-        consumer.attitude, consumer.expectation, consumer.trust = a, e, trust
-        consumer.irritation, consumer.aware = irritation, False
-        consumer.receive_impressions(k, claim)
-        got = (consumer.attitude, consumer.expectation, consumer.trust, consumer.irritation)
-        want = (state.attitude[0], state.expectation[0], state.trust[0], state.irritation[0])
-        np.testing.assert_allclose(got, want, rtol=0, atol=1e-12, err_msg=f"k={k}")
-        assert consumer.aware
+        b = k % 3
+        a, e = rng.uniform(-1, 1, 3), rng.uniform(-1, 1, 3)
+        trust, claim = rng.uniform(0.1, 1, 3), rng.uniform(-1, 1)
+        state = ConsumerState.initial(np.zeros(1, dtype=np.int8), params, model.qualities, rng)
+        state.attitude[0], state.expectation[0], state.trust[0], state.irritation[:] = a, e, trust, irritation
+        state.aware[:] = False
+        apply_exposures(state, np.array([0]), np.array([k]), claim, params, brand=b)
+        consumer.attitude, consumer.expectation, consumer.trust = a.tolist(), e.tolist(), trust.tolist()
+        consumer.irritation, consumer.aware, consumer.reinforced = [irritation] * 3, [False] * 3, [False] * 3
+        consumer.receive_impressions(k, claim, b)
+        for name in ("attitude", "expectation", "trust", "irritation", "aware", "reinforced"):
+            np.testing.assert_allclose(getattr(consumer, name), getattr(state, name)[0].astype(float),
+                                       rtol=0, atol=1e-12, err_msg=f"k={k} {name}")
+        assert consumer.aware[b] and sum(consumer.aware) == 1
 
 
 def test_page_posts_one_by_one_equal_the_closed_form():
@@ -322,33 +486,85 @@ def test_page_posts_one_by_one_equal_the_closed_form():
     model, rng = ReferenceModel(params, rng=0), np.random.default_rng(1)
     consumer = model.consumers[0]
     for k in range(0, 6):
-        a, e, trust, claim = rng.uniform(-1, 1), rng.uniform(-1, 1), rng.uniform(0, 1), rng.uniform(-1, 1)
-        state = ConsumerState.initial(np.zeros(1, dtype=np.int8), params, rng)
-        state.attitude[:], state.expectation[:], state.trust[:] = a, e, trust
+        b = k % 3
+        a, e, trust, claim = rng.uniform(-1, 1, 3), rng.uniform(-1, 1, 3), rng.uniform(0, 1, 3), rng.uniform(-1, 1)
+        state = ConsumerState.initial(np.zeros(1, dtype=np.int8), params, model.qualities, rng)
+        state.attitude[0], state.expectation[0], state.trust[0] = a, e, trust
         apply_exposures(state, np.array([0]), np.array([k]), claim, params,
-                        strength=params.fanpage_effect, reactance=False)
-        consumer.attitude, consumer.expectation, consumer.trust, consumer.irritation = a, e, trust, 0.0
-        consumer.see_page_posts(k, claim)
-        np.testing.assert_allclose((consumer.attitude, consumer.expectation, consumer.trust, consumer.irritation),
-                                   (state.attitude[0], state.expectation[0], state.trust[0], 0.0),
-                                   rtol=0, atol=1e-12)
+                        strength=params.fanpage_effect, reactance=False, brand=b)
+        consumer.attitude, consumer.expectation, consumer.trust = a.tolist(), e.tolist(), trust.tolist()
+        consumer.irritation = [0.0] * 3
+        consumer.see_page_posts(k, claim, b)
+        for name in ("attitude", "expectation", "trust", "irritation"):
+            np.testing.assert_allclose(getattr(consumer, name), getattr(state, name)[0], rtol=0, atol=1e-12)
 
 
-def test_one_inbox_equals_the_engine_social_influence():
-    params = Params(n_consumers=2, network="empty", confidence_bound=0.6)
+def test_inboxes_equal_the_engine_social_influence_on_flat_keys():
+    """Messages to several (listener, brand) pairs: the engine pools them with the keys
+    i * B + b in one ``social_influence``; the reference's listeners apply one inbox per brand."""
+    params = Params(n_consumers=4, network="empty", confidence_bound=0.6)
     model, rng = ReferenceModel(params, rng=0), np.random.default_rng(2)
-    listener = model.consumers[0]
-    for size in (1, 2, 5, 20):
-        a, e = rng.uniform(-1, 1), rng.uniform(-1, 1)
+    n, n_brands = 4, 3
+    for size in (1, 2, 5, 20, 60):
+        a, e = rng.uniform(-1, 1, (n, n_brands)), rng.uniform(-1, 1, (n, n_brands))
+        listener, brand = rng.integers(0, n, size), rng.integers(0, n_brands, size)
         weight, valence, content = rng.uniform(0, 1, size), rng.uniform(-1, 1, size), rng.uniform(-1, 1, size)
-        state = ConsumerState.initial(np.zeros(1, dtype=np.int8), params, rng)
-        state.attitude[:], state.expectation[:] = a, e
-        social_influence(state, np.zeros(size, dtype=np.int64), weight, valence, content, params)
-        listener.attitude, listener.expectation, listener.aware = a, e, False
-        listener.listen([Message(listener, *m) for m in zip(weight.tolist(), valence.tolist(), content.tolist())])
-        np.testing.assert_allclose((listener.attitude, listener.expectation),
-                                   (state.attitude[0], state.expectation[0]), rtol=0, atol=1e-12)
-        assert listener.aware
+        state = ConsumerState.initial(np.zeros(n, dtype=np.int8), params, model.qualities, rng)
+        state.attitude[:], state.expectation[:], state.aware[:] = a, e, False
+        social_influence(state, listener * n_brands + brand, weight, valence, content, params)
+        inbox: dict[tuple[int, int], list[Message]] = {}
+        for c in model.consumers:
+            c.attitude, c.expectation, c.aware = a[c.index].tolist(), e[c.index].tolist(), [False] * n_brands
+        for i, b, w, v, x in zip(listener.tolist(), brand.tolist(), weight.tolist(), valence.tolist(),
+                                 content.tolist()):
+            inbox.setdefault((i, b), []).append(Message(model.consumers[i], b, w, v, x))
+        for (i, b), messages in inbox.items():
+            model.consumers[i].listen(messages, b)
+        for name in ("attitude", "expectation", "aware"):
+            got = np.array([getattr(c, name) for c in model.consumers], dtype=float)
+            np.testing.assert_allclose(got, getattr(state, name).astype(float), rtol=0, atol=1e-12, err_msg=name)
+
+
+def test_choice_probabilities_equal_the_engine_logit():
+    """The reference's literal logit (utilities, exp, normalise) = the engine's
+    ``brand_utility`` + ``choice_probabilities``, for random states, awareness (also none),
+    with and without the outside option, at large utilities too."""
+    rng = np.random.default_rng(4)
+    for outside, intercept in ((True, -1.0), (False, -1.0), (True, 30.0), (False, 30.0)):
+        params = Params(n_consumers=60, network="empty", n_brands=4, outside_option=outside,
+                        outside_utility=0.7, purchase_intercept=intercept)
+        model = ReferenceModel(params, rng=0)
+        n, b = 60, 4
+        a, loyalty = rng.uniform(-1, 1, (n, b)), rng.uniform(0, 1, (n, b))
+        trust, e = rng.uniform(0, 1, (n, b)), rng.uniform(-1, 1, (n, b))
+        aware = rng.random((n, b)) < 0.5
+        aware[:3] = False  # nobody to choose from (only the outside option, if any)
+        want = proc.choice_probabilities(proc.brand_utility(a, loyalty, trust, e, params), aware, params)
+        for c in model.consumers:
+            i = c.index
+            c.attitude, c.loyalty, c.trust = a[i].tolist(), loyalty[i].tolist(), trust[i].tolist()
+            c.expectation, c.aware = e[i].tolist(), aware[i].tolist()
+        got = np.array([c.choice_probabilities() for c in model.consumers])
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+        some = aware.any(axis=1) | outside
+        assert np.allclose(got[some].sum(axis=1), 1.0) and (got[~some] == 0).all() and (got[:3, :b] == 0).all()
+
+
+def test_survey_equals_the_engine_survey():
+    """The same recent customers asked on streams with the same seed give the same NPS,
+    interval and sample size (sample drawn without replacement, answers' noise in order)."""
+    rng = np.random.default_rng(5)
+    for customers, sample_size in ((0, 50), (30, 50), (150, 50)):
+        params = Params(n_consumers=200, network="empty", nps_sample=sample_size)
+        model = ReferenceModel(params, rng=0)
+        for c in model.consumers[:customers]:
+            c.recent[0], c.last_satisfaction[0], c.loyalty[0] = 1, rng.uniform(-1, 1), rng.uniform(0, 1)
+        model.refresh_state()
+        want = proc.nps_survey(model.state, params, np.random.default_rng(customers))
+        model.survey_rng = np.random.default_rng(customers)
+        got = model.nps_survey()
+        assert got.respondents == want.respondents == min(customers, sample_size)
+        np.testing.assert_allclose(got[:3], want[:3], rtol=0, atol=1e-9)  # NaN == NaN with no customer
 
 
 def test_public_record_sentiment_and_reply_order_match_the_engine():
@@ -357,31 +573,33 @@ def test_public_record_sentiment_and_reply_order_match_the_engine():
     ours, theirs = PublicRecord(200), EnginePublicRecord(200)
     for step in range(1, 9):
         m = int(rng.integers(0, 12))
-        author = rng.integers(0, 50, m)
+        author, brand = rng.integers(0, 50, m), rng.integers(0, 3, m)
         sentiment = rng.choice([-0.7, -0.3, 0.0, 0.2, 0.5], m) * rng.choice([1.0, 1.0, 0.5], m)
         content = rng.uniform(-1, 1, m)
-        theirs.append(author, sentiment, content, step)
-        for i, s, c in zip(author.tolist(), sentiment.tolist(), content.tolist()):
-            ours.add(Post(model.consumers[i], s, c, step))
+        theirs.append(author, sentiment, content, step, brand)
+        for i, b, s, c in zip(author.tolist(), brand.tolist(), sentiment.tolist(), content.tolist()):
+            ours.add(Post(model.consumers[i], b, s, c, step))
         # answer some posts so that "unanswered" matters
         for slot in rng.choice(len(theirs), size=min(3, len(theirs)), replace=False):
             theirs.replied[slot] = True
             list(ours.posts)[slot].replied = True
         assert ours.total_posts == theirs.total_posts
-        assert ours.mean_sentiment(step, 4.0) == pytest.approx(theirs.mean_sentiment(step, 4.0), abs=1e-12)
         model.record = ours
-        order = [(p.author.index, p.sentiment, p.step) for p in model.reply_order(step)]
-        slots = engine_reply_order(theirs, step, params.reply_window)
-        assert order == list(zip(theirs.author[slots].tolist(), theirs.sentiment[slots].tolist(),
-                                 theirs.step[slots].tolist()))
+        for b in range(3):
+            assert ours.brand_posts(b) == theirs.brand_posts(b)
+            assert ours.mean_sentiment(step, 4.0, b) == pytest.approx(theirs.mean_sentiment(step, 4.0, b), abs=1e-12)
+            order = [(p.author.index, p.brand, p.sentiment, p.step) for p in model.reply_order(step, b)]
+            slots = engine_reply_order(theirs, step, params.reply_window, b)
+            assert order == list(zip(theirs.author[slots].tolist(), theirs.brand[slots].tolist(),
+                                     theirs.sentiment[slots].tolist(), theirs.step[slots].tolist()))
 
 
 def test_ring_buffer_keeps_the_newest_posts():
     ours = PublicRecord(10)
     consumer = ReferenceModel({"n_consumers": 3, "network": "empty"}, rng=0).consumers[0]
     for step in range(25):
-        ours.add(Post(consumer, 0.1 * (step % 3), 0.0, step))
-    assert len(ours) == 10 and ours.total_posts == 25
+        ours.add(Post(consumer, step % 2, 0.1 * (step % 3), 0.0, step))
+    assert len(ours) == 10 and ours.total_posts == 25 and ours.brand_posts(0) == 13
     assert [p.step for p in ours.posts] == list(range(15, 25))
 
 
@@ -399,9 +617,12 @@ def test_reference_through_create_model_and_mesa_surface():
     agent = model.consumers[7]
     assert agent.cell.coordinate == 7 and agent in agent.cell.agents
     assert sorted(c.coordinate for c in agent.cell.neighborhood) == sorted(n.index for n in agent.ties)
-    assert model.state.attitude[7] == agent.attitude
+    assert model.state.attitude[7].tolist() == agent.attitude and len(agent.attitude) == 3
+    assert model.state.choice[7] == agent.choice
     agents = model.datacollector.get_agent_vars_dataframe()
-    assert len(agents) == 5 * 150 and {"attitude", "loyalty", "aware"} <= set(agents.columns)
+    assert len(agents) == 5 * 150 and {"attitude", "loyalty", "aware", "choice"} <= set(agents.columns)
+    last = agents.xs(4, level="Step")
+    assert last.loc[8, "attitude"] == model.consumers[7].attitude[0]  # Mesa's AgentID starts at 1
 
 
 def test_mean_field_ties_are_all_others():
