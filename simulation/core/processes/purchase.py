@@ -129,7 +129,9 @@ def purchase(state: ConsumerState, params: Params, rng: np.random.Generator, adj
                                 state.expectation[occ], params)
         cumulative = np.cumsum(_choice_weights(utility, state.aware[occ], params), axis=1)
         total = cumulative[:, -1]
-        target = (u[occ] / params.purchase_freq) * total
+        # u / purchase_freq < 1, but the product may round up to the total: then the last
+        # option with a weight is meant, not the first one (argmax of an all-False row).
+        target = np.minimum((u[occ] / params.purchase_freq) * total, total * (1.0 - 2.0 ** -52))
         pick = (cumulative > target[:, None]).argmax(axis=1)
         picked = (total > 0) & (pick < n_brands)
         choice[occ[picked]] = pick[picked]
