@@ -42,6 +42,14 @@ CASES: dict[str, tuple[dict[str, Any], tuple[int, ...]]] = {
     "bass_complete": ({**preset_values("bass"), "n_consumers": 300, "network": "complete"}, (6,)),
     "degroot": ({**preset_values("degroot"), "n_consumers": 300, "steps": 60}, (7,)),
     "friedkin_johnsen": ({**preset_values("friedkin_johnsen"), "network": "karate", "steps": 60}, (8,)),
+    # the market (version 2): an established brand, rivals that answer posts, version 1 inside v2
+    "established_dialogue": ({**SMALL, "strategy": "dialogue", "scenario": "established"}, (9,)),
+    "established_broadcast": ({**SMALL, "strategy": "broadcast", "scenario": "established"}, (9,)),
+    "rivals_dialogue": ({**SMALL, "strategy": "mixed", "n_brands": 4, "rival_strategy": "dialogue",
+                         "rival_quality_spread": 0.3, "scenario": "established"}, (10,)),
+    "established_reference": ({**SMALL, "strategy": "mixed", "steps": 12, "scenario": "established",
+                               "engine": "reference"}, (11,)),
+    "version1": ({**SMALL, **preset_values("version1"), "strategy": "mixed"}, (12,)),
 }
 
 SWEEP_TOML = """\

@@ -48,8 +48,8 @@ _UNAWARE = matplotlib.colors.to_rgba(UNAWARE_COLOR)
 
 def _colors(model) -> np.ndarray:
     s = model.state
-    rgba = _CMAP(ATTITUDE_NORM(s.attitude))
-    rgba[~s.aware] = _UNAWARE
+    rgba = _CMAP(ATTITUDE_NORM(s.attitude[:, 0]))  # the focal brand
+    rgba[~s.aware[:, 0]] = _UNAWARE
     return rgba
 
 
@@ -72,7 +72,7 @@ def _consumers(ax, pos: np.ndarray, model, events: WeekEvents, base: float,
     """Consumers as dots (natives) and squares (digital immigrants); in the networked
     world this week's talkers get a black outline and the brand's replies a green ring."""
     s = model.state
-    colors, sizes = _colors(model), marker_sizes(s.loyalty, s.aware, base)
+    colors, sizes = _colors(model), marker_sizes(s.loyalty[:, 0], s.aware[:, 0], base)
     talked = events.talked if networked else np.zeros(s.n, dtype=bool)
     edge = np.where(talked, 0.9, 0.25)
     for segment, marker in ((0, "o"), (IMMIGRANT, "s")):

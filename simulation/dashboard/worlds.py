@@ -148,7 +148,11 @@ class TwoWorlds(mesa.Model):
         values = {"strategy": strategy, "budget": float(budget), "quality": float(quality),
                   "hype": float(hype), "honesty": float(honesty),
                   "immigrant_share": float(immigrant_share), "network": network,
-                  "n_consumers": n_consumers}
+                  "n_consumers": n_consumers,
+                  # A brand the class already knows, beside its rivals: at a launch the
+                  # focal brand starts unknown and a dialogue world has nothing to answer
+                  # for weeks (the headline reports both scenarios).
+                  "scenario": "established"}
         self.params = p = Params(**values)
         self.seed = int(seed)
         G, segment = _graph(p, self.seed)
@@ -170,17 +174,20 @@ class TwoWorlds(mesa.Model):
 
 
 def _step_and_watch(model: WordOfMouthModel) -> WeekEvents:
-    """Step ``model`` once and return what happened to whom this week."""
+    """Step ``model`` once and return what happened to whom this week, about the focal brand
+    (brand 0: the one whose strategy the class compares)."""
     s, record, p = model.state, model.record, model.params
-    irritation = s.irritation.copy()
+    irritation = s.irritation[:, 0].copy()
     replied_before = record.replied.copy()
     total_before = record.total_posts
     model.step()
     # Ad impressions raise irritation by one each, then irritation fades by
     # irritation_decay (fan page views cause none): invert that to see who was reached.
     keep = 1.0 - p.irritation_decay
-    reached = (s.irritation / keep - irritation > 0.5) if keep > 0 else s.irritation > 0
+    now = s.irritation[:, 0]
+    reached = (now / keep - irritation > 0.5) if keep > 0 else now > 0
     slots = record.slots()
+    slots = slots[record.brand[slots] == 0]
     new_post = record.seq[slots] >= total_before
     fresh_reply = record.replied[slots] & (new_post | ~replied_before[slots])
     n = s.n
@@ -188,7 +195,8 @@ def _step_and_watch(model: WordOfMouthModel) -> WeekEvents:
     posted[record.author[slots[new_post]]] = True
     replied = np.zeros(n, dtype=bool)
     replied[record.author[slots[fresh_reply]]] = True
-    impression = np.where(s.bought, s.satisfaction, s.attitude)
-    fan = s.follower & s.online if model.brand.fanpage_budget > 0 else np.zeros(n, dtype=bool)
-    return WeekEvents(ads=reached, fanpage=fan, talked=s.talked.copy(),
-                      positive=s.talked & (impression > 0), posted=posted, replied=replied)
+    impression = np.where(s.bought & (s.choice == 0), s.satisfaction, s.attitude[:, 0])
+    fan = s.follower[:, 0] & s.online if model.brand.fanpage_budget > 0 else np.zeros(n, dtype=bool)
+    talked = s.talked & (s.topic == 0)
+    return WeekEvents(ads=reached, fanpage=fan, talked=talked,
+                      positive=talked & (impression > 0), posted=posted, replied=replied)

@@ -99,7 +99,7 @@ def facts_markdown(facts: pd.DataFrame, meta: dict, brands: pd.DataFrame | None 
     w = meta["wearout"]
     return f"""# Stylized facts: womsim next to the literature
 
-Input: `{meta['input']['path']}` ({meta['input']['replicates']} replicates, strategies
+Input: `{meta['input']['path']}`, scenario `{meta['input']['scenario']}` ({meta['input']['replicates']} replicates, strategies
 {', '.join(f'`{s}`' for s in meta['input']['strategies'])}, weeks 1-{meta['input']['last_week']});
 early window weeks {meta['early_weeks'][0]}-{meta['early_weeks'][1]}, late window weeks
 {meta['late_weeks'][0]}-{meta['late_weeks'][1]}. Wear-out: a separate experiment, budgets
@@ -222,6 +222,7 @@ def facts_report(headline_dir: Path, out_dir: Path | None = None, progress: bool
     plot_double_jeopardy(brands, out / "double_jeopardy", title=title)
     meta = {
         "input": {"path": display_path(path), "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                  "scenario": str(ts["scenario"].iloc[0]) if "scenario" in ts.columns else "launch",
                   "strategies": [str(s) for s in ts["strategy"].unique()],
                   "replicates": int(ts["replicate"].nunique()), "last_week": int(ts["step"].max())},
         "early_weeks": list(result.early_weeks), "late_weeks": list(result.late_weeks),

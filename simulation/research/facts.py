@@ -83,6 +83,8 @@ __all__ = [
     "double_jeopardy_runs",
     "rank_correlations",
     "summarise_double_jeopardy",
+    "FACTS_SCENARIO",
+    "one_scenario",
     "read_timeseries",
     "stylized_facts",
     "summarise_wearout",
@@ -108,8 +110,13 @@ SOURCE_DJ = "Ehrenberg, Goodhardt & Barwise 1990, JM 54(3):82-91"
 #: of mouth), nobody aware at the start, no purchases (no experience), and no public
 #: reading (``post_reach`` = 0: consumers who dislike the ads still post, but nobody reads
 #: the posts), so attitude moves only through ad exposures, wear-out, reactance and decay.
+#: As in the laboratory studies it is compared with (forced exposure), every impression is
+#: noticed (``ad_attention`` = 1), and the brand is alone (rivals' ads would not change
+#: its attitudes here, only cost time).
 WEAROUT_BASE: dict[str, Any] = {
     "strategy": "broadcast",
+    "n_brands": 1,
+    "ad_attention": 1.0,
     "network": "empty",
     "initial_awareness": 0.0,
     "purchase_freq": 0.0,
@@ -664,8 +671,25 @@ class FactsResult:
     double_jeopardy: dict[str, Any] | None = None
 
 
-def read_timeseries(headline_dir: str | Path) -> tuple[pd.DataFrame, Path]:
-    """Read ``headline_dir/timeseries.csv`` (or the CSV itself) and check it; (frame, path)."""
+#: The headline runs both scenarios; the facts read the established brand's runs, the
+#: setting of the field studies they are compared with (mature brands in their markets).
+FACTS_SCENARIO = "established"
+
+
+def one_scenario(ts: pd.DataFrame, scenario: str = FACTS_SCENARIO, source: str | Path = "timeseries") -> pd.DataFrame:
+    """The rows of ``scenario`` if ``ts`` has a ``scenario`` column (the v2 headline), else ``ts``."""
+    if "scenario" not in ts.columns:
+        return ts
+    have = sorted(ts["scenario"].astype(str).unique())
+    if scenario not in have:
+        raise WomsimError(f"{source}: no run of scenario {scenario!r} (has {', '.join(have)}); "
+                          "run `python run.py` first (the headline comparison writes both scenarios)")
+    return ts.loc[ts["scenario"] == scenario].reset_index(drop=True)
+
+
+def read_timeseries(headline_dir: str | Path, scenario: str = FACTS_SCENARIO) -> tuple[pd.DataFrame, Path]:
+    """Read ``headline_dir/timeseries.csv`` (or the CSV itself), keep ``scenario``'s runs
+    (:func:`one_scenario`) and check them; (frame, path)."""
     d = Path(headline_dir)
     path = d if d.suffix == ".csv" else d / "timeseries.csv"
     hint = "run `python run.py` first (the headline comparison writes it)"
@@ -675,6 +699,7 @@ def read_timeseries(headline_dir: str | Path) -> tuple[pd.DataFrame, Path]:
         ts = pd.read_csv(path)
     except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as exc:
         raise WomsimError(f"{path}: not a readable timeseries CSV ({exc}); {hint}") from None
+    ts = one_scenario(ts, scenario, path)
     check_timeseries(ts, path)
     return ts, path
 

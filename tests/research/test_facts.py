@@ -158,7 +158,7 @@ def test_bad_window_raises(weeks):
 
 
 def test_wearout_curve_per_exposure_effect_falls():
-    # With the default parameters (wearout = 3 exposures, reactance_threshold = 5, irritation
+    # With the default parameters (wearout = 3 exposures, reactance_threshold = 8, irritation
     # halving weekly) a budget of 4 impressions a week meets irritation of about 4-8, so each
     # exposure is worth exp(-r/3) of a fresh one or turns reactant, while at 0.5 a week most
     # exposures are fresh. This fails only if those parameters change so that repeated
@@ -316,3 +316,15 @@ def test_summarise_double_jeopardy():
     assert s["quality_rank"].tolist() == [0, 1, 2, 3, 4] and (s["n"] == 2).all()
     np.testing.assert_allclose(s["penetration_mean"], runs.groupby("quality_rank")["penetration"].mean())
     assert {"purchase_frequency_lo", "scr_hi", "market_share_mean", "loyalty_mean"} <= set(s.columns)
+
+
+def test_the_facts_read_one_scenario_of_a_two_scenario_headline():
+    ts = F.synthetic_timeseries(replicates=2, weeks=5)
+    both = pd.concat([ts.assign(scenario="launch"), ts.assign(scenario="established", wom_positive=0)],
+                     ignore_index=True)
+    chosen = F.one_scenario(both)
+    assert (chosen["scenario"] == F.FACTS_SCENARIO).all() and len(chosen) == len(ts)
+    assert (chosen["wom_positive"] == 0).all()
+    with pytest.raises(WomsimError, match="no run of scenario 'launch'"):
+        F.one_scenario(chosen, "launch", "x.csv")
+    assert F.one_scenario(ts) is ts  # a one-scenario (v1) timeseries is taken as it is

@@ -70,7 +70,8 @@ def net_promoter(scores: np.ndarray) -> Survey:
     detractors = np.count_nonzero(scores <= 6) / n
     diff = promoters - detractors
     half = Z95 * math.sqrt(max(promoters + detractors - diff * diff, 0.0) / n)
-    return Survey(100.0 * diff, 100.0 * max(diff - half, -1.0), 100.0 * min(diff + half, 1.0), n)
+    return Survey(float(100.0 * diff), float(100.0 * max(diff - half, -1.0)),
+                  float(100.0 * min(diff + half, 1.0)), n)
 
 
 def nps_survey(state: ConsumerState, params: Params, rng: np.random.Generator) -> Survey:
