@@ -225,8 +225,9 @@ _SPECS: list[Spec] = [
        meaning="attitude needed to follow the page (followers below 0 unfollow)"),
     # --- purchase ------------------------------------------------------------------------
     _p("purchase_model", "attitude", str, group="purchase", choices=PURCHASE_MODELS,
-       meaning="attitude: logistic in attitude and loyalty (aware consumers); bass: first "
-               "purchase by the network Bass hazard bass_p + bass_q * adopted share of neighbours"),
+       meaning="attitude: category occasions and a logit choice among known brands; bass (one "
+               "brand): first purchase by the network Bass hazard bass_p + bass_q * adopted share "
+               "of neighbours"),
     _p("bass_p", 0.03, float, 0.0, 1.0, unit="per week", group="purchase",
        meaning="Bass innovation coefficient (purchase_model = bass)",
        source="Sultan, Farley & Lehmann 1990 (mean over 213 applications)"),

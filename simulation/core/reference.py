@@ -511,16 +511,19 @@ class ReferenceConsumer(FixedAgent):
         self.satisfaction = s
 
     # --- 7.5 word of mouth -------------------------------------------------------------
-    def choose_topic(self) -> int:
+    def choose_topic(self, tie_draw: float) -> int:
         """The brand bought this week; else, among the brands the consumer knows, the one
-        with the strongest attitude (largest |a|, the lowest index on a tie); -1 if none."""
+        with the strongest attitude (largest |a|); on a tie one of the tied brands, each
+        equally likely (``tie_draw``: a uniform, drawn for every consumer when there are
+        several brands); -1 if none."""
         if self.bought:
             return self.choice
-        topic, strongest = NO_BRAND, -1.0
-        for b in self.brands:
-            if self.aware[b] and abs(self.attitude[b]) > strongest:
-                topic, strongest = b, abs(self.attitude[b])
-        return topic
+        known = [b for b in self.brands if self.aware[b]]
+        if not known:
+            return NO_BRAND
+        strongest = max(abs(self.attitude[b]) for b in known)
+        tied = [b for b in known if abs(self.attitude[b]) == strongest]
+        return tied[math.floor(tie_draw * len(tied))]
 
     def decide_to_talk(self) -> None:
         """Topic as :meth:`choose_topic`. Impression m = satisfaction if bought this week,
@@ -531,7 +534,8 @@ class ReferenceConsumer(FixedAgent):
         the expectation about the topic now): private messages and public posts both carry
         this snapshot."""
         p = self.params
-        self.topic = self.choose_topic()
+        tie_draw = self.rng.random() if len(self.brands) > 1 else 0.0
+        self.topic = self.choose_topic(tie_draw)
         if self.topic == NO_BRAND:
             self.talked = False
             return

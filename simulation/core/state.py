@@ -92,8 +92,8 @@ class ConsumerState:
            ``known_awareness`` for a known brand (the rivals; every brand when established).
         2. Baseline attitudes 0, or clip(N(0, sd), -1, 1) with ``initial_attitude_sd`` > 0
            (``rng.standard_normal((N, B))``); attitude starts at its baseline.
-        3. Known brands: an aware consumer knows what to expect (expectation = attitude =
-           Q_b) and has one habitual brand, drawn uniformly among the known brands they
+        3. Known brands: an aware consumer knows what to expect (expectation = Q_b, attitude
+           = clip(Q_b + a0, -1, 1): Q_b itself without a spread) and has one habitual brand, drawn uniformly among the known brands they
            know (one ``rng.random(N)``, only if some brand is known): loyalty
            ``initial_loyalty`` to it, and it is their ``last_brand``.
 
@@ -114,7 +114,7 @@ class ConsumerState:
         if known.any():
             knows = aware & known
             q = np.broadcast_to(np.asarray(qualities, dtype=np.float64), (n, b))
-            attitude[knows] = q[knows]
+            attitude[knows] = np.clip(q[knows] + attitude0[knows], -1.0, 1.0)  # spread around Q
             expectation[knows] = q[knows]
             count = knows.sum(axis=1)
             pick = np.floor(rng.random(n) * count).astype(np.int64)  # k-th known brand they know

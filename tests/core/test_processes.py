@@ -244,6 +244,18 @@ def test_talkers_talk_about_the_brand_bought_else_the_strongest_impression():
     assert proc.talk_topic(s).tolist() == [1, 2, -1, 1]
 
 
+def test_a_tie_for_the_strongest_attitude_is_broken_at_random():
+    # 30,000 consumers know brands 0 and 2 equally well: each is the topic of about half
+    # (sd 0.003, tolerance 0.015); the unknown brand 1, though as strong, never.
+    p = Params()
+    s = ConsumerState.initial(np.zeros(30_000, np.int8), p, np.zeros(3), RNG(0))
+    s.aware[:] = [True, False, True]
+    s.attitude[:] = [0.3, 0.3, -0.3]
+    topic = proc.talk_topic(s, RNG(5))
+    assert set(np.unique(topic)) == {0, 2}
+    assert (topic == 0).mean() == pytest.approx(0.5, abs=0.015)
+
+
 def test_word_of_mouth_is_about_the_talkers_topic():
     p = Params(wom_reach=1.0, wom_influence=0.5, confidence_bound=2.0)
     adj = to_adjacency(nx.path_graph(2), 1.0)

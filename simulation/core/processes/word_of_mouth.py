@@ -36,24 +36,36 @@ def talk_probability(impression: np.ndarray, bought: np.ndarray, params: Params)
     return np.minimum(np.where(bought, p, p * params.talk_nonbuyer), 1.0)
 
 
-def talk_topic(state: ConsumerState) -> np.ndarray:
+def talk_topic(state: ConsumerState, rng: np.random.Generator | None = None) -> np.ndarray:
     """The brand each consumer would talk about: the one bought this week, else the known
-    brand with the strongest attitude (largest |a|; the lowest index on a tie); -1 for a
-    consumer who knows no brand."""
-    strongest = np.where(state.aware, np.abs(state.attitude), -1.0).argmax(axis=1)
-    topic = np.where(state.aware.any(axis=1), strongest, -1)
+    brand with the strongest attitude (largest |a|); -1 for a consumer who knows no brand.
+
+    Ties are broken uniformly at random with one uniform per consumer (``rng``; drawn only
+    when there are several brands): known brands often share an attitude (every known brand
+    starts at its quality, untouched attitudes decay alike), and a fixed order would make
+    the focal brand, first in it, the topic of every tie. Without ``rng`` the lowest index wins.
+    """
+    strength = np.where(state.aware, np.abs(state.attitude), -1.0)
+    top = strength.max(axis=1, keepdims=True)
+    tied = state.aware & (strength == top)
+    if rng is not None and state.n_brands > 1:
+        count = tied.sum(axis=1)
+        pick = np.floor(rng.random(state.n) * count)  # the k-th of the tied brands
+        tied &= (np.cumsum(tied, axis=1) - 1) == pick[:, None]
+    topic = np.where(state.aware.any(axis=1), tied.argmax(axis=1), -1)
     return np.where(state.bought, state.choice, topic).astype(np.int16)
 
 
 def choose_talkers(state: ConsumerState, params: Params, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Decide who talks this week, and about which brand (``state.topic``, :func:`talk_topic`).
+    """Decide who talks this week, and about which brand (``state.topic``, :func:`talk_topic`;
+    its tie-break draws first, then the talk draw).
 
     The impression is this week's satisfaction for buyers, the attitude about the topic
     otherwise. Only consumers who know a brand talk. Sets ``state.talked`` and
     ``state.topic``; returns (impression, reported): what each consumer would convey and the
     quality they would report (their expectation about the topic, this snapshot).
     """
-    topic = talk_topic(state)
+    topic = talk_topic(state, rng)
     state.topic[:] = topic
     rows = np.arange(state.n)
     about = np.maximum(topic, 0)
