@@ -174,16 +174,29 @@ def check_friedkin_johnsen(networks=("karate", "barabasi_albert"), n: int = 300,
     return checks, traces
 
 
+def _welch(u: np.ndarray, v: np.ndarray) -> float:
+    """p-value of Welch's t-test; two constant samples: 1 if equal, 0 if not."""
+    if np.ptp(u) == 0 and np.ptp(v) == 0:
+        return 1.0 if math.isclose(u[0], v[0], rel_tol=1e-12, abs_tol=1e-12) else 0.0
+    with warnings.catch_warnings():
+        # nearly constant samples (awareness 1.0 in all runs but one) make scipy warn; the
+        # test is still well defined
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return float(stats.ttest_ind(u, v, equal_var=False).pvalue)
+
+
 def compare_samples(a: pd.DataFrame, b: pd.DataFrame, metrics=METRIC_NAMES, checkpoints=(5, 13, 26),
                     alpha: float = 0.01) -> pd.DataFrame:
-    """Welch t-tests of every metric at every checkpoint between two sets of runs.
+    """Tests of every metric at every checkpoint between two sets of runs.
 
     ``a`` and ``b`` are tidy timeseries (column ``step`` plus metrics; one row per run and
-    step). Returns one row per (metric, step) with the means, standard deviations, the
-    p-value and whether it is rejected at the Bonferroni level ``alpha / number of
-    comparisons`` (family-wise error rate ``alpha``). Degenerate cases: NaN in both samples
-    (ROI without spend) is skipped; NaN in one only is a disagreement (p = 0); two constant
-    samples are equal (p = 1) or different (p = 0).
+    step). Per (metric, step): if some run of either set is undefined (NaN: a share of
+    nothing, ROI without spend), the shares of undefined runs are compared by Fisher's exact
+    test (``test = "undefined"``; ``mean_a``/``mean_b`` are those shares); the defined
+    values are compared by Welch's t-test (``test = "mean"``) when each set has at least 2;
+    NaN in every run of both is skipped; two constant samples are equal (p = 1) or
+    different (p = 0). ``rejected``: p below the Bonferroni level ``alpha / number of
+    comparisons`` (family-wise error rate ``alpha``), which ``attrs["level"]`` holds.
     """
     rows = []
     for step in checkpoints:
@@ -191,22 +204,17 @@ def compare_samples(a: pd.DataFrame, b: pd.DataFrame, metrics=METRIC_NAMES, chec
         for m in metrics:
             u, v = xa[m].to_numpy(float), xb[m].to_numpy(float)
             nan_u, nan_v = np.isnan(u), np.isnan(v)
-            if nan_u.all() and nan_v.all():
-                continue
             if nan_u.any() or nan_v.any():
-                p = 0.0
-            elif np.ptp(u) == 0 and np.ptp(v) == 0:
-                p = 1.0 if math.isclose(u[0], v[0], rel_tol=1e-12, abs_tol=1e-12) else 0.0
-            else:
-                with warnings.catch_warnings():
-                    # nearly constant samples (awareness 1.0 in all runs but one) make scipy
-                    # warn; the test is still well defined
-                    warnings.simplefilter("ignore", RuntimeWarning)
-                    p = float(stats.ttest_ind(u, v, equal_var=False).pvalue)
-            rows.append({"metric": m, "step": step,
-                         "mean_a": np.nanmean(u) if not nan_u.all() else np.nan,
-                         "mean_b": np.nanmean(v) if not nan_v.all() else np.nan,
-                         "sd_a": np.std(u, ddof=1), "sd_b": np.std(v, ddof=1), "p": p})
+                if nan_u.all() and nan_v.all():
+                    continue
+                table = [[nan_u.sum(), (~nan_u).sum()], [nan_v.sum(), (~nan_v).sum()]]
+                rows.append({"metric": m, "step": step, "test": "undefined", "mean_a": nan_u.mean(),
+                             "mean_b": nan_v.mean(), "sd_a": np.nan, "sd_b": np.nan,
+                             "p": float(stats.fisher_exact(table).pvalue)})
+            u, v = u[~nan_u], v[~nan_v]
+            if len(u) >= 2 and len(v) >= 2:
+                rows.append({"metric": m, "step": step, "test": "mean", "mean_a": u.mean(), "mean_b": v.mean(),
+                             "sd_a": u.std(ddof=1), "sd_b": v.std(ddof=1), "p": _welch(u, v)})
     out = pd.DataFrame(rows)
     out.attrs["level"] = alpha / max(len(out), 1)
     out["rejected"] = out["p"] < out.attrs["level"]

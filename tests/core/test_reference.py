@@ -73,17 +73,14 @@ else running (3.3 minutes while other jobs kept the load average at 7).
 from __future__ import annotations
 
 import json
-import math
 import subprocess
 import sys
-import warnings
 from functools import cache
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
 
 import simulation.core.processes as proc
 from simulation.core.metrics import METRIC_NAMES
@@ -98,6 +95,7 @@ from simulation.core.reference import Message, Post, PublicRecord, ReferenceCons
 from simulation.core.state import BRAND_FIELDS, ConsumerState
 from simulation.research.executors import run_tasks
 from simulation.research.tasks import Task, create_model, run_seed
+from simulation.research.validation import compare_samples
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -168,40 +166,11 @@ def mutant_sample(case: str, engine: str) -> pd.DataFrame:
     return _checkpoints(run_tasks(_tasks(case, engine, MUTANT_BASE_SEED), workers=1, progress=False))
 
 
-def _welch(u: np.ndarray, v: np.ndarray) -> float:
-    """p-value of Welch's t-test; two constant samples: 1 if equal, 0 if not."""
-    if np.ptp(u) == 0 and np.ptp(v) == 0:
-        return 1.0 if math.isclose(u[0], v[0], rel_tol=1e-12, abs_tol=1e-12) else 0.0
-    with warnings.catch_warnings():  # nearly constant samples make scipy warn; still well defined
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return float(stats.ttest_ind(u, v, equal_var=False).pvalue)
-
-
 def compare(a: pd.DataFrame, b: pd.DataFrame, alpha: float = ALPHA) -> pd.DataFrame:
-    """Every comparison of the module docstring's rule, one row each: per (metric,
-    checkpoint) the share of undefined (NaN) runs (Fisher's exact test, ``test = "undefined"``,
-    only if some run is NaN) and the mean of the defined values (Welch, ``test = "mean"``,
-    if both have >= 2). ``rejected`` at the Bonferroni level alpha / (number of rows)."""
-    rows = []
-    for step in CHECKPOINTS:
-        xa, xb = a[a["step"] == step], b[b["step"] == step]
-        for m in METRIC_NAMES:
-            u, v = xa[m].to_numpy(float), xb[m].to_numpy(float)
-            nan_u, nan_v = np.isnan(u), np.isnan(v)
-            if nan_u.any() or nan_v.any():
-                if nan_u.all() and nan_v.all():
-                    continue
-                table = [[nan_u.sum(), (~nan_u).sum()], [nan_v.sum(), (~nan_v).sum()]]
-                rows.append({"metric": m, "step": step, "test": "undefined", "a": nan_u.mean(),
-                             "b": nan_v.mean(), "p": float(stats.fisher_exact(table).pvalue)})
-            u, v = u[~nan_u], v[~nan_v]
-            if len(u) >= 2 and len(v) >= 2:
-                rows.append({"metric": m, "step": step, "test": "mean", "a": u.mean(), "b": v.mean(),
-                             "sd_a": u.std(ddof=1), "sd_b": v.std(ddof=1), "p": _welch(u, v)})
-    out = pd.DataFrame(rows)
-    out.attrs["level"] = alpha / len(out)
-    out["rejected"] = out["p"] < out.attrs["level"]
-    return out
+    """Every comparison of the module docstring's rule, one row each
+    (:func:`simulation.research.validation.compare_samples`: undefined shares by Fisher's
+    exact test, defined values by Welch), at this file's checkpoints."""
+    return compare_samples(a, b, METRIC_NAMES, CHECKPOINTS, alpha)
 
 
 def _describe(table: pd.DataFrame, k: int = 6) -> str:
