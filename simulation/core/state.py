@@ -93,8 +93,9 @@ class ConsumerState:
         2. Baseline attitudes 0, or clip(N(0, sd), -1, 1) with ``initial_attitude_sd`` > 0
            (``rng.standard_normal((N, B))``); attitude starts at its baseline.
         3. Known brands: an aware consumer knows what to expect (expectation = Q_b, attitude
-           = clip(Q_b + a0, -1, 1): Q_b itself without a spread) and has one habitual brand, drawn uniformly among the known brands they
-           know (one ``rng.random(N)``, only if some brand is known): loyalty
+           = clip(Q_b + a0, -1, 1): Q_b itself without a spread) and has one habitual brand,
+           drawn uniformly among the known brands they know (one ``rng.random(N)``, only if
+           some brand is known): loyalty
            ``initial_loyalty`` to it, and it is their ``last_brand``.
 
         Trust in every brand starts at the segment's ``initial_trust_<segment>``; expectation

@@ -99,7 +99,8 @@ def facts_markdown(facts: pd.DataFrame, meta: dict, brands: pd.DataFrame | None 
     w = meta["wearout"]
     return f"""# Stylized facts: womsim next to the literature
 
-Input: `{meta['input']['path']}`, scenario `{meta['input']['scenario']}` ({meta['input']['replicates']} replicates, strategies
+Input: `{meta['input']['path']}`, scenario `{meta['input']['scenario']}`
+({meta['input']['replicates']} replicates, strategies
 {', '.join(f'`{s}`' for s in meta['input']['strategies'])}, weeks 1-{meta['input']['last_week']});
 early window weeks {meta['early_weeks'][0]}-{meta['early_weeks'][1]}, late window weeks
 {meta['late_weeks'][0]}-{meta['late_weeks'][1]}. Wear-out: a separate experiment, budgets

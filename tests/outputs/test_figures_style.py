@@ -61,7 +61,8 @@ def test_strategy_order_and_labels_derive_from_the_model():
     assert set(style.METRIC_LABELS) == {"step", "incremental_roi", *MODEL_METRICS}
     # a metric without curated axis wording is labelled from METRICS: "<meaning> (<unit>)"
     unit, meaning = MODEL_METRICS["mean_attitude"].unit, MODEL_METRICS["mean_attitude"].meaning
-    assert style.METRIC_LABELS["mean_attitude"] == f"{meaning} ({unit})" == "mean attitude to the focal brand of those aware of it (-1..1)"
+    label = "mean attitude to the focal brand of those aware of it (-1..1)"
+    assert style.METRIC_LABELS["mean_attitude"] == f"{meaning} ({unit})" == label
 
 
 def test_package_exports_every_kind_and_plots_is_gone():
