@@ -46,7 +46,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from simulation.core.metrics import UNIT_RANGE
+from simulation.core.metrics import UNIT_RANGE, metric_range
 from simulation.core.params import Params
 from simulation.research.executors import run_tasks
 from simulation.research.experiment import Experiment, load_experiment
@@ -125,7 +125,10 @@ def leaders(summary: pd.DataFrame, design: Sequence[str] = (), metrics: Sequence
     Columns: the design columns, ``metric``, ``first``, ``second``, ``first_mean``,
     ``second_mean``, ``diff``, ``diff_lo``, ``diff_hi`` and ``pairs`` (replicates where
     both have a value). ``separated`` is True when the interval excludes 0. The baseline
-    is left out of ``incremental_roi`` (it has none).
+    is left out of ``incremental_roi`` (it has none). Only strategies with a value in at
+    least half of the replicates compete (a mean of the two runs where a rarely bought brand
+    could be surveyed does not lead a table), and the interval of a difference stays inside
+    what a difference of the metric can be (twice its declared range, at most).
     """
     rows = []
     groups = summary.groupby(list(design), sort=False) if design else [((), summary)]
@@ -137,12 +140,16 @@ def leaders(summary: pd.DataFrame, design: Sequence[str] = (), metrics: Sequence
             wide = g.pivot_table(index="seed", columns="strategy", values=m, aggfunc="first", dropna=False)
             if m == "incremental_roi":
                 wide = wide.drop(columns=baseline, errors="ignore")
-            means = wide.mean().dropna().sort_values(ascending=False, kind="stable")
+            enough = wide.count() * 2 >= len(wide)
+            means = wide.loc[:, enough].mean().dropna().sort_values(ascending=False, kind="stable")
             if len(means) < 2:
                 continue
             first, second = means.index[:2]
             diff = (wide[first] - wide[second]).to_numpy(dtype=float)
             d, lo, hi = mean_ci(diff)
+            low, high = metric_range(m)
+            width = high - low  # inf for an unbounded metric: nothing to clip
+            lo, hi = max(lo, -width), min(hi, width)
             rows.append({**dict(zip(design, point)), "metric": m, "first": first, "second": second,
                          "first_mean": float(means.iloc[0]), "second_mean": float(means.iloc[1]),
                          "diff": d, "diff_lo": lo, "diff_hi": hi, "pairs": int(np.isfinite(diff).sum()),

@@ -145,3 +145,17 @@ def test_point_params_reads_the_nested_provenance():
     assert H.point_params(params, {"scenario": "established"})["scenario"] == "established"
     assert H.point_params(params, {})["scenario"] == "launch"  # the first point
     assert H.point_params({"n_consumers": 5}, {}) == {"n_consumers": 5}  # simulate: flat
+
+
+def test_leaders_need_values_in_half_the_runs_and_keep_differences_in_range():
+    # 4 replicates: `rare` has a huge NPS in one run only, `a` and `b` in all four
+    rows = []
+    for seed in range(4):
+        rows += [{"strategy": "a", "seed": seed, "nps": 10.0 + seed}, {"strategy": "b", "seed": seed, "nps": 5.0},
+                 {"strategy": "rare", "seed": seed, "nps": 90.0 if seed == 0 else np.nan}]
+    lead = H.leaders(pd.DataFrame(rows), [], ["nps"]).iloc[0]
+    assert (lead["first"], lead["second"]) == ("a", "b") and lead["pairs"] == 4
+    wild = pd.DataFrame([{"strategy": s, "seed": seed, "nps": v} for seed, (x, y) in enumerate([(100, -100), (-100, 90)])
+                         for s, v in (("a", x), ("b", y))])
+    lead = H.leaders(wild, [], ["nps"]).iloc[0]
+    assert -200 <= lead["diff_lo"] <= lead["diff_hi"] <= 200  # a difference of two NPS values
