@@ -155,7 +155,8 @@ def test_leaders_need_values_in_half_the_runs_and_keep_differences_in_range():
                  {"strategy": "rare", "seed": seed, "nps": 90.0 if seed == 0 else np.nan}]
     lead = H.leaders(pd.DataFrame(rows), [], ["nps"]).iloc[0]
     assert (lead["first"], lead["second"]) == ("a", "b") and lead["pairs"] == 4
-    wild = pd.DataFrame([{"strategy": s, "seed": seed, "nps": v} for seed, (x, y) in enumerate([(100, -100), (-100, 90)])
+    pairs = [(100, -100), (-100, 90)]
+    wild = pd.DataFrame([{"strategy": s, "seed": seed, "nps": v} for seed, (x, y) in enumerate(pairs)
                          for s, v in (("a", x), ("b", y))])
     lead = H.leaders(wild, [], ["nps"]).iloc[0]
     assert -200 <= lead["diff_lo"] <= lead["diff_hi"] <= 200  # a difference of two NPS values
