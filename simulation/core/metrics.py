@@ -30,6 +30,8 @@ class Tally:
     wom_negative: int = 0
     posts: int = 0
     replies: int = 0
+    replies_total: int = 0        # focal replies so far
+    capacity_total: int = 0       # replies the focal dialogue budget bought so far
     purchases: int = 0            # of the focal brand
     category_purchases: int = 0   # of any brand
     repeat_purchases: int = 0     # focal purchases whose previous purchase was focal
@@ -163,6 +165,40 @@ def posts(m) -> float:
 
 def replies(m) -> float:
     return float(m.tally.replies)
+
+
+def public_rating(m) -> float:
+    """The focal brand's rating on the lasting layer of the record: sum of the sentiments of
+    every post ever written about it / (posts + rating_prior_posts), a mean shrunk toward 0."""
+    t = m.record.totals(0)
+    return shrunk_mean(t.sentiment, t.posts, m.params.rating_prior_posts)
+
+
+def shrunk_mean(total: float, count: int, prior_weight: float) -> float:
+    """total / (count + prior_weight): the mean of ``count`` values in [-1, 1] with a neutral
+    prior worth ``prior_weight`` values (0 when there is nothing and no prior).
+
+    Examples
+    --------
+    >>> shrunk_mean(3.0, 5, 5.0), shrunk_mean(0.0, 0, 5.0)
+    (0.3, 0.0)
+    """
+    weight = count + prior_weight
+    return float(min(1.0, max(-1.0, total / weight))) if weight > 0 else 0.0
+
+
+def reply_rate(m) -> float:
+    t = m.record.totals(0)
+    return _ratio(t.answered, t.posts)
+
+
+def resolution_rate(m) -> float:
+    t = m.record.totals(0)
+    return _ratio(t.resolved, t.complaints)
+
+
+def dialogue_utilisation(m) -> float:
+    return _ratio(m.tally.replies_total, m.tally.capacity_total)
 
 
 def public_sentiment(m) -> float:
@@ -337,6 +373,14 @@ METRICS: dict[str, Metric] = {
     "posts": Metric(posts, "posts/week", "public posts about the focal brand written this week (incl. backlash "
                     "posts)", COUNT_RANGE),
     "replies": Metric(replies, "replies/week", "focal brand's replies this week", COUNT_RANGE),
+    "public_rating": Metric(public_rating, "-1..1", "focal brand's rating on the lasting layer of the record: "
+                            "sentiments of all posts ever about it / (posts + rating_prior_posts)", SIGNED_RANGE),
+    "reply_rate": Metric(reply_rate, "share", "share of all posts ever about the focal brand that it answered "
+                         "(NaN before the first post)", UNIT_RANGE),
+    "resolution_rate": Metric(resolution_rate, "share", "share of all complaints ever about the focal brand "
+                              "that a reply resolved (NaN before the first complaint)", UNIT_RANGE),
+    "dialogue_utilisation": Metric(dialogue_utilisation, "share", "focal replies so far / the replies its dialogue "
+                                   "budget bought so far, cumulative (NaN without that capacity)", UNIT_RANGE),
     "public_sentiment": Metric(public_sentiment, "-1..1", "recency-weighted mean sentiment of the public posts "
                                "about the focal brand", SIGNED_RANGE),
     "trust": Metric(trust, "0..1", "mean trust in the focal brand's messages", UNIT_RANGE),

@@ -120,7 +120,9 @@ class WordOfMouthModel(RunMixin, mesa.Model):
             replies = proc.dialogue(s, self.record, p, brand.dialogue_budget, brand.reply_claim,
                                     brand.quality, t, rng, b)
             if b == 0:
-                tally.replies = replies
+                tally.replies = replies[0]
+                tally.replies_total += replies[0]
+                tally.capacity_total += replies[1]
         tally.posts = self.record.brand_posts(0) - focal_posts_before
         proc.forget(s, p, rng)
         if t % p.nps_every == 0:

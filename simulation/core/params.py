@@ -306,6 +306,10 @@ _SPECS: list[Spec] = [
        source="assumption (sceptical of online strangers, not only rarely online)"),
     _p("record_capacity", 5000, int, 10, 100_000_000, unit="posts", group="public",
        meaning="posts kept in the public record (a ring buffer; older posts only in aggregates)"),
+    _p("rating_prior_posts", 5.0, float, 0.0, 1e6, unit="posts", group="public",
+       meaning="weight, in posts, of a neutral prior in a brand's public rating: rating = sum of "
+               "sentiments / (posts + rating_prior_posts), so a brand with few posts rates near 0",
+       source="assumption (a Bayesian average, as review sites shrink small samples)"),
     _p("reply_trust_gain", 0.02, float, 0.0, 1.0, unit="per reply read", group="public",
        meaning="trust gain of a reader who sees an honest brand reply"),
     _p("resolved_damping", 0.7, float, 0.0, 1.0, unit="share", group="public",

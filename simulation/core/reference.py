@@ -164,14 +164,29 @@ class Post:
         return self.sentiment < 0.0
 
 
+class RecordTotals(NamedTuple):
+    """The lasting layer of the record for one brand (the fields the metrics read)."""
+
+    posts: int
+    sentiment: float
+    complaints: int
+    answered: int
+    resolved: int
+
+
 class PublicRecord:
-    """The last ``capacity`` public posts (older ones drop out) and running totals."""
+    """The last ``capacity`` public posts (older ones drop out), running totals, and per
+    brand what was ever written and answered (the lasting layer, :meth:`totals`)."""
 
     def __init__(self, capacity: int) -> None:
         self.posts: deque[Post] = deque(maxlen=int(capacity))  # oldest first
         self.total_posts = 0
         self.total_replies = 0
         self.posts_about: Counter[int] = Counter()  # brand -> posts ever written about it
+        self.sentiment_about: Counter[int] = Counter()  # brand -> sum of their sentiments
+        self.complaints_about: Counter[int] = Counter()
+        self.answered_about: Counter[int] = Counter()
+        self.resolved_about: Counter[int] = Counter()
 
     def __len__(self) -> int:
         return len(self.posts)
@@ -185,6 +200,15 @@ class PublicRecord:
         self.posts.append(post)  # a full deque drops its oldest post
         self.total_posts += 1
         self.posts_about[post.brand] += 1
+        self.sentiment_about[post.brand] += post.sentiment
+        self.complaints_about[post.brand] += post.complaint
+
+    def totals(self, brand: int) -> RecordTotals:
+        """Over every post ever written about ``brand``: (posts, sum of sentiments,
+        complaints, answered, resolved complaints)."""
+        return RecordTotals(self.posts_about[brand], float(self.sentiment_about[brand]),
+                            self.complaints_about[brand], self.answered_about[brand],
+                            self.resolved_about[brand])
 
     def brand_posts(self, brand: int) -> int:
         """Posts ever written about ``brand`` (also those that dropped out)."""
@@ -772,7 +796,9 @@ class ReferenceModel(RunMixin, mesa.Model):
         for b, brand in enumerate(self.brands):                             # 10. dialogue
             replies = self.dialogue(t, b, brand)
             if b == 0:
-                tally.replies = replies
+                tally.replies = replies[0]
+                tally.replies_total += replies[0]
+                tally.capacity_total += replies[1]
         tally.posts = self.record.brand_posts(0) - focal_posts_before
         for c in self.consumers:                                            # 11. forgetting
             c.forget_brands()
@@ -924,15 +950,15 @@ class ReferenceModel(RunMixin, mesa.Model):
         is not Q) with probability spin_detection (1 - honesty); an undetected complaint is
         resolved with probability resolve_prob. Authors then apply their replies
         (:meth:`ReferenceConsumer.receive_replies`), and each detected spin adds a backlash
-        post about the brand. Returns the number of replies.
+        post about the brand. Returns (replies, capacity).
         """
         if brand.dialogue_budget <= 0:
-            return 0
+            return 0, 0
         p, rng = self.params, self.rng
         capacity = stochastic_round(brand.dialogue_budget / p.reply_cost, rng)
         chosen = self.reply_order(now, b)[:capacity]
         if not chosen:
-            return 0
+            return 0, capacity
         spun = brand.reply_claim != brand.quality  # a reply that states Q cannot be spin
         p_detect = p.spin_detection * (1.0 - p.honesty) if spun else 0.0
         replies: dict[ReferenceConsumer, list[Post]] = defaultdict(list)
@@ -943,12 +969,14 @@ class ReferenceModel(RunMixin, mesa.Model):
             post.resolved, post.spin = resolved, detected
             replies[post.author].append(post)
         self.record.total_replies += len(chosen)
+        self.record.answered_about[b] += len(chosen)
+        self.record.resolved_about[b] += sum(post.resolved for post in chosen)
         for author, answered in replies.items():                             # phase 2
             author.receive_replies(answered, brand.reply_claim, b)
         for post in chosen:  # backlash, in reply order, after the authors' updates
             if post.spin:
                 self.record.add(post.author.post_backlash(now, b))
-        return len(chosen)
+        return len(chosen), capacity
 
     def nps_survey(self) -> Survey:
         """Ask nps_sample of the focal brand's recent customers (bought it in the last

@@ -202,6 +202,8 @@ HEADLINE_NOTE = (
     "market_share_13w: the focal brand's share of all category purchases in the last 13 weeks of a run (purchases "
     "pooled over those weeks); scr, loyal_share, trust: at the last week; nps: each run's last survey, with the "
     f"survey's own 95 % interval ({SURVEY_HEADER}) and sample size ({RESPONDENTS_HEADER}) averaged over runs; "
+    "reply_rate: share of all posts about the focal brand it answered; dialogue_utilisation: its replies / the "
+    "replies its dialogue budget bought, both over the whole run (- without posts or without a dialogue budget); "
     "incremental_roi = (profit - profit of 'none' on the same seed, same scenario) / spend. "
     "(k/n runs): the metric was undefined (NaN) in the other runs, which are left out of its mean.")
 

@@ -61,7 +61,8 @@ HEADLINE_FILE = REPO_ROOT / "experiments" / "headline.toml"
 SHARE_WEEKS = 13
 SHARE_COLUMN = "market_share_13w"
 #: Metrics of the headline table with an interval across replicates, in column order.
-TABLE_METRICS = (SHARE_COLUMN, "scr", "loyal_share", "nps", "trust", "incremental_roi")
+TABLE_METRICS = (SHARE_COLUMN, "scr", "loyal_share", "nps", "trust", "reply_rate", "dialogue_utilisation",
+                 "incremental_roi")
 #: The survey's own numbers shown beside NPS (means over runs).
 SURVEY_COLUMNS = ("nps_low", "nps_high", "nps_respondents")
 #: Metrics whose leader :func:`leaders` reports.

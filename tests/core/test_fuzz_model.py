@@ -54,9 +54,10 @@ NAN_WHEN = {
     "nps_low": lambda ts, m: ts["nps_respondents"] == 0,
     "nps_high": lambda ts, m: ts["nps_respondents"] == 0,
     "rival_awareness": lambda ts, m: pd.Series(m.params.n_brands == 1, index=ts.index),
+    "reply_rate": lambda ts, m: ts["posts"].cumsum() == 0,  # no post about the focal brand yet
 }
 # NaN when nobody bought the focal brand recently / this week (not visible in the series).
-MAY_BE_NAN = ("scr", "repeat_rate", "defection_rate")
+MAY_BE_NAN = ("scr", "repeat_rate", "defection_rate", "resolution_rate", "dialogue_utilisation")
 
 
 def test_every_metric_unit_has_bounds():
@@ -168,6 +169,10 @@ def check_series(ts: pd.DataFrame, model, purchases_total: list[int]) -> None:
     # most once, plus one backlash post per reply exposed as spin (7.7, 7.8)
     assert (ts["wom_positive"] + ts["wom_negative"] <= 2 * model.adjacency.n_edges).all()
     assert (ts["posts"] <= n + ts["replies"]).all()
+    # the lasting layer: every reply answers a post about the focal brand, written by now
+    assert (ts["replies"].cumsum() <= ts["posts"].cumsum()).all()
+    t = model.record.totals(0)
+    assert t.posts == ts["posts"].sum() and t.answered == ts["replies"].sum() and t.resolved <= t.complaints
     first = ts.iloc[0]  # step 0: the initial state, nothing happened yet
     assert first["spend"] == first["revenue"] == first["customers"] == first["followers"] == 0
     assert first["wom_positive"] == first["wom_negative"] == first["posts"] == first["replies"] == 0

@@ -51,7 +51,8 @@ def test_invariants_after_many_steps(runs, strategy):
     assert (s.recent.sum(axis=1) <= m.params.scr_window).all()
     ts = m.timeseries()
     assert list(ts["step"]) == list(range(SMALL["steps"] + 1))
-    defined_later = ["roi", "market_share", "scr", "repeat_rate", "defection_rate", "nps", "nps_low", "nps_high"]
+    defined_later = ["roi", "market_share", "scr", "repeat_rate", "defection_rate", "nps", "nps_low", "nps_high",
+                     "reply_rate", "resolution_rate", "dialogue_utilisation"]
     finite = ts.drop(columns=defined_later)
     assert np.isfinite(finite.to_numpy(dtype=float)).all()
     for col in ("spend", "revenue", "customers", "repeat_customers"):
@@ -246,3 +247,21 @@ def test_build_stages_do_not_change_the_run():
     a.run(5)
     b.run(5)
     pd.testing.assert_frame_equal(a.timeseries(), b.timeseries())
+
+
+@pytest.mark.slow
+def test_the_lasting_layer_keeps_every_post_in_bounded_memory_over_10000_weeks():
+    """10,000 weeks (about 190 years) with a ring buffer of 50 posts: the buffer stays at 50
+    slots and the per-brand totals are a few numbers per brand, yet they count every post
+    and reply ever written, and the rating is computed from all of them (the buffer only
+    from its last 50)."""
+    m = WordOfMouthModel({"n_consumers": 40, "record_capacity": 50, "post_prob": 1.0, "scenario": "established",
+                          "strategy": "mixed", "budget": 5.0, "steps": 10_000}, rng=9)
+    m.run()
+    ts = m.timeseries()
+    t = m.record.totals(0)
+    assert m.record.author.shape == (50,) and len(m.record) == 50
+    assert t.posts == ts["posts"].sum() > 1000 and t.answered == ts["replies"].sum()
+    assert len(m.record.posts_about) <= m.params.n_brands  # one entry per brand, not per post
+    rating = ts["public_rating"].iloc[-1]
+    assert rating == pytest.approx(t.sentiment / (t.posts + m.params.rating_prior_posts))

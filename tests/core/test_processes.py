@@ -371,12 +371,15 @@ def test_honest_dialogue_resolves_complaints_and_informs():
     s = make_state(7, p, attitude=-0.5, trust=0.4, expectation=0.9)
     rec = _open_posts()
     n = proc.dialogue(s, rec, p, budget=20.0, reply_claim=0.3, quality=0.3, step=2, rng=RNG(0))
-    assert n == 2  # capacity 20 / 10
+    assert n == proc.Replies(answered=2, capacity=2)  # capacity 20 / 10, all used
     assert s.attitude[:, 0][[2, 5]].tolist() == pytest.approx([0.25, 0.25])  # -0.5 + 0.5 * 1.5
     assert s.trust[:, 0][[2, 5]].tolist() == pytest.approx([0.7, 0.7])
     assert s.expectation[:, 0][[2, 5]].tolist() == pytest.approx([0.3, 0.3])
     assert s.attitude[:, 0][[0, 1, 3, 4, 6]].tolist() == [-0.5] * 5
     assert rec.total_replies == 2 and rec.resolved.sum() == 2 and rec.total_posts == 7
+    # the lasting layer: 7 posts, 4 complaints (one outside the window), 2 answered and resolved
+    assert rec.totals(0) == proc.RecordTotals(posts=7, sentiment=pytest.approx(-1.1), complaints=4,
+                                              answered=2, resolved=2)
 
 
 def test_detected_spin_costs_trust_and_creates_backlash():

@@ -10,12 +10,12 @@ together (synchronous update).
 """
 
 from simulation.core.processes.broadcast import broadcast, exposure_response
-from simulation.core.processes.dialogue import dialogue
+from simulation.core.processes.dialogue import Replies, dialogue
 from simulation.core.processes.experience import experience
 from simulation.core.processes.fanpage import fanpage
 from simulation.core.processes.forgetting import forget
 from simulation.core.processes.influence import social_influence
-from simulation.core.processes.public_record import PublicRecord, post_publicly, read_public_record
+from simulation.core.processes.public_record import PublicRecord, RecordTotals, post_publicly, read_public_record
 from simulation.core.processes.purchase import (
     Purchases,
     brand_utility,
@@ -28,6 +28,8 @@ from simulation.core.processes.word_of_mouth import choose_talkers, talk_probabi
 __all__ = [
     "PublicRecord",
     "Purchases",
+    "RecordTotals",
+    "Replies",
     "Survey",
     "brand_utility",
     "choice_probabilities",

@@ -9,11 +9,20 @@ Friestad, M., & Wright, P. (1994). The persuasion knowledge model. JCR 21(1), 1-
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from simulation.core.params import Params
 from simulation.core.processes.public_record import PublicRecord
 from simulation.core.state import ConsumerState, stochastic_round
+
+
+class Replies(NamedTuple):
+    """One brand's week of dialogue: replies written and the capacity the budget bought."""
+
+    answered: int
+    capacity: int
 
 
 def _toward(x: np.ndarray, target: float | np.ndarray, rate: float, times: np.ndarray) -> np.ndarray:
@@ -37,9 +46,10 @@ def reply_order(record: PublicRecord, step: int, window: float, brand: int = 0) 
 
 def dialogue(state: ConsumerState, record: PublicRecord, params: Params, budget: float,
              reply_claim: float, quality: float, step: int, rng: np.random.Generator,
-             brand: int = 0) -> int:
+             brand: int = 0) -> Replies:
     """Brand ``brand`` answers up to ``budget / reply_cost`` open posts about it; returns the
-    number of replies. The authors' state about the brand changes:
+    replies written and the capacity (capacity without posts to answer is unused: the
+    metric ``dialogue_utilisation``). The authors' state about the brand changes:
 
     For a complaint: if the reply departs from the true quality Q (``reply_claim != Q``),
     with probability ``spin_detection * (1 - honesty)`` the author detects spin (trust falls
@@ -51,11 +61,11 @@ def dialogue(state: ConsumerState, record: PublicRecord, params: Params, budget:
     the reply from next week on.
     """
     if budget <= 0:
-        return 0
+        return Replies(0, 0)
     capacity = stochastic_round(budget / params.reply_cost, rng)
     chosen = reply_order(record, step, params.reply_window, brand)[:capacity]
     if len(chosen) == 0:
-        return 0
+        return Replies(0, capacity)
     complaint = record.sentiment[chosen] < 0
     spun = reply_claim != quality  # honesty 1 gives exactly 1.0 * Q + 0.0 * claim == Q
     p_detect = params.spin_detection * (1.0 - params.honesty) if spun else 0.0
@@ -66,6 +76,7 @@ def dialogue(state: ConsumerState, record: PublicRecord, params: Params, budget:
     record.resolved[chosen] = resolved
     record.spin[chosen] = detected
     record.total_replies += len(chosen)
+    record.count_replies(brand, len(chosen), int(resolved.sum()))
 
     n = state.n
     author = record.author[chosen]
@@ -91,4 +102,4 @@ def dialogue(state: ConsumerState, record: PublicRecord, params: Params, budget:
     backlash = author[detected]
     record.append(backlash, np.full(len(backlash), -params.backlash_sentiment),
                   state.expectation[backlash, b], step, b)
-    return len(chosen)
+    return Replies(len(chosen), capacity)

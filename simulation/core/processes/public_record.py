@@ -8,6 +8,8 @@ running totals.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from simulation.core.params import Params
@@ -15,8 +17,23 @@ from simulation.core.processes.influence import social_influence
 from simulation.core.state import IMMIGRANT, ConsumerState
 
 
+class RecordTotals(NamedTuple):
+    """What the record says about one brand over all time (the lasting layer)."""
+
+    posts: int          # posts ever written about the brand (backlash posts included)
+    sentiment: float    # sum of their sentiments
+    complaints: int     # posts with negative sentiment
+    answered: int       # posts the brand answered
+    resolved: int       # complaints whose reply resolved them
+
+
+def _add(totals: dict, brand: int, amount) -> None:
+    totals[brand] = totals.get(brand, 0) + amount
+
+
 class PublicRecord:
-    """Ring buffer of public posts with their replies.
+    """Ring buffer of public posts with their replies (the recent layer people browse), and
+    per-brand totals that never expire (the lasting layer, :meth:`totals`).
 
     Per post: ``author``, ``brand`` (what it is about), ``sentiment`` (the author's impression, -1..1), ``content`` (the
     quality the author reports), ``step``, ``replied``, ``reply_claim`` (what the reply
@@ -40,7 +57,13 @@ class PublicRecord:
         self.head = 0  # next slot to write
         self.total_posts = 0
         self.total_replies = 0
-        self.posts_about: dict[int, int] = {}  # brand -> posts ever written about it
+        # The lasting layer: per-brand totals that never expire (docs/ODD.md, 2.4), however
+        # many posts the ring buffer has dropped: brand -> count (or sum) over all time.
+        self.posts_about: dict[int, int] = {}
+        self.sentiment_about: dict[int, float] = {}
+        self.complaints_about: dict[int, int] = {}
+        self.answered_about: dict[int, int] = {}
+        self.resolved_about: dict[int, int] = {}
 
     def __len__(self) -> int:
         return self.size
@@ -48,6 +71,17 @@ class PublicRecord:
     def brand_posts(self, brand: int) -> int:
         """Posts ever written about ``brand`` (also those the ring buffer dropped)."""
         return self.posts_about.get(brand, 0)
+
+    def totals(self, brand: int) -> RecordTotals:
+        """The lasting layer for ``brand``: totals over every post ever written about it."""
+        return RecordTotals(self.posts_about.get(brand, 0), self.sentiment_about.get(brand, 0.0),
+                            self.complaints_about.get(brand, 0), self.answered_about.get(brand, 0),
+                            self.resolved_about.get(brand, 0))
+
+    def count_replies(self, brand: int, answered: int, resolved: int) -> None:
+        """Book ``answered`` replies of ``brand``, ``resolved`` of them resolving a complaint."""
+        _add(self.answered_about, brand, answered)
+        _add(self.resolved_about, brand, resolved)
 
     def slots(self) -> np.ndarray:
         """Indices of the occupied slots (order irrelevant)."""
@@ -61,8 +95,11 @@ class PublicRecord:
         if m == 0:
             return np.empty(0, dtype=np.int64)
         brand = np.broadcast_to(np.asarray(brand, dtype=np.int64), (m,))
-        for b, count in zip(*np.unique(brand, return_counts=True)):
-            self.posts_about[int(b)] = self.posts_about.get(int(b), 0) + int(count)
+        for b in np.unique(brand).tolist():
+            mine = brand == b
+            _add(self.posts_about, b, int(mine.sum()))
+            _add(self.sentiment_about, b, float(sentiment[mine].sum()))
+            _add(self.complaints_about, b, int((sentiment[mine] < 0).sum()))
         if m > self.capacity:  # only the newest fit
             author, sentiment, content = author[-self.capacity:], sentiment[-self.capacity:], content[-self.capacity:]
             brand = brand[-self.capacity:]
