@@ -324,6 +324,10 @@ class RunStore:
                f"ORDER BY r.point, r.strategy, r.replicate{''.join(', t.' + o for o in order)}")
         df = pd.read_sql_query(sql, self.con)
         df = df.loc[:, ~df.columns.duplicated()]
+        # SQLite stores NaN as NULL; a metric undefined in every run (dialogue utilisation
+        # without a dialogue budget) would come back as a column of None, not of NaN.
+        metrics = [m for m in METRIC_NAMES if m in df.columns]
+        df[metrics] = df[metrics].astype(float)
         return _expand_labels(df)
 
 
