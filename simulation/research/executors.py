@@ -161,6 +161,13 @@ class LocalProcesses:
             pool.shutdown(wait=False, cancel_futures=True)
             for proc in procs:
                 proc.terminate()
+            # Let the pool's manager thread see its workers gone and close its wake-up pipe
+            # now: otherwise, at interpreter exit, concurrent.futures' exit hook may write to
+            # that pipe while the thread closes it (a race in CPython 3.12's ProcessPoolExecutor:
+            # "OSError: Bad file descriptor" with a traceback after a Ctrl-C).
+            manager = getattr(pool, "_executor_manager_thread", None)
+            if manager is not None:
+                manager.join(timeout=5)
             raise
         pool.shutdown(wait=True)
 
