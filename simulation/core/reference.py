@@ -89,7 +89,7 @@ from simulation.core.network import MeanFieldAdjacency
 from simulation.core.params import Params
 from simulation.core.progress import StageListener, stage
 from simulation.core.running import RunMixin
-from simulation.core.state import IMMIGRANT, NO_BRAND, ConsumerState
+from simulation.core.state import BRAND_FIELDS, IMMIGRANT, NO_BRAND, ConsumerState
 
 Z95 = NormalDist().inv_cdf(0.975)  # two-sided 95 % normal quantile, 1.95996...
 
@@ -307,18 +307,10 @@ class ReferenceConsumer(FixedAgent):
         i = index
         self.segment = int(initial.segment[i])
         self.trust0 = float(initial.trust0[i])
-        self.aware = [bool(x) for x in initial.aware[i]]
-        self.attitude0 = [float(x) for x in initial.attitude0[i]]
-        self.attitude = [float(x) for x in initial.attitude[i]]
-        self.expectation = [float(x) for x in initial.expectation[i]]
-        self.trust = [float(x) for x in initial.trust[i]]
-        self.irritation = [float(x) for x in initial.irritation[i]]
-        self.loyalty = [float(x) for x in initial.loyalty[i]]
-        self.purchases = [int(x) for x in initial.purchases[i]]
-        self.follower = [bool(x) for x in initial.follower[i]]
-        self.last_satisfaction = [float(x) for x in initial.last_satisfaction[i]]
-        self.recent = [int(x) for x in initial.recent[i]]
-        self.reinforced = [bool(x) for x in initial.reinforced[i]]
+        # aware, attitude0, attitude, expectation, trust, irritation, loyalty, purchases,
+        # follower, last_satisfaction, recent, reinforced: one plain Python value per brand
+        for name in BRAND_FIELDS:
+            setattr(self, name, getattr(initial, name)[i].tolist())
         self.last_brand = int(initial.last_brand[i])
         self.history = [int(x) for x in initial.history[:, i]]
         self.online = bool(initial.online[i])
