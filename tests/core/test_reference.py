@@ -21,7 +21,8 @@ competing for category purchases):
    version 2 defaults: 3 brands, launch; dialogue and broadcast in the ``established``
    scenario; rivals that answer posts; stressed settings that exercise spin, backlash
    posts, an overflowing ring buffer, spread initial attitudes, fast forgetting, a short
-   purchase window that wraps, sampled NPS surveys every third week; the Bass purchase model
+   purchase window that wraps, sampled NPS surveys every third week; amplified reach and
+   replies that change later posting; the Bass purchase model
    with one brand; the ``version1`` preset) we run ``SEEDS`` = 30 seeds of the engine and 30
    *different* seeds of the reference (independent samples; N = 300 consumers on a
    Barabasi-Albert graph of mean degree 6, 26 weeks) and compare every metric of
@@ -41,7 +42,7 @@ competing for category purchases):
    Every test (i) and (ii) of one case is one comparison of a Bonferroni family of m
    (m is about 100 to 120, depending on the case): a comparison rejects at p < 0.01 / m, so the
    family-wise error rate is <= 1 % per case: if the implementations are equivalent, a case
-   raises a false alarm with probability at most 1 % (at most about 12 % for the file's 13
+   raises a false alarm with probability at most 1 % (at most about 13 % for the file's 14
    cases together; less in practice, because the metrics are strongly correlated and
    Bonferroni is then conservative). The base seeds are fixed, so a failure is
    reproducible. Why it can fail: any real difference in a process (a wrong rate, a missing
@@ -130,6 +131,12 @@ CASES = {
                        "rival_quality_spread": 0.3},
     "stressed_dialogue": {"strategy": "dialogue", **STRESS, "budget": 3.0},
     "stressed_mixed": {"strategy": "mixed", **STRESS, "rival_strategy": "mixed"},
+    # Heavy-tailed reach growing steeply with degree, answered posts read much more, half the
+    # posts about unknown brands unnoticed, answered authors posting far more (and answered
+    # complainers complaining more), many replies by every brand.
+    "amplified": {"strategy": "dialogue", "budget": 4.0, "rival_strategy": "dialogue", "rival_budget": 4.0,
+                  "reach_tail": 2.0, "reach_degree": 1.5, "reply_boost": 3.0, "post_attention": 0.5,
+                  "reply_post_boost": 1.0, "reply_post_positivity": 0.3, "complaint_invite": 1.0},
     "bass": {"strategy": "broadcast", "n_brands": 1, "purchase_model": "bass", "bass_p": 0.02, "bass_q": 0.4},
     "version1": {**VERSION1, "strategy": "mixed"},
 }
@@ -543,22 +550,27 @@ def test_survey_equals_the_engine_survey():
 
 
 def test_public_record_sentiment_and_reply_order_match_the_engine():
-    params = Params(n_consumers=50, network="empty", reply_window=4)
+    """Per brand: posts, recency-weighted sentiment and reply order; and every post's
+    visibility in reading (recency x heavy-tailed reach x reply boost)."""
+    params = Params(n_consumers=50, network="empty", reply_window=4, reply_boost=0.7, recency=3.0)
     model, rng = ReferenceModel(params, rng=0), np.random.default_rng(3)
     ours, theirs = PublicRecord(200), EnginePublicRecord(200)
     for step in range(1, 9):
         m = int(rng.integers(0, 12))
         author, brand = rng.integers(0, 50, m), rng.integers(0, 3, m)
         sentiment = rng.choice([-0.7, -0.3, 0.0, 0.2, 0.5], m) * rng.choice([1.0, 1.0, 0.5], m)
-        content = rng.uniform(-1, 1, m)
-        theirs.append(author, sentiment, content, step, brand)
-        for i, b, s, c in zip(author.tolist(), brand.tolist(), sentiment.tolist(), content.tolist()):
-            ours.add(Post(model.consumers[i], b, s, c, step))
+        content, reach = rng.uniform(-1, 1, m), rng.lognormal(0.0, 1.5, m)
+        theirs.append(author, sentiment, content, step, brand, reach)
+        for i, b, s, c, r in zip(author.tolist(), brand.tolist(), sentiment.tolist(), content.tolist(),
+                                 reach.tolist()):
+            ours.add(Post(model.consumers[i], b, s, c, step, r))
         # answer some posts so that "unanswered" matters
         for slot in rng.choice(len(theirs), size=min(3, len(theirs)), replace=False):
             theirs.replied[slot] = True
             list(ours.posts)[slot].replied = True
         assert ours.total_posts == theirs.total_posts
+        np.testing.assert_allclose([PublicRecord.visibility(p, step + 1, params) for p in ours.posts],
+                                   theirs.visibility(np.arange(len(theirs)), step + 1, params), rtol=1e-13)
         model.record = ours
         for b in range(3):
             assert ours.brand_posts(b) == theirs.brand_posts(b)
@@ -567,6 +579,18 @@ def test_public_record_sentiment_and_reply_order_match_the_engine():
             slots = engine_reply_order(theirs, step, params.reply_window, b)
             assert order == list(zip(theirs.author[slots].tolist(), theirs.brand[slots].tolist(),
                                      theirs.sentiment[slots].tolist(), theirs.step[slots].tolist()))
+
+
+@pytest.mark.parametrize("network", ["barabasi_albert", "complete", "empty"])
+def test_reach_scale_matches_the_engine(network):
+    """Each consumer's expected reach, (1 + degree)^reach_degree over its mean, is the engine's
+    ``reach_scale`` (the reference counts its ties); a backlash post gets it as its reach."""
+    params = {"n_consumers": 200, "network": network, "reach_degree": 1.3}
+    engine, reference = WordOfMouthModel(params, rng=4), ReferenceModel(params, rng=4)
+    np.testing.assert_allclose([c.reach_scale for c in reference.consumers], engine.record.author_scale,
+                               rtol=1e-13)
+    c = reference.consumers[3]
+    assert c.post_backlash(1, 0).reach == c.reach_scale
 
 
 def test_ring_buffer_keeps_the_newest_posts():
