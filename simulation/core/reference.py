@@ -610,6 +610,12 @@ class ReferenceConsumer(FixedAgent):
         self.expectation[b] = pull(e, c_bar, p.wom_expectation, total)
 
     # --- 7.7 public record -------------------------------------------------------------
+    def notice_post(self, aware: bool) -> bool:
+        """Notice a read post about a brand: always if ``aware`` of it, else with probability
+        post_attention (no draw when every post is noticed)."""
+        attention = self.params.post_attention
+        return aware or attention >= 1.0 or self.rng.random() < attention
+
     def read_posts(self, posts: list[Post]) -> None:
         """Read this week's posts (drawn by the model) as messages from strangers; each post
         is about one brand and moves only the reader's state about that brand.
@@ -632,7 +638,7 @@ class ReferenceConsumer(FixedAgent):
         n_spin: Counter[int] = Counter()
         aware_before = list(self.aware)  # noticing is judged before any post acts
         for post in posts:
-            if not aware_before[post.brand] and p.post_attention < 1.0 and self.rng.random() >= p.post_attention:
+            if not self.notice_post(aware_before[post.brand]):
                 continue  # a post about a brand one does not know, not noticed: no effect
             valence = post.sentiment
             if post.resolved and post.complaint:

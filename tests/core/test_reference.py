@@ -62,7 +62,9 @@ competing for category purchases):
    process only: the rivals' habitual buyers stay less with them, penetration of the focal
    brand 0.57 instead of 0.41, |t| above 10), (d) the reference notices every ad impression
    (ignores ``ad_attention`` = 0.3: awareness 0.97 instead of 0.73 at week 5, |t| above
-   10). With ``-s`` the tests print how many comparisons rejected and the strongest ones;
+   10); and one rule of issue 12, in the ``established_dialogue`` case: (e) the reference
+   notices every read post (ignores ``post_attention`` = 0.3: awareness 0.34 instead of 0.16
+   at week 26, p about 1e-6 against a critical 8e-5). With ``-s`` the tests print how many comparisons rejected and the strongest ones;
    each test also checks that a metric the mutation must move is among the rejected ones.
 
 The statistical tests are marked ``slow`` (CI runs them too). All unmutated runs go to one
@@ -293,6 +295,18 @@ def test_detects_reference_ignoring_ad_attention(monkeypatch):
     print("\nmutant reference (every ad noticed):", _describe(table))
     assert _rejected_metrics(table) & {"awareness", "awareness_natives", "awareness_immigrants"}, \
         _describe(table)
+
+
+@pytest.mark.slow
+def test_detects_reference_ignoring_post_attention(monkeypatch):
+    """Mutant reference (issue 12): every read post is noticed (post_attention = 0.3 ignored),
+    so browsing alone keeps consumers aware of the focal brand. In the ``established_dialogue``
+    case, where no ads remind anyone of it, awareness decays far less."""
+    monkeypatch.setattr(ReferenceConsumer, "notice_post", lambda self, aware: True)
+    case = "established_dialogue"
+    table = compare(sample(case, "vectorised"), mutant_sample(case, "reference"))
+    print("\nmutant reference (every read post noticed):", _describe(table))
+    assert _rejected_metrics(table) & {"awareness", "awareness_natives"}, _describe(table)
 
 
 # ---------------------------------------------------------------------------------------------
