@@ -64,11 +64,12 @@ competing for category purchases):
    (ignores ``ad_attention`` = 0.3: awareness 0.97 instead of 0.73 at week 5, |t| above
    10); and one rule of issue 12, in the ``established_dialogue`` case: (e) the reference
    notices every read post (ignores ``post_attention`` = 0.3: awareness 0.34 instead of 0.16
-   at week 26, p about 1e-6 against a critical 8e-5). With ``-s`` the tests print how many comparisons rejected and the strongest ones;
-   each test also checks that a metric the mutation must move is among the rejected ones.
+   at week 26, p about 1e-6 against a critical 8e-5). With ``-s`` the tests print how many
+   comparisons rejected and the strongest ones; each test also checks that a metric the
+   mutation must move is among the rejected ones.
 
 The statistical tests are marked ``slow`` (CI runs them too). All unmutated runs go to one
-pool of ``WORKERS`` = 2 processes. The 780 runs need about 80 s of CPU (65 s of it the 390
+pool of ``WORKERS`` = 2 processes (issue 12 added a 14th case, 60 runs more). The 780 runs need about 80 s of CPU (65 s of it the 390
 reference runs) and the mutants about 10 s: the whole file took 67 s on 2 cores with little
 else running (3.3 minutes while other jobs kept the load average at 7).
 """
