@@ -655,8 +655,8 @@ class ReferenceConsumer(FixedAgent):
                 self.trust[b] = (1.0 - (1.0 - self.trust[b]) * (1.0 - g) ** n_good[b]) * (1.0 - g) ** n_spin[b]
 
     def post_sentiment(self) -> float:
-        """The sentiment of a post this week: the impression, shifted by reply_post_positivity (clipped to -1..1) if the
-        topic brand has answered one of one's posts before."""
+        """The sentiment of a post this week: the impression, shifted by reply_post_positivity
+        (clipped to -1..1) if the topic brand has answered one of one's posts before."""
         if self.answered[self.topic]:
             return clip(self.impression + self.params.reply_post_positivity, -1.0, 1.0)
         return self.impression
