@@ -68,7 +68,7 @@ class WordOfMouthModel(RunMixin, mesa.Model):
         self.survey_rng = self.rng.spawn(1)[0]
         n = self.adjacency.n
         self.online_prob = self.state.by_segment(p.online_native, p.online_immigrant)
-        self.record = proc.PublicRecord(p.record_capacity)
+        self.record = proc.PublicRecord(p.record_capacity, proc.reach_scale(self.adjacency.degree, p))
         self.tally = Tally()
 
         # The Mesa view: one FixedAgent per node, on a topological Network (no layout:

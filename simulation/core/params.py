@@ -314,6 +314,46 @@ _SPECS: list[Spec] = [
        meaning="trust gain of a reader who sees an honest brand reply"),
     _p("resolved_damping", 0.7, float, 0.0, 1.0, unit="share", group="public",
        meaning="share of a resolved complaint's negative pull that disappears for readers"),
+    # reach, amplification and attention of public posts (docs/ODD.md, 7.7)
+    _p("reach_tail", 1.5, float, 0.0, 5.0, unit="sd of log", group="public",
+       meaning="spread of a post's heavy-tailed reach: each post's reach multiplier is "
+               "scale_author x exp(reach_tail Z - reach_tail^2 / 2), Z ~ N(0, 1) drawn when posted "
+               "(a lognormal of mean 1); 0 = no spread, no draw",
+       source="assumption (heavy-tailed cascade and audience sizes online: Goel, Watts & Goldstein "
+              "2012; Bakshy, Hofman, Mason & Watts 2011; the lognormal's spread is not fitted to them)"),
+    _p("reach_degree", 0.5, float, 0.0, 3.0, unit="exponent", group="public",
+       meaning="growth of a post's reach with its author's degree k: scale = (1 + k)^reach_degree, "
+               "divided by its mean over all consumers (so the mean reach per post stays post_reach); "
+               "0 = degree does not matter",
+       source="assumption (direction: users with more followers start larger cascades, Bakshy, "
+              "Hofman, Mason & Watts 2011; sublinear because follower count alone predicts influence "
+              "poorly, Cha, Haddadi, Benevenuto & Gummadi 2010)"),
+    _p("reply_boost", 0.5, float, 0.0, 100.0, unit="ratio", group="public",
+       meaning="extra visibility of an answered post: its weight in reading is multiplied by "
+               "1 + reply_boost once the brand replied (more reads in total, and a larger share of them)",
+       source="assumption (direction: a visible, answered complaint is read more; feeds rank posts "
+              "with replies higher; size not from a source)"),
+    _p("post_attention", 0.3, float, 0.0, 1.0, unit="probability", group="public",
+       meaning="probability that a read post about a brand the reader is not aware of is noticed; "
+               "an unnoticed read has no effect (readers aware of the brand always notice); 1 = every "
+               "read noticed, no draw",
+       source="assumption (the attention idea of ad_attention applied to browsing; the same value, "
+              "for want of a measurement of either)"),
+    _p("reply_post_boost", 0.12, float, 0.0, 10.0, unit="ratio", group="public",
+       meaning="an author whom a brand has answered posts about it with probability "
+               "post_prob x (1 + reply_post_boost) (capped at 1)",
+       source="Proserpio & Zervas 2017 (review volume about 12 % higher once hotels respond; there an "
+              "effect on all reviewers of a responding hotel, here on the authors answered)"),
+    _p("reply_post_positivity", 0.06, float, 0.0, 2.0, unit="-1..1", group="public",
+       meaning="an author whom a brand has answered posts about it with sentiment = impression + "
+               "reply_post_positivity (clipped to -1..1); private word of mouth is unchanged",
+       source="Proserpio & Zervas 2017 (ratings about 0.12 stars higher once hotels respond: 0.12 of "
+              "the 4 stars between 1 and 5 is 0.06 of the 2 units between -1 and 1)"),
+    _p("complaint_invite", 0.5, float, 0.0, 10.0, unit="ratio", group="public",
+       meaning="an author whose complaint a brand has answered posts a new complaint about it "
+               "(sentiment < 0) with probability multiplied by a further 1 + complaint_invite",
+       source="assumption (direction: answering complaints invites more complaints, Ma, Sun & Kekre "
+              "2015; size not from their estimates)"),
     # --- dialogue ------------------------------------------------------------------------
     _p("reply_window", 4.0, float, 0.0, 10_000.0, unit="weeks", group="dialogue",
        meaning="posts older than this are no longer answered"),

@@ -20,6 +20,10 @@ VERSION1 = {
     "n_brands": 1, "scenario": "launch", "outside_option": True, "outside_utility": 0.0,
     "purchase_quality": 0.0, "purchase_trust": 0.0, "ad_attention": 1.0, "awareness_decay": 0.0,
     "initial_trust_native": 0.5, "initial_trust_immigrant": 0.5, "reactance_threshold": 5.0,
+    # version 1's public record: every post reaches alike, replies add no readers and do not
+    # change later posting, every post read is noticed (docs/ODD.md, 7.7)
+    "reach_tail": 0.0, "reach_degree": 0.0, "reply_boost": 0.0, "post_attention": 1.0,
+    "reply_post_boost": 0.0, "reply_post_positivity": 0.0, "complaint_invite": 0.0,
 }
 
 # Everything that is not word of mouth between neighbours, switched off.
@@ -44,7 +48,8 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
     Preset("version1",
            "The one-brand market of womsim version 1: the focal brand alone with the outside "
            "option, every ad impression noticed, awareness never forgotten, trust only in "
-           "persuasion, not in choice. Reproduces version 1 exactly (the NPS survey aside).",
+           "persuasion, not in choice, every public post of the same reach and noticed, replies "
+           "neither amplifying posts nor changing later posting. Reproduces version 1 exactly (the NPS survey aside).",
            dict(VERSION1)),
     Preset("bass",
            "Network Bass diffusion (Bass 1969): each non-adopter adopts with probability "

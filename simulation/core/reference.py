@@ -153,7 +153,9 @@ class Post:
     sentiment: float   # the author's impression, -1..1
     content: float     # the quality the author reports
     step: int          # week written
+    reach: float = 1.0  # reach multiplier, fixed when written (mean 1 over posts)
     seq: int = 0       # order of writing, over all time (breaks ties: "newest first")
+    reads: int = 0     # times read so far
     replied: bool = False
     reply_claim: float = 0.0
     resolved: bool = False  # a complaint the reply resolved
@@ -218,6 +220,13 @@ class PublicRecord:
     def recency_weight(post: Post, now: int, recency: float) -> float:
         """w = exp(-(now - step) / recency): this week's posts weigh 1."""
         return math.exp(-(now - post.step) / recency)
+
+    @classmethod
+    def visibility(cls, post: Post, now: int, params: Params) -> float:
+        """The post's weight in this week's reading: recency weight x reach, times
+        1 + reply_boost once the brand has answered it."""
+        boost = 1.0 + params.reply_boost if post.replied else 1.0
+        return cls.recency_weight(post, now, params.recency) * post.reach * boost
 
     def mean_sentiment(self, now: int, recency: float, brand: int = 0) -> float:
         """sum_k w_k sentiment_k / sum_k w_k over the posts kept about ``brand``; 0 if there
@@ -291,7 +300,9 @@ class ReferenceConsumer(FixedAgent):
     (baseline), ``attitude``, ``expectation``, ``trust``, ``irritation``, ``loyalty``,
     ``purchases``, ``follower``, ``last_satisfaction`` (NaN before the first purchase of
     the brand), ``recent`` (purchases of the brand in the last ``scr_window`` weeks),
-    ``reinforced`` (reminded of the brand this week). Per consumer: ``segment``, ``trust0``
+    ``reinforced`` (reminded of the brand this week), ``answered`` / ``answered_complaint``
+    (the brand has answered a post / a complaint of one's own, this run). ``reach_scale``: the
+    expected reach of one's public posts, from one's degree. Per consumer: ``segment``, ``trust0``
     (the segment's initial trust), ``last_brand`` (-1: none yet) and ``history`` (the brand
     bought in each week of the rolling window, one slot per week, -1: none). This week:
     ``online``, ``bought``, ``choice`` (-1: none), ``experience``, ``satisfaction`` (NaN
@@ -323,6 +334,7 @@ class ReferenceConsumer(FixedAgent):
         self.impression = 0.0
         self.reported = 0.0
         self.ties: Mapping[ReferenceConsumer, float] = {}
+        self.reach_scale = 1.0  # expected reach of one's posts (set by the model from the degree)
 
     @property
     def params(self) -> Params:
@@ -598,9 +610,19 @@ class ReferenceConsumer(FixedAgent):
         self.expectation[b] = pull(e, c_bar, p.wom_expectation, total)
 
     # --- 7.7 public record -------------------------------------------------------------
+    def notice_post(self, aware: bool) -> bool:
+        """Notice a read post about a brand: always if ``aware`` of it, else with probability
+        post_attention (no draw when every post is noticed)."""
+        attention = self.params.post_attention
+        return aware or attention >= 1.0 or self.rng.random() < attention
+
     def read_posts(self, posts: list[Post]) -> None:
         """Read this week's posts (drawn by the model) as messages from strangers; each post
         is about one brand and moves only the reader's state about that brand.
+
+        A post about a brand the reader was not aware of before reading is noticed with
+        probability post_attention (one uniform per such post, none if post_attention = 1);
+        an unnoticed post has no effect at all. The noticed posts:
 
         weight = stranger_weight_<segment>; valence = sentiment, damped by
         (1 - resolved_damping) for a resolved complaint; content = the reply's claim if the
@@ -614,7 +636,10 @@ class ReferenceConsumer(FixedAgent):
         inbox: dict[int, list[Message]] = defaultdict(list)
         n_good: Counter[int] = Counter()
         n_spin: Counter[int] = Counter()
+        aware_before = list(self.aware)  # noticing is judged before any post acts
         for post in posts:
+            if not self.notice_post(aware_before[post.brand]):
+                continue  # a post about a brand one does not know, not noticed: no effect
             valence = post.sentiment
             if post.resolved and post.complaint:
                 valence *= 1.0 - p.resolved_damping
@@ -629,14 +654,35 @@ class ReferenceConsumer(FixedAgent):
                 g = p.reply_trust_gain
                 self.trust[b] = (1.0 - (1.0 - self.trust[b]) * (1.0 - g) ** n_good[b]) * (1.0 - g) ** n_spin[b]
 
+    def post_sentiment(self) -> float:
+        """The sentiment of a post this week: the impression, shifted by reply_post_positivity
+        (clipped to -1..1) if the topic brand has answered one of one's posts before."""
+        if self.answered[self.topic]:
+            return clip(self.impression + self.params.reply_post_positivity, -1.0, 1.0)
+        return self.impression
+
     def decide_to_post(self) -> bool:
-        """An online talker posts with probability post_prob."""
-        return self.talked and self.online and self.rng.random() < self.params.post_prob
+        """An online talker posts with probability post_prob, times 1 + reply_post_boost if
+        the topic brand has answered them before, and times a further 1 + complaint_invite
+        for a complaint (post sentiment < 0) if the brand has answered a complaint of
+        theirs; at most 1."""
+        if not (self.talked and self.online):
+            return False
+        p, b = self.params, self.topic
+        chance = p.post_prob
+        if self.answered[b]:
+            chance *= 1.0 + p.reply_post_boost
+            if self.answered_complaint[b] and self.post_sentiment() < 0.0:
+                chance *= 1.0 + p.complaint_invite
+        return self.rng.random() < min(chance, 1.0)
 
     def post(self, step: int) -> Post:
-        """A post about the topic: sentiment = this week's impression, content = the
-        reported expectation."""
-        return Post(self, self.topic, self.impression, self.reported, step)
+        """A post about the topic: sentiment :meth:`post_sentiment`, content = the reported
+        expectation; its reach = reach_scale x exp(reach_tail z - reach_tail^2 / 2), z a
+        standard normal (drawn only if reach_tail > 0)."""
+        s = self.params.reach_tail
+        reach = self.reach_scale * math.exp(s * self.rng.standard_normal() - 0.5 * s * s) if s > 0 else self.reach_scale
+        return Post(self, self.topic, self.post_sentiment(), self.reported, step, reach)
 
     # --- 7.8 dialogue ------------------------------------------------------------------
     def receive_replies(self, posts: list[Post], reply_claim: float, brand: int) -> None:
@@ -649,13 +695,17 @@ class ReferenceConsumer(FixedAgent):
         L <- pull(L, 1, recovery_loyalty, n_res); pull(L, 1, conversation_loyalty, n_conv);
         e <- pull(e, reply_claim, reply_expectation, n_inf)
         with n_res resolved complaints, n_det replies exposed as spin, n_conv replies to
-        non-complaints, n_inf replies not exposed as spin.
+        non-complaints, n_inf replies not exposed as spin. From now on one has been
+        ``answered`` by the brand (and ``answered_complaint`` if a complaint was among the
+        posts), which changes one's later posts about it (:meth:`decide_to_post`).
         """
         p, b = self.params, brand
         n_res = sum(post.resolved for post in posts)
         n_det = sum(post.spin for post in posts)
         n_conv = sum(not post.complaint for post in posts)
         n_inf = len(posts) - n_det
+        self.answered[b] = True  # later posts about b change (7.7)
+        self.answered_complaint[b] = self.answered_complaint[b] or any(post.complaint for post in posts)
         self.attitude[b] = pull(self.attitude[b], 1.0, p.recovery_attitude, n_res)
         self.attitude[b] = pull(self.attitude[b], -p.backlash_sentiment, p.backlash_trust, n_det)
         self.trust[b] = pull(self.trust[b], 1.0, p.recovery_trust, n_res)
@@ -667,8 +717,10 @@ class ReferenceConsumer(FixedAgent):
 
     def post_backlash(self, step: int, brand: int) -> Post:
         """After exposing ``brand``'s spin: a post about it with sentiment -backlash_sentiment
-        and content = the (already updated) expectation."""
-        return Post(self, brand, -self.params.backlash_sentiment, self.expectation[brand], step)
+        and content = the (already updated) expectation; its reach is one's expected reach
+        (reach_scale, no draw)."""
+        return Post(self, brand, -self.params.backlash_sentiment, self.expectation[brand], step,
+                    self.reach_scale)
 
     # --- 7.9 forgetting ----------------------------------------------------------------
     def forget_brands(self) -> None:
@@ -742,6 +794,11 @@ class ReferenceModel(RunMixin, mesa.Model):
                     row = slice(adj.indptr[c.index], adj.indptr[c.index + 1])
                     c.ties = {self.consumers[j]: w for j, w in zip(adj.indices[row].tolist(),
                                                                    adj.weight[row].tolist())}
+            if p.reach_degree > 0:  # (1 + degree)^reach_degree relative to its mean over consumers
+                raw = [(1.0 + len(c.ties)) ** p.reach_degree for c in self.consumers]
+                mean = sum(raw) / n
+                for c, r in zip(self.consumers, raw):
+                    c.reach_scale = r / mean
 
         self._dtypes = {f.name: getattr(initial, f.name).dtype for f in fields(ConsumerState)}
         self.state = initial
@@ -889,23 +946,25 @@ class ReferenceModel(RunMixin, mesa.Model):
 
     def read_public_record(self, now: int) -> int:
         """The record as it stood at the end of last week is read n ~ Poisson(post_reach
-        sum_k w_k) times, w_k = exp(-(now - step_k) / recency), over the posts about every
-        brand; each read pairs a reader drawn uniformly (with replacement) from the online
-        consumers with a post drawn with probability w_k / sum w. Each reader then reads all
-        their posts at once. Returns n."""
+        sum_k w_k) times, w_k = :meth:`PublicRecord.visibility` (recency x reach x reply
+        boost), over the posts about every brand; each read pairs a reader drawn uniformly
+        (with replacement) from the online consumers with a post drawn with probability
+        w_k / sum w. Each reader then reads all their posts at once. Returns n."""
         p, rng = self.params, self.rng
         online = [c for c in self.consumers if c.online]
         posts = list(self.record.posts)
         if not posts or not online or p.post_reach == 0:
             return 0
-        cumulative = list(accumulate(self.record.recency_weight(post, now, p.recency) for post in posts))
+        cumulative = list(accumulate(self.record.visibility(post, now, p) for post in posts))
         total = cumulative[-1]
         n_reads = int(rng.poisson(p.post_reach * total))
         reading: dict[ReferenceConsumer, list[Post]] = defaultdict(list)
         for _ in range(n_reads):                                             # phase 1
             reader = online[int(rng.integers(len(online)))]
             k = bisect.bisect_right(cumulative, rng.random() * total)
-            reading[reader].append(posts[min(k, len(posts) - 1)])
+            post = posts[min(k, len(posts) - 1)]
+            post.reads += 1
+            reading[reader].append(post)
         for reader, posts_read in reading.items():                           # phase 2
             reader.read_posts(posts_read)
         return n_reads

@@ -27,7 +27,8 @@ NO_BRAND = -1  # in ``choice``, ``topic``, ``last_brand`` and ``history``: none 
 
 #: Fields of shape (N, B); the others have shape (N,), except ``history`` (scr_window, N).
 BRAND_FIELDS = ("aware", "attitude0", "attitude", "expectation", "trust", "irritation", "loyalty",
-                "purchases", "follower", "last_satisfaction", "recent", "reinforced")
+                "purchases", "follower", "last_satisfaction", "recent", "reinforced", "answered",
+                "answered_complaint")
 
 
 @dataclass
@@ -39,7 +40,10 @@ class ConsumerState:
     ``irritation`` >= 0, ``loyalty`` [0, 1], ``purchases`` (count, this run),
     ``follower`` (of the brand's page), ``last_satisfaction`` (NaN before the first
     purchase of the brand), ``recent`` (purchases of the brand in the last ``scr_window``
-    weeks), ``reinforced`` (something reminded the consumer of the brand this week).
+    weeks), ``reinforced`` (something reminded the consumer of the brand this week),
+    ``answered`` (the brand has replied to a post of the consumer, this run) and
+    ``answered_complaint`` (it has replied to a complaint of theirs): they change later
+    posting about the brand (docs/ODD.md, 7.7).
 
     Per consumer, shape (N,): ``segment``, ``trust0`` (the segment's initial trust, which
     trust drifts back to), ``last_brand`` (brand of the latest category purchase, -1 none);
@@ -63,6 +67,8 @@ class ConsumerState:
     last_satisfaction: np.ndarray
     recent: np.ndarray
     reinforced: np.ndarray
+    answered: np.ndarray
+    answered_complaint: np.ndarray
     last_brand: np.ndarray
     history: np.ndarray
     online: np.ndarray
@@ -99,7 +105,7 @@ class ConsumerState:
            ``initial_loyalty`` to it, and it is their ``last_brand``.
 
         Trust in every brand starts at the segment's ``initial_trust_<segment>``; expectation
-        of an unknown brand at 0, loyalty, irritation and counts at 0.
+        of an unknown brand at 0, loyalty, irritation and counts at 0; nobody has been answered.
         """
         n, b = segment.shape[0], int(params.n_brands)
         known = known_brands(params)
@@ -141,6 +147,8 @@ class ConsumerState:
             last_satisfaction=np.full((n, b), np.nan),
             recent=np.zeros((n, b), dtype=np.int32),
             reinforced=np.zeros((n, b), dtype=bool),
+            answered=np.zeros((n, b), dtype=bool),
+            answered_complaint=np.zeros((n, b), dtype=bool),
             last_brand=last_brand,
             history=np.full((int(params.scr_window), n), NO_BRAND, dtype=np.int16),
             online=np.zeros(n, dtype=bool),

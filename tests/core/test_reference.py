@@ -21,7 +21,8 @@ competing for category purchases):
    version 2 defaults: 3 brands, launch; dialogue and broadcast in the ``established``
    scenario; rivals that answer posts; stressed settings that exercise spin, backlash
    posts, an overflowing ring buffer, spread initial attitudes, fast forgetting, a short
-   purchase window that wraps, sampled NPS surveys every third week; the Bass purchase model
+   purchase window that wraps, sampled NPS surveys every third week; amplified reach and
+   replies that change later posting; the Bass purchase model
    with one brand; the ``version1`` preset) we run ``SEEDS`` = 30 seeds of the engine and 30
    *different* seeds of the reference (independent samples; N = 300 consumers on a
    Barabasi-Albert graph of mean degree 6, 26 weeks) and compare every metric of
@@ -41,7 +42,7 @@ competing for category purchases):
    Every test (i) and (ii) of one case is one comparison of a Bonferroni family of m
    (m is about 100 to 120, depending on the case): a comparison rejects at p < 0.01 / m, so the
    family-wise error rate is <= 1 % per case: if the implementations are equivalent, a case
-   raises a false alarm with probability at most 1 % (at most about 12 % for the file's 13
+   raises a false alarm with probability at most 1 % (at most about 13 % for the file's 14
    cases together; less in practice, because the metrics are strongly correlated and
    Bonferroni is then conservative). The base seeds are fixed, so a failure is
    reproducible. Why it can fail: any real difference in a process (a wrong rate, a missing
@@ -61,13 +62,18 @@ competing for category purchases):
    process only: the rivals' habitual buyers stay less with them, penetration of the focal
    brand 0.57 instead of 0.41, |t| above 10), (d) the reference notices every ad impression
    (ignores ``ad_attention`` = 0.3: awareness 0.97 instead of 0.73 at week 5, |t| above
-   10). With ``-s`` the tests print how many comparisons rejected and the strongest ones;
-   each test also checks that a metric the mutation must move is among the rejected ones.
+   10); and one rule of issue 12, in the ``established_dialogue`` case: (e) the reference
+   notices every read post (ignores ``post_attention`` = 0.3: awareness 0.34 instead of 0.16
+   at week 26, p about 1e-6 against a critical 8e-5). With ``-s`` the tests print how many
+   comparisons rejected and the strongest ones; each test also checks that a metric the
+   mutation must move is among the rejected ones.
 
 The statistical tests are marked ``slow`` (CI runs them too). All unmutated runs go to one
-pool of ``WORKERS`` = 2 processes. The 780 runs need about 80 s of CPU (65 s of it the 390
-reference runs) and the mutants about 10 s: the whole file took 67 s on 2 cores with little
-else running (3.3 minutes while other jobs kept the load average at 7).
+pool of ``WORKERS`` = 2 processes. The 780 runs of the first 13 cases need about 80 s of CPU
+(65 s of it the 390 reference runs) and the mutants about 10 s: the whole file took 67 s on 2
+cores with little else running (3.3 minutes while other jobs kept the load average at 7). The
+14th case (``amplified``, issue 12) adds 60 runs: the 14 agreement tests took 264 s at a load
+average of about 5.
 """
 
 from __future__ import annotations
@@ -130,6 +136,12 @@ CASES = {
                        "rival_quality_spread": 0.3},
     "stressed_dialogue": {"strategy": "dialogue", **STRESS, "budget": 3.0},
     "stressed_mixed": {"strategy": "mixed", **STRESS, "rival_strategy": "mixed"},
+    # Heavy-tailed reach growing steeply with degree, answered posts read much more, half the
+    # posts about unknown brands unnoticed, answered authors posting far more (and answered
+    # complainers complaining more), many replies by every brand.
+    "amplified": {"strategy": "dialogue", "budget": 4.0, "rival_strategy": "dialogue", "rival_budget": 4.0,
+                  "reach_tail": 2.0, "reach_degree": 1.5, "reply_boost": 3.0, "post_attention": 0.5,
+                  "reply_post_boost": 1.0, "reply_post_positivity": 0.3, "complaint_invite": 1.0},
     "bass": {"strategy": "broadcast", "n_brands": 1, "purchase_model": "bass", "bass_p": 0.02, "bass_q": 0.4},
     "version1": {**VERSION1, "strategy": "mixed"},
 }
@@ -286,6 +298,18 @@ def test_detects_reference_ignoring_ad_attention(monkeypatch):
     print("\nmutant reference (every ad noticed):", _describe(table))
     assert _rejected_metrics(table) & {"awareness", "awareness_natives", "awareness_immigrants"}, \
         _describe(table)
+
+
+@pytest.mark.slow
+def test_detects_reference_ignoring_post_attention(monkeypatch):
+    """Mutant reference (issue 12): every read post is noticed (post_attention = 0.3 ignored),
+    so browsing alone keeps consumers aware of the focal brand. In the ``established_dialogue``
+    case, where no ads remind anyone of it, awareness decays far less."""
+    monkeypatch.setattr(ReferenceConsumer, "notice_post", lambda self, aware: True)
+    case = "established_dialogue"
+    table = compare(sample(case, "vectorised"), mutant_sample(case, "reference"))
+    print("\nmutant reference (every read post noticed):", _describe(table))
+    assert _rejected_metrics(table) & {"awareness", "awareness_natives"}, _describe(table)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -543,22 +567,27 @@ def test_survey_equals_the_engine_survey():
 
 
 def test_public_record_sentiment_and_reply_order_match_the_engine():
-    params = Params(n_consumers=50, network="empty", reply_window=4)
+    """Per brand: posts, recency-weighted sentiment and reply order; and every post's
+    visibility in reading (recency x heavy-tailed reach x reply boost)."""
+    params = Params(n_consumers=50, network="empty", reply_window=4, reply_boost=0.7, recency=3.0)
     model, rng = ReferenceModel(params, rng=0), np.random.default_rng(3)
     ours, theirs = PublicRecord(200), EnginePublicRecord(200)
     for step in range(1, 9):
         m = int(rng.integers(0, 12))
         author, brand = rng.integers(0, 50, m), rng.integers(0, 3, m)
         sentiment = rng.choice([-0.7, -0.3, 0.0, 0.2, 0.5], m) * rng.choice([1.0, 1.0, 0.5], m)
-        content = rng.uniform(-1, 1, m)
-        theirs.append(author, sentiment, content, step, brand)
-        for i, b, s, c in zip(author.tolist(), brand.tolist(), sentiment.tolist(), content.tolist()):
-            ours.add(Post(model.consumers[i], b, s, c, step))
+        content, reach = rng.uniform(-1, 1, m), rng.lognormal(0.0, 1.5, m)
+        theirs.append(author, sentiment, content, step, brand, reach)
+        for i, b, s, c, r in zip(author.tolist(), brand.tolist(), sentiment.tolist(), content.tolist(),
+                                 reach.tolist()):
+            ours.add(Post(model.consumers[i], b, s, c, step, r))
         # answer some posts so that "unanswered" matters
         for slot in rng.choice(len(theirs), size=min(3, len(theirs)), replace=False):
             theirs.replied[slot] = True
             list(ours.posts)[slot].replied = True
         assert ours.total_posts == theirs.total_posts
+        np.testing.assert_allclose([PublicRecord.visibility(p, step + 1, params) for p in ours.posts],
+                                   theirs.visibility(np.arange(len(theirs)), step + 1, params), rtol=1e-13)
         model.record = ours
         for b in range(3):
             assert ours.brand_posts(b) == theirs.brand_posts(b)
@@ -567,6 +596,18 @@ def test_public_record_sentiment_and_reply_order_match_the_engine():
             slots = engine_reply_order(theirs, step, params.reply_window, b)
             assert order == list(zip(theirs.author[slots].tolist(), theirs.brand[slots].tolist(),
                                      theirs.sentiment[slots].tolist(), theirs.step[slots].tolist()))
+
+
+@pytest.mark.parametrize("network", ["barabasi_albert", "complete", "empty"])
+def test_reach_scale_matches_the_engine(network):
+    """Each consumer's expected reach, (1 + degree)^reach_degree over its mean, is the engine's
+    ``reach_scale`` (the reference counts its ties); a backlash post gets it as its reach."""
+    params = {"n_consumers": 200, "network": network, "reach_degree": 1.3}
+    engine, reference = WordOfMouthModel(params, rng=4), ReferenceModel(params, rng=4)
+    np.testing.assert_allclose([c.reach_scale for c in reference.consumers], engine.record.author_scale,
+                               rtol=1e-13)
+    c = reference.consumers[3]
+    assert c.post_backlash(1, 0).reach == c.reach_scale
 
 
 def test_ring_buffer_keeps_the_newest_posts():

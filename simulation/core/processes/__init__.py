@@ -15,7 +15,13 @@ from simulation.core.processes.experience import experience
 from simulation.core.processes.fanpage import fanpage
 from simulation.core.processes.forgetting import forget
 from simulation.core.processes.influence import social_influence
-from simulation.core.processes.public_record import PublicRecord, RecordTotals, post_publicly, read_public_record
+from simulation.core.processes.public_record import (
+    PublicRecord,
+    RecordTotals,
+    post_publicly,
+    reach_scale,
+    read_public_record,
+)
 from simulation.core.processes.purchase import (
     Purchases,
     brand_utility,
@@ -45,6 +51,7 @@ __all__ = [
     "forget",
     "post_publicly",
     "purchase",
+    "reach_scale",
     "read_public_record",
     "social_influence",
     "talk_probability",

@@ -86,6 +86,8 @@ def dialogue(state: ConsumerState, record: PublicRecord, params: Params, budget:
     n_conversation = np.bincount(author[~complaint], minlength=n)
     touched = np.flatnonzero(np.bincount(author, minlength=n))
     t, b = touched, brand
+    state.answered[author, b] = True  # answered authors post differently later (docs/ODD.md, 7.7)
+    state.answered_complaint[author[complaint], b] = True
     a, trust, loyalty, e = state.attitude[t, b], state.trust[t, b], state.loyalty[t, b], state.expectation[t, b]
     a = _toward(a, 1.0, params.recovery_attitude, n_resolved[t])
     a = _toward(a, -params.backlash_sentiment, params.backlash_trust, n_detected[t])

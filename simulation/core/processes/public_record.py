@@ -1,9 +1,20 @@
 """The public record: posts everyone can read, and the brand's public replies.
 
-"Billions can answer publicly": online talkers post, online consumers read a
-recency-weighted sample of recent posts and, where the brand replied, the reply too.
-Memory is bounded: the record is a ring buffer of the last ``record_capacity`` posts plus
-running totals.
+"Billions can answer publicly": online talkers post, online consumers read a sample of
+recent posts weighted by their visibility (recency x the post's heavy-tailed reach x the
+boost of a reply) and, where the brand replied, the reply too. Memory is bounded: the record
+is a ring buffer of the last ``record_capacity`` posts plus running totals.
+
+References
+----------
+Bakshy, E., Hofman, J. M., Mason, W. A., & Watts, D. J. (2011). Everyone's an influencer:
+quantifying influence on Twitter. WSDM '11, 65-74.
+Goel, S., Watts, D. J., & Goldstein, D. G. (2012). The structure of online diffusion
+networks. EC '12, 623-638.
+Ma, L., Sun, B., & Kekre, S. (2015). The squeaky wheel gets the grease: an empirical analysis
+of customer voice and firm intervention on Twitter. Marketing Science 34(5), 627-645.
+Proserpio, D., & Zervas, G. (2017). Online reputation management: estimating the impact of
+management responses on consumer reviews. Marketing Science 36(5), 645-665.
 """
 
 from __future__ import annotations
@@ -36,13 +47,20 @@ class PublicRecord:
     per-brand totals that never expire (the lasting layer, :meth:`totals`).
 
     Per post: ``author``, ``brand`` (what it is about), ``sentiment`` (the author's impression, -1..1), ``content`` (the
-    quality the author reports), ``step``, ``replied``, ``reply_claim`` (what the reply
-    says about quality), ``resolved`` (a complaint the reply resolved), ``spin`` (the
-    author detected spin in the reply and said so).
+    quality the author reports), ``step``, ``reach`` (the post's reach multiplier, fixed when
+    it is written, mean 1), ``reads`` (times it was read so far), ``replied``, ``reply_claim``
+    (what the reply says about quality), ``resolved`` (a complaint the reply resolved),
+    ``spin`` (the author detected spin in the reply and said so).
+
+    ``author_scale`` (per consumer, mean 1; :func:`reach_scale`) is the expected reach of a
+    post by each consumer; without it every author's is 1.
     """
 
-    def __init__(self, capacity: int) -> None:
+    def __init__(self, capacity: int, author_scale: np.ndarray | None = None) -> None:
         self.capacity = int(capacity)
+        self.author_scale = author_scale
+        self.reach = np.ones(self.capacity)
+        self.reads = np.zeros(self.capacity, dtype=np.int64)
         self.author = np.full(self.capacity, -1, dtype=np.int64)
         self.brand = np.zeros(self.capacity, dtype=np.int64)
         self.sentiment = np.zeros(self.capacity)
@@ -87,14 +105,20 @@ class PublicRecord:
         """Indices of the occupied slots (order irrelevant)."""
         return np.arange(self.size) if self.size < self.capacity else np.arange(self.capacity)
 
+    def expected_reach(self, author: np.ndarray) -> np.ndarray:
+        """The mean reach multiplier of a post by each of ``author``: their ``author_scale``."""
+        return np.ones(len(author)) if self.author_scale is None else self.author_scale[author]
+
     def append(self, author: np.ndarray, sentiment: np.ndarray, content: np.ndarray,
-               step: int, brand: np.ndarray | int = 0) -> np.ndarray:
+               step: int, brand: np.ndarray | int = 0, reach: np.ndarray | None = None) -> np.ndarray:
         """Add posts about ``brand`` (one per post, or one for all; overwriting the oldest
-        when full); return their slots."""
+        when full) with their ``reach`` multipliers (default: the authors' expected reach,
+        :meth:`expected_reach`, as for backlash posts); return their slots."""
         m = len(author)
         if m == 0:
             return np.empty(0, dtype=np.int64)
         brand = np.broadcast_to(np.asarray(brand, dtype=np.int64), (m,))
+        reach = self.expected_reach(author) if reach is None else reach
         for b in np.unique(brand).tolist():
             mine = brand == b
             _add(self.posts_about, b, int(mine.sum()))
@@ -102,7 +126,7 @@ class PublicRecord:
             _add(self.complaints_about, b, int((sentiment[mine] < 0).sum()))
         if m > self.capacity:  # only the newest fit
             author, sentiment, content = author[-self.capacity:], sentiment[-self.capacity:], content[-self.capacity:]
-            brand = brand[-self.capacity:]
+            brand, reach = brand[-self.capacity:], reach[-self.capacity:]
             self.total_posts += m - self.capacity
             m = self.capacity
         where = (self.head + np.arange(m)) % self.capacity
@@ -111,6 +135,8 @@ class PublicRecord:
         self.sentiment[where] = sentiment
         self.content[where] = content
         self.step[where] = step
+        self.reach[where] = reach
+        self.reads[where] = 0
         self.seq[where] = self.total_posts + np.arange(m)
         self.replied[where] = False
         self.reply_claim[where] = 0.0
@@ -120,6 +146,13 @@ class PublicRecord:
         self.size = min(self.size + m, self.capacity)
         self.total_posts += m
         return where
+
+    def visibility(self, slots: np.ndarray, now: int, params: Params) -> np.ndarray:
+        """Weight this week of the posts in ``slots`` in reading (docs/ODD.md, 7.7):
+        exp(-(now - step) / recency) x reach x (1 + reply_boost if answered). Each post finds
+        ``post_reach`` x this many readers a week; reads are drawn in proportion to it."""
+        recency = np.exp(-(now - self.step[slots]) / params.recency)
+        return recency * self.reach[slots] * (1.0 + params.reply_boost * self.replied[slots])
 
     def recency_weights(self, now: int, recency: float) -> tuple[np.ndarray, np.ndarray]:
         """(slots, weights exp(-(now - step) / recency)) of the occupied slots."""
@@ -150,31 +183,59 @@ class PublicRecord:
         return min(1.0, max(-1.0, mean))  # dot and sum round apart: one ulp past +-1 otherwise
 
 
+def reach_scale(degree: np.ndarray, params: Params) -> np.ndarray:
+    """Expected reach multiplier of a post by each consumer: (1 + k)^reach_degree divided by
+    its mean over all consumers (mean 1; all 1 when ``reach_degree`` = 0). ``1 + k``: an author
+    without ties still posts in public, where strangers read.
+
+    Examples
+    --------
+    >>> reach_scale(np.array([0, 3, 8]), Params(reach_degree=0.5)).round(3).tolist()
+    [0.5, 1.0, 1.5]
+    """
+    if params.reach_degree == 0:
+        return np.ones(len(degree))
+    raw = (1.0 + np.asarray(degree, dtype=np.float64)) ** params.reach_degree
+    return raw / raw.mean()
+
+
 def read_public_record(state: ConsumerState, record: PublicRecord, params: Params, step: int,
                        rng: np.random.Generator) -> int:
     """Online consumers read the public record as it stood at the end of last week.
 
-    Each post finds ``post_reach * exp(-age / recency)`` readers a week, so the number of
-    reads follows the volume of posts (a quiet brand is rarely read about); the week's
-    reads (Poisson) go to online consumers drawn uniformly and to posts drawn
-    recency-weighted. A post influences like a stranger's WOM with weight
+    Each post finds ``post_reach`` x its visibility (:meth:`PublicRecord.visibility`:
+    recency, reach, reply boost) readers a week, so the number of reads follows the volume
+    of posts (a quiet brand is rarely read about); the week's reads (Poisson) go to online
+    consumers drawn uniformly and to posts drawn in proportion to their visibility. A read
+    about a brand the reader is not aware of is noticed with probability
+    ``post_attention`` (an unnoticed read has no effect); the others are noticed. A
+    noticed post influences like a stranger's WOM with weight
     ``stranger_weight_<segment>``. If the brand replied and the author did not expose spin,
     the reader takes the reply's claim as the reported quality and trust moves toward 1 by
     ``reply_trust_gain`` (``1 - (1 - trust)(1 - g)``); where the author exposed spin, trust
     is multiplied by ``1 - g``. A resolved complaint loses ``resolved_damping`` of its
     negative pull. A post is about one brand: it moves the reader's state about that brand,
     and trust in that brand. Readers are drawn with replacement and may read their own post.
-    Returns the number of reads.
+    Returns the number of reads (noticed or not; also counted per post in ``record.reads``).
     """
     readers = np.flatnonzero(state.online)
     if record.size == 0 or len(readers) == 0 or params.post_reach == 0:
         return 0
-    weights = record.recency_weights(step, params.recency)
+    slots = record.slots()
+    weights = (slots, record.visibility(slots, step, params))
     n_reads = int(rng.poisson(params.post_reach * weights[1].sum()))
     if n_reads == 0:
         return 0
     listener = readers[rng.integers(0, len(readers), size=n_reads)]
     post = record.sample(n_reads, step, params.recency, rng, weights)
+    record.reads += np.bincount(post, minlength=record.capacity)
+    key = listener * state.n_brands + record.brand[post]  # (reader, brand) in the flat arrays
+    if params.post_attention < 1.0:
+        unaware = np.flatnonzero(~state.aware.reshape(-1)[key])  # judged before any read acts
+        if len(unaware):
+            noticed = np.ones(n_reads, dtype=bool)
+            noticed[unaware] = rng.random(len(unaware)) < params.post_attention
+            listener, post, key = listener[noticed], post[noticed], key[noticed]
     sentiment = record.sentiment[post]
     replied = record.replied[post]
     spin = record.spin[post]
@@ -184,7 +245,6 @@ def read_public_record(state: ConsumerState, record: PublicRecord, params: Param
     content = np.where(honest_reply, record.reply_claim[post], record.content[post])
     weight = np.where(state.segment[listener] == IMMIGRANT, params.stranger_weight_immigrant,
                       params.stranger_weight_native)
-    key = listener * state.n_brands + record.brand[post]  # (reader, brand) in the flat arrays
     n = state.aware.size
     seen_good = np.bincount(key[honest_reply], minlength=n)
     seen_spin = np.bincount(key[replied & spin], minlength=n)
@@ -199,9 +259,28 @@ def read_public_record(state: ConsumerState, record: PublicRecord, params: Param
 
 def post_publicly(state: ConsumerState, record: PublicRecord, params: Params, impression: np.ndarray,
                   reported: np.ndarray, step: int, rng: np.random.Generator) -> int:
-    """Online talkers post with probability ``post_prob`` about their topic: sentiment = their
-    impression, content = the quality they report (the same snapshot their private messages
-    carry). Returns the number of posts."""
-    posters = np.flatnonzero(state.talked & state.online & (rng.random(state.n) < params.post_prob))
-    record.append(posters, impression[posters], reported[posters], step, state.topic[posters])
+    """Online talkers post about their topic: sentiment = their impression, content = the
+    quality they report (the same snapshot their private messages carry).
+
+    The probability is ``post_prob``; for an author whom the topic brand has answered
+    before (``state.answered``) it is ``post_prob (1 + reply_post_boost)`` and the sentiment
+    is ``clip(impression + reply_post_positivity, -1, 1)`` (Proserpio & Zervas 2017); a
+    complaint (sentiment < 0) by an author whose complaint the brand answered
+    (``state.answered_complaint``) is a further ``1 + complaint_invite`` times as likely
+    (Ma, Sun & Kekre 2015); capped at 1. Each post's reach multiplier is the author's
+    expected reach times exp(reach_tail Z - reach_tail^2 / 2), one standard normal Z per
+    post (drawn after the posting draws, only if ``reach_tail`` > 0). Returns the number of posts.
+    """
+    rows, about = np.arange(state.n), np.maximum(state.topic, 0)
+    answered = state.answered[rows, about] & (state.topic >= 0)
+    sentiment = np.where(answered, np.clip(impression + params.reply_post_positivity, -1.0, 1.0), impression)
+    invited = state.answered_complaint[rows, about] & answered & (sentiment < 0)
+    p = (params.post_prob * np.where(answered, 1.0 + params.reply_post_boost, 1.0)
+         * np.where(invited, 1.0 + params.complaint_invite, 1.0))
+    posters = np.flatnonzero(state.talked & state.online & (rng.random(state.n) < np.minimum(p, 1.0)))
+    reach = record.expected_reach(posters)
+    if params.reach_tail > 0 and len(posters):
+        s = params.reach_tail
+        reach = reach * np.exp(s * rng.standard_normal(len(posters)) - 0.5 * s * s)
+    record.append(posters, sentiment[posters], reported[posters], step, state.topic[posters], reach)
     return len(posters)
