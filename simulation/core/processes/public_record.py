@@ -13,6 +13,7 @@ from typing import NamedTuple
 import numpy as np
 
 from simulation.core.params import Params
+from simulation.core.processes.events import scandal_trust_shock
 from simulation.core.processes.influence import social_influence
 from simulation.core.state import IMMIGRANT, ConsumerState
 
@@ -38,7 +39,8 @@ class PublicRecord:
     Per post: ``author``, ``brand`` (what it is about), ``sentiment`` (the author's impression, -1..1), ``content`` (the
     quality the author reports), ``step``, ``replied``, ``reply_claim`` (what the reply
     says about quality), ``resolved`` (a complaint the reply resolved), ``spin`` (the
-    author detected spin in the reply and said so).
+    author detected spin in the reply and said so), ``scandal`` (a post of a scandal event,
+    docs/ODD.md 7.11).
     """
 
     def __init__(self, capacity: int) -> None:
@@ -53,6 +55,7 @@ class PublicRecord:
         self.reply_claim = np.zeros(self.capacity)
         self.resolved = np.zeros(self.capacity, dtype=bool)
         self.spin = np.zeros(self.capacity, dtype=bool)
+        self.scandal = np.zeros(self.capacity, dtype=bool)
         self.size = 0
         self.head = 0  # next slot to write
         self.total_posts = 0
@@ -88,9 +91,9 @@ class PublicRecord:
         return np.arange(self.size) if self.size < self.capacity else np.arange(self.capacity)
 
     def append(self, author: np.ndarray, sentiment: np.ndarray, content: np.ndarray,
-               step: int, brand: np.ndarray | int = 0) -> np.ndarray:
+               step: int, brand: np.ndarray | int = 0, scandal: bool = False) -> np.ndarray:
         """Add posts about ``brand`` (one per post, or one for all; overwriting the oldest
-        when full); return their slots."""
+        when full), scandal posts if ``scandal``; return their slots."""
         m = len(author)
         if m == 0:
             return np.empty(0, dtype=np.int64)
@@ -116,6 +119,7 @@ class PublicRecord:
         self.reply_claim[where] = 0.0
         self.resolved[where] = False
         self.spin[where] = False
+        self.scandal[where] = scandal
         self.head = int((self.head + m) % self.capacity)
         self.size = min(self.size + m, self.capacity)
         self.total_posts += m
@@ -162,7 +166,9 @@ def read_public_record(state: ConsumerState, record: PublicRecord, params: Param
     the reader takes the reply's claim as the reported quality and trust moves toward 1 by
     ``reply_trust_gain`` (``1 - (1 - trust)(1 - g)``); where the author exposed spin, trust
     is multiplied by ``1 - g``. A resolved complaint loses ``resolved_damping`` of its
-    negative pull. A post is about one brand: it moves the reader's state about that brand,
+    negative pull. A scandal post read costs trust in its brand (after the replies' trust,
+    :func:`~simulation.core.processes.events.scandal_trust_shock`). A post is about one
+    brand: it moves the reader's state about that brand,
     and trust in that brand. Readers are drawn with replacement and may read their own post.
     Returns the number of reads.
     """
@@ -194,6 +200,7 @@ def read_public_record(state: ConsumerState, record: PublicRecord, params: Param
     flat_trust = state.trust.reshape(-1)
     trust = 1.0 - (1.0 - flat_trust[saw]) * (1.0 - g) ** seen_good[saw]
     flat_trust[saw] = trust * (1.0 - g) ** seen_spin[saw]
+    scandal_trust_shock(state, record, key, post, params)  # docs/ODD.md 7.11; after the replies' trust
     return n_reads
 
 
