@@ -293,6 +293,9 @@ def load_experiment(path: str | os.PathLike, events: tuple | list = (), **overri
     for key, value in base.items():
         if (error := _misplaced(path, "base", key)) is not None:
             raise error
+        if key == EVENTS:
+            raise ParameterError(f"{path}: [base] events: events go in [[events]] tables at the top level "
+                                 "(every run) or in [sweep.events] (named sets to sweep)")
         _typed(path, key, value, " in [base]")
     sweep = dict(data.get("sweep", {}))
     _check_table(path, "sweep", sweep, _SWEEP_KEYS)
@@ -346,9 +349,6 @@ def load_experiment(path: str | os.PathLike, events: tuple | list = (), **overri
             check_value(key, hi)
     except ParameterError as exc:
         raise ParameterError(f"{path}: {exc}") from None
-    if EVENTS in base:
-        raise ParameterError(f"{path}: [base] events: events go in [[events]] tables at the top level "
-                             "(every run) or in [sweep.events] (named sets to sweep)")
     try:
         file_events = make_events(data.get(EVENTS, []), where=" in [[events]]")
         file_events = tuple(sorted((*file_events, *make_events(list(events))), key=lambda e: e.step))
