@@ -93,7 +93,7 @@ class _Parser(argparse.ArgumentParser):
 def _add_event_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--event", dest="events", action="append", default=[], metavar="FIELDS",
                    help="add an event (repeatable), e.g. step=52,kind=scandal,brand=0,size=0.05,duration=4; "
-                        "kind defect | scandal, see docs/ODD.md 7.11")
+                        "kind defect | scandal, see docs/ODD.md 7.12")
 
 
 def _add_run_options(p: argparse.ArgumentParser) -> None:

@@ -1,4 +1,4 @@
-"""Events: a product defect or a scandal hitting one brand at a given week (docs/ODD.md, 7.11).
+"""Events: a product defect or a scandal hitting one brand at a given week (docs/ODD.md, 7.12).
 
 An event is part of a run's parameters: :class:`~simulation.core.params.Params` holds a
 tuple of :class:`Event` (``params.events``, empty by default), so events reach every task of

@@ -117,7 +117,7 @@ class WordOfMouthModel(RunMixin, mesa.Model):
         proc.read_public_record(s, self.record, p, t, rng)
         focal_posts_before = self.record.brand_posts(0)
         proc.post_publicly(s, self.record, p, impression, reported, t, rng)
-        proc.scandal_posts(s, self.record, p, t, rng)  # events (docs/ODD.md 7.11): no draw without one
+        proc.scandal_posts(s, self.record, p, t, rng)  # events (docs/ODD.md 7.12): no draw without one
         for b, brand in enumerate(self.brands):
             replies = proc.dialogue(s, self.record, p, brand.dialogue_budget, brand.reply_claim,
                                     brand.quality, t, rng, b)

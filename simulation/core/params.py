@@ -345,7 +345,7 @@ _SPECS: list[Spec] = [
        meaning="pull of trust toward 1 for a neutral or positive poster who gets a reply"),
     _p("conversation_loyalty", 0.01, float, 0.0, 1.0, unit="share", group="dialogue",
        meaning="pull of loyalty toward 1 for a neutral or positive poster who gets a reply"),
-    # --- events (defects and scandals, docs/ODD.md 7.11) ---------------------------------
+    # --- events (defects and scandals, docs/ODD.md 7.12) ---------------------------------
     _p("scandal_sentiment", 0.8, float, 0.0, 1.0, unit="-1..1", group="events",
        meaning="negativity of a scandal post: its sentiment is -scandal_sentiment"),
     _p("scandal_trust_hit", 0.05, float, 0.0, 1.0, unit="per post read", group="events",
@@ -558,7 +558,7 @@ class Params(Mapping[str, Any]):
         for name, value in values.items():
             clean[name] = check_value(name, value)
         _check_combinations(clean)
-        # Events (docs/ODD.md 7.11) are not a Spec: a list of tables, kept only when there
+        # Events (docs/ODD.md 7.12) are not a Spec: a list of tables, kept only when there
         # are some, so a run without events has exactly the parameters it had before.
         checked = make_events(events, n_brands=clean["n_brands"])
         if checked:

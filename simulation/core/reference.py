@@ -158,7 +158,7 @@ class Post:
     reply_claim: float = 0.0
     resolved: bool = False  # a complaint the reply resolved
     spin: bool = False      # the author detected spin in the reply and exposed it
-    scandal: bool = False   # written in a scandal event (ODD 7.11)
+    scandal: bool = False   # written in a scandal event (ODD 7.12)
 
     @property
     def complaint(self) -> bool:
@@ -611,7 +611,7 @@ class ReferenceConsumer(FixedAgent):
         messages about each brand form one inbox (:meth:`listen`). Then, per brand,
         trust <- (1 - (1 - trust)(1 - g)^n_good) (1 - g)^n_spin, g = reply_trust_gain,
         n_good / n_spin = honest / exposed-as-spin replies of that brand read. Then, per brand,
-        each scandal post read costs trust (ODD 7.11): trust <- trust (1 - h)^n (1 - h (1 - resolved_damping))^m,
+        each scandal post read costs trust (ODD 7.12): trust <- trust (1 - h)^n (1 - h (1 - resolved_damping))^m,
         h = scandal_trust_hit, n / m = unresolved / resolved scandal posts of that brand read.
         """
         p = self.params
@@ -650,7 +650,7 @@ class ReferenceConsumer(FixedAgent):
         return self.talked and self.online and self.rng.random() < self.params.post_prob
 
     def post_about_scandal(self, step: int, brand: int) -> Post:
-        """A scandal post about ``brand`` (ODD 7.11): sentiment -scandal_sentiment, content
+        """A scandal post about ``brand`` (ODD 7.12): sentiment -scandal_sentiment, content
         = one's expectation of the brand (the post is about its conduct, not its product)."""
         return Post(self, brand, -self.params.scandal_sentiment, self.expectation[brand], step, scandal=True)
 
@@ -798,7 +798,7 @@ class ReferenceModel(RunMixin, mesa.Model):
         for b, brand in enumerate(self.brands):                             # 3. fan page
             self.fanpage(b, brand)
         self.purchase(t)                                                    # 4. purchase
-        qualities = self.qualities_in_week(t)  # lowered by an active defect (ODD 7.11)
+        qualities = self.qualities_in_week(t)  # lowered by an active defect (ODD 7.12)
         for c in self.consumers:                                            # 5. experience
             c.experience_product(qualities)
         for c in self.consumers:                                            # 6. choose talkers
@@ -823,7 +823,7 @@ class ReferenceModel(RunMixin, mesa.Model):
         tally.revenue += p.margin * tally.purchases
         self.collect()                                                      # 14. data
 
-    # --- 7.11 events ------------------------------------------------------------------
+    # --- 7.12 events ------------------------------------------------------------------
     def qualities_in_week(self, now: int) -> list[float]:
         """Q_b this week: lowered by the size of every active defect of b, at least -1."""
         qualities = list(self.qualities)

@@ -211,7 +211,7 @@ RECOVERY_NOTE = (f"Per run: focal sales ({SMOOTH_WEEKS}-week trailing mean) and 
                  f"the experiment has an event set without events, else against the mean of the {PRE_WEEKS} weeks "
                  "before the event. drop: the deepest gap, as a share of that pre-event mean; half_weeks: weeks from "
                  "the event's start until half of the drop is back (mean over the runs that got there: "
-                 "*_recovered* says how many of n did). simulation/research/recovery.py, docs/ODD.md 7.12.")
+                 "*_recovered* says how many of n did). simulation/research/recovery.py, docs/ODD.md 7.13.")
 
 
 def _event_design(data: Data) -> tuple[dict[str, int], str | None, list[str]]:

@@ -15,7 +15,7 @@ Shape::
 Lists are crossed (full factorial) with the sampled points of the ranges, so
 ``strategy = [...]`` with ``budget = {min, max}`` runs every strategy at every sampled budget.
 
-Events (docs/ODD.md 7.11): ``[[events]]`` tables at the top level apply to every run; named
+Events (docs/ODD.md 7.12): ``[[events]]`` tables at the top level apply to every run; named
 event sets in ``[sweep.events]`` are one more design dimension, crossed with the rest (the
 label ``events`` of a run names its set, and its events follow those of ``[[events]]``)::
 

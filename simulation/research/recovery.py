@@ -1,5 +1,5 @@
 """Recovery after an event: how deep sales and trust fall, and how soon half of it is back
-(docs/ODD.md, 7.11 and 7.12).
+(docs/ODD.md, 7.12 and 7.13).
 
 For one run's weekly series x (focal sales per consumer, :func:`focal_sales`, or the mean
 ``trust`` in the focal brand) and an event starting in week s:

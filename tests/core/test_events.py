@@ -1,4 +1,4 @@
-"""Events (docs/ODD.md 7.11): the specification, its validation, the mechanisms in the engine,
+"""Events (docs/ODD.md 7.12): the specification, its validation, the mechanisms in the engine,
 and their way through the sweep into the stored parameters. The reference's agreement is
 in tests/core/test_reference.py (the "events" case and the "purchases_events" setting);
 recovery metrics in tests/research/test_recovery.py."""

@@ -132,7 +132,7 @@ CASES = {
     "stressed_mixed": {"strategy": "mixed", **STRESS, "rival_strategy": "mixed"},
     "bass": {"strategy": "broadcast", "n_brands": 1, "purchase_model": "bass", "bass_p": 0.02, "bass_q": 0.4},
     "version1": {**VERSION1, "strategy": "mixed"},
-    # Events (ODD 7.11): a scandal about the focal brand in weeks 8-11 (its ads meet reactance
+    # Events (ODD 7.12): a scandal about the focal brand in weeks 8-11 (its ads meet reactance
     # sooner, dialogue answers the scandal posts, readers lose trust) and a defect of the first
     # rival in weeks 12-17, all brands mixed, established market.
     "events": {"strategy": "mixed", "scenario": "established", "rival_strategy": "mixed",

@@ -1,4 +1,4 @@
-"""Recovery metrics after an event (simulation/research/recovery.py, docs/ODD.md 7.12) and the
+"""Recovery metrics after an event (simulation/research/recovery.py, docs/ODD.md 7.13) and the
 report's recovery table and figure."""
 
 from __future__ import annotations

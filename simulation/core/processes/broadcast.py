@@ -55,7 +55,7 @@ def apply_exposures(state: ConsumerState, idx: np.ndarray, k: np.ndarray, claim:
     ``1 - (1 - effect * trust)^W`` (W = persuasive weight, trust = trust in this brand), so
     repeated exposures compound but never overshoot. The consumer is aware of the brand
     and reminded of it this week. ``threshold``: the reactance threshold (default
-    ``reactance_threshold``; lower during a scandal, docs/ODD.md 7.11).
+    ``reactance_threshold``; lower during a scandal, docs/ODD.md 7.12).
     """
     b = brand
     r = state.irritation[idx, b]

@@ -1,4 +1,4 @@
-"""Events: defects and scandals (docs/ODD.md, 7.11).
+"""Events: defects and scandals (docs/ODD.md, 7.12).
 
 The events are ``params.events`` (:mod:`simulation.core.events`). Nothing here draws a
 random number unless a scandal is active, so a run without events is unchanged draw for

@@ -40,7 +40,7 @@ class PublicRecord:
     quality the author reports), ``step``, ``replied``, ``reply_claim`` (what the reply
     says about quality), ``resolved`` (a complaint the reply resolved), ``spin`` (the
     author detected spin in the reply and said so), ``scandal`` (a post of a scandal event,
-    docs/ODD.md 7.11).
+    docs/ODD.md 7.12).
     """
 
     def __init__(self, capacity: int) -> None:
@@ -200,7 +200,7 @@ def read_public_record(state: ConsumerState, record: PublicRecord, params: Param
     flat_trust = state.trust.reshape(-1)
     trust = 1.0 - (1.0 - flat_trust[saw]) * (1.0 - g) ** seen_good[saw]
     flat_trust[saw] = trust * (1.0 - g) ** seen_spin[saw]
-    scandal_trust_shock(state, record, key, post, params)  # docs/ODD.md 7.11; after the replies' trust
+    scandal_trust_shock(state, record, key, post, params)  # docs/ODD.md 7.12; after the replies' trust
     return n_reads
 
 

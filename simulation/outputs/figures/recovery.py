@@ -1,4 +1,4 @@
-"""Around an event: focal sales per strategy in the weeks before and after it (docs/ODD.md 7.12).
+"""Around an event: focal sales per strategy in the weeks before and after it (docs/ODD.md 7.13).
 
 :func:`event_window_table` computes, per design point (scenario, event set) and strategy,
 the mean and confidence interval of the focal brand's sales (4-week trailing mean, as the
