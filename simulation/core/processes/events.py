@@ -17,16 +17,14 @@ Friestad, M., & Wright, P. (1994). The persuasion knowledge model. JCR 21(1), 1-
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from simulation.core.events import active_events
 from simulation.core.params import Params
 from simulation.core.state import ConsumerState
 
-if TYPE_CHECKING:  # the reading process of public_record calls this module: no import cycle
-    from simulation.core.processes.public_record import PublicRecord
+# ``record`` below is a :class:`~simulation.core.processes.public_record.PublicRecord`; it is
+# not imported, because the reading process of public_record calls this module (no cycle).
 
 
 def experienced_qualities(qualities: np.ndarray, params: Params, week: int) -> np.ndarray:
@@ -57,7 +55,7 @@ def reactance_threshold(params: Params, brand: int, week: int) -> float:
     return params.reactance_threshold
 
 
-def scandal_posts(state: ConsumerState, record: PublicRecord, params: Params, week: int,
+def scandal_posts(state: ConsumerState, record, params: Params, week: int,
                   rng: np.random.Generator) -> int:
     """For each scandal active in ``week``: every online consumer writes a scandal post about
     the brand with probability ``size`` (one uniform per online consumer and scandal):
@@ -74,7 +72,7 @@ def scandal_posts(state: ConsumerState, record: PublicRecord, params: Params, we
     return written
 
 
-def scandal_trust_shock(state: ConsumerState, record: PublicRecord, key: np.ndarray, post: np.ndarray,
+def scandal_trust_shock(state: ConsumerState, record, key: np.ndarray, post: np.ndarray,
                         params: Params) -> None:
     """Readers lose trust in a brand per scandal post about it they read this week:
     ``trust <- trust (1 - h)^n (1 - h (1 - resolved_damping))^m`` with h =
