@@ -90,6 +90,12 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"error: {message} (see '{self.prog} --help')\n")
 
 
+def _add_event_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--event", dest="events", action="append", default=[], metavar="FIELDS",
+                   help="add an event (repeatable), e.g. step=52,kind=scandal,brand=0,size=0.05,duration=4; "
+                        "kind defect | scandal, see docs/ODD.md 7.12")
+
+
 def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=None, metavar="N",
                    help="worker processes (default: number of cores; 1 = in this process)")
@@ -122,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--replicates", type=int, default=1, metavar="R",
                    help="runs with seeds derived from --seed (default: 1)")
     s.add_argument("--out", default="results/simulate", metavar="DIR", help="output folder (default: %(default)s)")
+    _add_event_option(s)
     _add_run_options(s)
 
     sw = sub.add_parser("sweep", help="run an experiment file into a resumable run store")
@@ -134,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     sw.add_argument("--replicates", type=int, default=None, metavar="R", help="override the file's replicates")
     sw.add_argument("--steps", type=int, default=None, metavar="N", help="override the file's steps")
     sw.add_argument("--no-report", action="store_true", help="do not write report.html / report.md at the end")
+    _add_event_option(sw)
     _add_run_options(sw)
 
     se = sub.add_parser("sensitivity", help="Sobol / Morris indices (SALib) of a sobol or morris experiment")
@@ -162,6 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     an.add_argument("--fps", type=int, default=4)
     an.add_argument("--out", default="results/animation.gif", metavar="FILE.gif")
     an.add_argument("--no-progress", action="store_true")
+    _add_event_option(an)
 
     vz = sub.add_parser("viz", help="the classroom dashboard in the browser: broadcast vs. networked, live")
     vz.add_argument("--host", default="127.0.0.1", help="address to listen on (default: %(default)s)")
@@ -287,16 +296,20 @@ def cmd_simulate(args) -> int:
     _positive("--steps", args.steps)
     _positive("--seed", args.seed, 0)
     _positive("--workers", args.workers)
+    from simulation.core.events import parse_event
     from simulation.core.presets import preset_values
 
     sets = Params.parse_assignments(args.sets)  # every value checked, repeats must agree
     _option_and_set(sets, "steps", args.steps, "--steps")
+    events = [parse_event(text) for text in args.events]
     _writable(args.out)
     base = Params.from_toml(args.params) if args.params else Params()
     preset = preset_values(args.preset) if args.preset else {}
     values = {**base.to_dict(), **preset, **sets}  # layers: file < preset < --set (documented)
     if args.steps is not None:
         values["steps"] = args.steps
+    if events:  # added to the file's [[events]]
+        values["events"] = [*base.events, *events]
     params = Params(**values)
     seeds = [run_seed(args.seed, r) for r in range(args.replicates)]
     tasks = [Task(params.to_dict(), sd, {"strategy": params.strategy, "replicate": r}) for r, sd in enumerate(seeds)]
@@ -368,7 +381,10 @@ def cmd_sweep(args) -> int:
 
     for name in ("replicates", "steps", "workers"):
         _positive(f"--{name}", getattr(args, name, None))
-    exp = load_experiment(args.experiment, replicates=args.replicates, steps=args.steps)
+    from simulation.core.events import parse_event
+
+    events = [parse_event(text) for text in args.events]
+    exp = load_experiment(args.experiment, events=events, replicates=args.replicates, steps=args.steps)
     result, out = _sweep(args, exp)
     if result.interrupted:
         return _interrupts.exit_code
@@ -417,8 +433,12 @@ def cmd_animate(args) -> int:
     _positive("--steps", args.steps)
     _positive("--fps", args.fps)
     _positive("--seed", args.seed, 0)
+    from simulation.core.events import parse_event
+
     values = Params.parse_assignments(args.sets)
     _option_and_set(values, "steps", args.steps, "--steps")
+    if args.events:
+        values["events"] = [parse_event(text) for text in args.events]
     _writable(args.out, file=True)
     return main_animate(values, args.seed, args.out, args.steps, args.fps, not args.no_progress)
 

@@ -93,15 +93,16 @@ class WordOfMouthModel(RunMixin, mesa.Model):
 
         1. broadcast and 2. fan page (each brand in turn, focal first), 3. purchase (category
         occasion and brand choice), 4. experience, 5. word of mouth, 6. public record (read
-        last week's record, then post), 7. dialogue (each brand), 8. forgetting, 9. NPS
-        survey; then money flows (the focal brand's) and data collection.
+        last week's record, then post; then the posts of an active scandal), 7. dialogue
+        (each brand), 8. forgetting, 9. NPS survey; then money flows (the focal brand's) and data collection.
         """
         p, s, rng, t = self.params, self.state, self.rng, self.steps
         tally = self.tally
         s.online[:] = rng.random(s.n) < self.online_prob
         s.reinforced[:] = False
         for b, brand in enumerate(self.brands):
-            delivered = proc.broadcast(s, p, brand.broadcast_budget, brand.ad_claim, rng, b)
+            delivered = proc.broadcast(s, p, brand.broadcast_budget, brand.ad_claim, rng, b,
+                                       threshold=proc.reactance_threshold(p, b, t))
             if b == 0:
                 tally.impressions = delivered
         for b, brand in enumerate(self.brands):
@@ -110,12 +111,13 @@ class WordOfMouthModel(RunMixin, mesa.Model):
         tally.purchases, tally.category_purchases = bought.focal, bought.category
         tally.repeat_purchases, tally.previous_focal = bought.repeat, bought.was_focal
         tally.defections = bought.defected
-        proc.experience(s, p, self.qualities, rng)
+        proc.experience(s, p, proc.experienced_qualities(self.qualities, p, t), rng)
         impression, reported = proc.choose_talkers(s, p, rng)
         tally.wom_positive, tally.wom_negative = proc.word_of_mouth(s, self.adjacency, p, impression, reported, rng)
         proc.read_public_record(s, self.record, p, t, rng)
         focal_posts_before = self.record.brand_posts(0)
         proc.post_publicly(s, self.record, p, impression, reported, t, rng)
+        proc.scandal_posts(s, self.record, p, t, rng)  # events (docs/ODD.md 7.12): no draw without one
         for b, brand in enumerate(self.brands):
             replies = proc.dialogue(s, self.record, p, brand.dialogue_budget, brand.reply_claim,
                                     brand.quality, t, rng, b)

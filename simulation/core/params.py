@@ -32,6 +32,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from simulation.core.events import make_events
 from simulation.core.tomlfile import read_toml
 from simulation.errors import ParameterError
 
@@ -52,6 +53,8 @@ GENERATED_NETWORKS = (
 BUILTIN_NETWORKS = ("karate", "les_miserables")
 NETWORKS = GENERATED_NETWORKS + BUILTIN_NETWORKS
 FILE_PREFIX = "file:"
+#: The key of the events (a tuple of :class:`~simulation.core.events.Event`) in a Params.
+EVENTS = "events"
 
 
 @dataclass(frozen=True)
@@ -382,6 +385,17 @@ _SPECS: list[Spec] = [
        meaning="pull of trust toward 1 for a neutral or positive poster who gets a reply"),
     _p("conversation_loyalty", 0.01, float, 0.0, 1.0, unit="share", group="dialogue",
        meaning="pull of loyalty toward 1 for a neutral or positive poster who gets a reply"),
+    # --- events (defects and scandals, docs/ODD.md 7.12) ---------------------------------
+    _p("scandal_sentiment", 0.8, float, 0.0, 1.0, unit="-1..1", group="events",
+       meaning="negativity of a scandal post: its sentiment is -scandal_sentiment"),
+    _p("scandal_trust_hit", 0.05, float, 0.0, 1.0, unit="per post read", group="events",
+       meaning="relative loss of trust in the brand per scandal post read (times 1 - resolved_damping "
+               "if the brand's reply resolved it)",
+       source="assumption (a scandal is about the firm's conduct, so it costs trust, not only attitude)"),
+    _p("scandal_reactance", 0.5, float, 0.0, 1.0, unit="factor", group="events",
+       meaning="while a scandal about a brand is active its reactance_threshold is multiplied by this "
+               "(1 = no change): ads during a scandal meet reactance sooner",
+       source="assumption (persuasion knowledge is primed by a scandal, Friestad & Wright 1994)"),
     # --- forgetting ----------------------------------------------------------------------
     _p("attitude_decay", 0.02, float, 0.0, 1.0, unit="per week", group="forgetting",
        meaning="share of attitude that fades back toward 0 each week"),
@@ -579,10 +593,16 @@ class Params(Mapping[str, Any]):
     __slots__ = ("_values",)
 
     def __init__(self, **values: Any) -> None:
+        events = values.pop(EVENTS, ())
         clean = {name: spec.default for name, spec in PARAMETERS.items()}
         for name, value in values.items():
             clean[name] = check_value(name, value)
         _check_combinations(clean)
+        # Events (docs/ODD.md 7.12) are not a Spec: a list of tables, kept only when there
+        # are some, so a run without events has exactly the parameters it had before.
+        checked = make_events(events, n_brands=clean["n_brands"])
+        if checked:
+            clean[EVENTS] = checked
         object.__setattr__(self, "_values", clean)
 
     # --- construction ------------------------------------------------------------------
@@ -601,11 +621,11 @@ class Params(Mapping[str, Any]):
         path = os.fspath(path)
         data = read_toml(path, "parameter file")
         if table and isinstance(data.get(table), dict):
-            extra = [k for k in data if k != table]
+            extra = [k for k in data if k not in (table, EVENTS)]
             if extra:
                 raise ParameterError(f"{path}: key {extra[0]!r} outside the [{table}] table; "
-                                     f"put every parameter inside [{table}]")
-            data = data[table]
+                                     f"put every parameter inside [{table}] (and events in [[events]])")
+            data = {**data[table], **({EVENTS: data[EVENTS]} if EVENTS in data else {})}
         try:
             for name, value in data.items():
                 check_typed(name, value)
@@ -646,6 +666,8 @@ class Params(Mapping[str, Any]):
         try:
             return self._values[name]
         except KeyError:
+            if name == EVENTS:
+                return ()
             raise _unknown(name) from None
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -661,7 +683,7 @@ class Params(Mapping[str, Any]):
         return len(self._values)
 
     def __repr__(self) -> str:
-        changed = {k: v for k, v in self._values.items() if v != PARAMETERS[k].default}
+        changed = self.differing()
         inner = ", ".join(f"{k}={v!r}" for k, v in changed.items())
         return f"Params({inner})"
 
@@ -669,12 +691,16 @@ class Params(Mapping[str, Any]):
         return (Params.from_dict, (dict(self._values),))
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain dict of all values (JSON-serialisable)."""
-        return dict(self._values)
+        """Plain dict of all values (JSON-serialisable; events, if any, as a list of dicts)."""
+        out = dict(self._values)
+        if EVENTS in out:
+            out[EVENTS] = [e.to_dict() for e in out[EVENTS]]
+        return out
 
     def differing(self) -> dict[str, Any]:
-        """Only the values that differ from the defaults."""
-        return {k: v for k, v in self._values.items() if v != PARAMETERS[k].default}
+        """Only the values that differ from the defaults (events, if any, as a list of dicts)."""
+        values = self.to_dict()
+        return {k: v for k, v in values.items() if k == EVENTS or v != PARAMETERS[k].default}
 
 
 def _check_combinations(v: dict[str, Any]) -> None:

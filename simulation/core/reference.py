@@ -160,6 +160,7 @@ class Post:
     reply_claim: float = 0.0
     resolved: bool = False  # a complaint the reply resolved
     spin: bool = False      # the author detected spin in the reply and exposed it
+    scandal: bool = False   # written in a scandal event (ODD 7.12)
 
     @property
     def complaint(self) -> bool:
@@ -369,11 +370,12 @@ class ReferenceConsumer(FixedAgent):
             return k
         return sum(1 for _ in range(k) if self.rng.random() < attention)
 
-    def receive_impressions(self, k: int, claim: float, brand: int = 0) -> None:
+    def receive_impressions(self, k: int, claim: float, brand: int = 0, threshold: float | None = None) -> None:
         """Meet this week's k noticed ad exposures of ``brand`` one by one.
 
         The j-th exposure (j = 0, 1, ...) meets irritation r + j (r: irritation with this
-        brand's ads). While r + j <= reactance_threshold it persuades with weight
+        brand's ads). While r + j <= threshold (reactance_threshold, or the brand's lower
+        threshold during a scandal, :meth:`ReferenceModel.reactance_threshold`) it persuades with weight
         w_j = exp(-(r + j) / wearout):
         a <- a + (1 - (1 - min(ad_effect trust, 1))^w_j) (claim - a), likewise e with
         ad_expectation_effect (a, e, trust: about this brand). Beyond the threshold it is
@@ -384,10 +386,11 @@ class ReferenceConsumer(FixedAgent):
         closed form (ODD 7.1).
         """
         p, b = self.params, brand
+        limit = p.reactance_threshold if threshold is None else threshold
         r = self.irritation[b]
         for j in range(k):
             level = r + j
-            if level <= p.reactance_threshold:
+            if level <= limit:
                 weight = math.exp(-level / p.wearout)
                 self.attitude[b] = pull(self.attitude[b], claim, min(p.ad_effect * self.trust[b], 1.0), weight)
                 self.expectation[b] = pull(self.expectation[b], claim,
@@ -629,13 +632,17 @@ class ReferenceConsumer(FixedAgent):
         brand replied and the author did not expose spin, else the post's content. The
         messages about each brand form one inbox (:meth:`listen`). Then, per brand,
         trust <- (1 - (1 - trust)(1 - g)^n_good) (1 - g)^n_spin, g = reply_trust_gain,
-        n_good / n_spin = honest / exposed-as-spin replies of that brand read.
+        n_good / n_spin = honest / exposed-as-spin replies of that brand read. Then, per brand,
+        each scandal post read costs trust (ODD 7.12): trust <- trust (1 - h)^n (1 - h (1 - resolved_damping))^m,
+        h = scandal_trust_hit, n / m = unresolved / resolved scandal posts of that brand read.
         """
         p = self.params
         weight = p.stranger_weight_immigrant if self.is_immigrant else p.stranger_weight_native
         inbox: dict[int, list[Message]] = defaultdict(list)
         n_good: Counter[int] = Counter()
         n_spin: Counter[int] = Counter()
+        n_scandal: Counter[int] = Counter()
+        n_scandal_resolved: Counter[int] = Counter()
         aware_before = list(self.aware)  # noticing is judged before any post acts
         for post in posts:
             if not self.notice_post(aware_before[post.brand]):
@@ -648,11 +655,20 @@ class ReferenceConsumer(FixedAgent):
             inbox[post.brand].append(Message(self, post.brand, weight, valence, content))
             n_good[post.brand] += honest_reply
             n_spin[post.brand] += post.replied and post.spin
+            if post.scandal:
+                if post.resolved:
+                    n_scandal_resolved[post.brand] += 1
+                else:
+                    n_scandal[post.brand] += 1
         for b, messages in inbox.items():
             self.listen(messages, b)
             if n_good[b] or n_spin[b]:  # trust moves only for those who saw a reply
                 g = p.reply_trust_gain
                 self.trust[b] = (1.0 - (1.0 - self.trust[b]) * (1.0 - g) ** n_good[b]) * (1.0 - g) ** n_spin[b]
+            if n_scandal[b] or n_scandal_resolved[b]:
+                h = p.scandal_trust_hit
+                damped = 1.0 - h * (1.0 - p.resolved_damping)
+                self.trust[b] *= (1.0 - h) ** n_scandal[b] * damped ** n_scandal_resolved[b]
 
     def post_sentiment(self) -> float:
         """The sentiment of a post this week: the impression, shifted by reply_post_positivity
@@ -675,6 +691,11 @@ class ReferenceConsumer(FixedAgent):
             if self.answered_complaint[b] and self.post_sentiment() < 0.0:
                 chance *= 1.0 + p.complaint_invite
         return self.rng.random() < min(chance, 1.0)
+
+    def post_about_scandal(self, step: int, brand: int) -> Post:
+        """A scandal post about ``brand`` (ODD 7.12): sentiment -scandal_sentiment, content
+        = one's expectation of the brand (the post is about its conduct, not its product)."""
+        return Post(self, brand, -self.params.scandal_sentiment, self.expectation[brand], step, scandal=True)
 
     def post(self, step: int) -> Post:
         """A post about the topic: sentiment :meth:`post_sentiment`, content = the reported
@@ -828,20 +849,22 @@ class ReferenceModel(RunMixin, mesa.Model):
         for c in self.consumers:                                            # 1. online draw
             c.go_online()
         for b, brand in enumerate(self.brands):                             # 2. broadcast
-            delivered = self.broadcast(b, brand)
+            delivered = self.broadcast(b, brand, t)
             if b == 0:
                 tally.impressions = delivered
         for b, brand in enumerate(self.brands):                             # 3. fan page
             self.fanpage(b, brand)
         self.purchase(t)                                                    # 4. purchase
+        qualities = self.qualities_in_week(t)  # lowered by an active defect (ODD 7.12)
         for c in self.consumers:                                            # 5. experience
-            c.experience_product(self.qualities)
+            c.experience_product(qualities)
         for c in self.consumers:                                            # 6. choose talkers
             c.decide_to_talk()
         tally.wom_positive, tally.wom_negative = self.word_of_mouth()       # 7.
         self.read_public_record(t)                                          # 8.
         focal_posts_before = self.record.brand_posts(0)
         self.post_publicly(t)                                               # 9.
+        self.scandal_posts(t)                                               # 9b. events
         for b, brand in enumerate(self.brands):                             # 10. dialogue
             replies = self.dialogue(t, b, brand)
             if b == 0:
@@ -857,7 +880,39 @@ class ReferenceModel(RunMixin, mesa.Model):
         tally.revenue += p.margin * tally.purchases
         self.collect()                                                      # 14. data
 
-    def broadcast(self, b: int, brand: Brand) -> int:
+    # --- 7.12 events ------------------------------------------------------------------
+    def qualities_in_week(self, now: int) -> list[float]:
+        """Q_b this week: lowered by the size of every active defect of b, at least -1."""
+        qualities = list(self.qualities)
+        for event in self.params.events:
+            if event.kind == "defect" and event.step <= now < event.step + event.duration:
+                qualities[event.brand] = max(qualities[event.brand] - event.size, -1.0)
+        return qualities
+
+    def scandal_active(self, b: int, now: int) -> bool:
+        return any(event.kind == "scandal" and event.brand == b and event.step <= now < event.step + event.duration
+                   for event in self.params.events)
+
+    def reactance_threshold(self, b: int, now: int) -> float:
+        """reactance_threshold, times scandal_reactance while a scandal about brand b is active."""
+        p = self.params
+        return p.reactance_threshold * (p.scandal_reactance if self.scandal_active(b, now) else 1.0)
+
+    def scandal_posts(self, now: int) -> int:
+        """For each active scandal (in the order of params.events): every online consumer, in
+        index order, writes a scandal post about its brand with probability size. Returns the
+        number of posts."""
+        written = 0
+        for event in self.params.events:
+            if event.kind != "scandal" or not event.step <= now < event.step + event.duration:
+                continue
+            for c in self.consumers:
+                if c.online and self.rng.random() < event.size:
+                    self.record.add(c.post_about_scandal(now, event.brand))
+                    written += 1
+        return written
+
+    def broadcast(self, b: int, brand: Brand, now: int = 0) -> int:
         """Brand b buys stochastic_round(broadcast_budget) impressions and gives each to a
         consumer drawn with probability proportional to media exposure (1 for natives,
         media_exposure_immigrant for immigrants): a multinomial, one impression at a time.
@@ -880,7 +935,7 @@ class ReferenceModel(RunMixin, mesa.Model):
         for consumer, k in received.items():                                 # phase 2
             noticed = consumer.notice_ads(k)
             if noticed > 0:  # an unnoticed ad neither persuades nor irritates nor reminds
-                consumer.receive_impressions(noticed, brand.ad_claim, b)
+                consumer.receive_impressions(noticed, brand.ad_claim, b, self.reactance_threshold(b, now))
         return n_impressions
 
     def fanpage(self, b: int, brand: Brand) -> int:

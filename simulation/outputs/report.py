@@ -50,8 +50,9 @@ from simulation.outputs.tables import (
 from simulation.research import headline as H
 from simulation.research.experiment import Experiment
 from simulation.research.provenance import REPO_ROOT, check_output, write_atomic
+from simulation.research.recovery import PRE_WEEKS, RECOVERY_COLUMNS, SMOOTH_WEEKS, event_starts, recovery_rows
 from simulation.research.sensitivity import analyse, sample_warning
-from simulation.research.store import load
+from simulation.research.store import load, swept_parameters
 from simulation.research.summaries import confidence_table, incremental_roi
 
 SUMMARY_METRICS = ("loyalty", "loyal_share", "nps", "awareness", "customers", "trust", "profit",
@@ -130,7 +131,7 @@ def read_output(directory: str | Path) -> Data:
             detail = (f"; {len(failed)} run(s) failed, e.g. {failed['run_id'].iloc[0]}: "
                       f"{str(failed['error'].iloc[0]).splitlines()[0]}") if len(failed) else ""
             raise WomsimError(f"report: no finished runs in '{d / 'runs.sqlite'}'{detail}")
-        varied = [k for k in [*exp.get("grid", {}), *exp.get("ranges", {})] if k != "strategy"]
+        varied = swept_parameters(exp)
         data = Data("sweep", d, ts, finals, sweep_meta, varied, runs, sweep_meta.get("tasks"))
     elif (d / "timeseries.csv").exists():
         ts = _read_run_csv(d / "timeseries.csv")
@@ -199,6 +200,46 @@ def summary_table(data: Data, metrics=SUMMARY_METRICS) -> pd.DataFrame:
     if numeric:  # design points in parameter order (labels such as scenarios as run), strategies as run
         table = table.sort_values(numeric, kind="stable", ignore_index=True)
     return confidence_cells(table, metrics, by, n=True)
+
+
+# --------------------------------------------------------------------------------------
+# recovery after an event (sweeps with [sweep.events])
+# --------------------------------------------------------------------------------------
+#: What the recovery table says under it.
+RECOVERY_NOTE = (f"Per run: focal sales ({SMOOTH_WEEKS}-week trailing mean) and mean trust in the focal brand, "
+                 "measured against the run without the event on the same seed (identical until the event) when "
+                 f"the experiment has an event set without events, else against the mean of the {PRE_WEEKS} weeks "
+                 "before the event. drop: the deepest gap, as a share of that pre-event mean; half_weeks: weeks from "
+                 "the event's start until half of the drop is back (mean over the runs that got there: "
+                 "*_recovered* says how many of n did). simulation/research/recovery.py, docs/ODD.md 7.13.")
+
+
+def _event_design(data: Data) -> tuple[dict[str, int], str | None, list[str]]:
+    """(first week per event set, the set without events, the other design columns)."""
+    exp = data.meta.get("experiment", {}) if data.kind == "sweep" else {}
+    if "events" not in data.timeseries:
+        return {}, None, []
+    starts, empty = event_starts(exp)
+    return starts, empty, [v for v in data.varied if v != "events" and v in data.timeseries]
+
+
+def recovery_table(data: Data) -> pd.DataFrame | None:
+    """Mean [95 % CI] of the :data:`~simulation.research.recovery.RECOVERY_COLUMNS` per design
+    point, event set and strategy, with the runs that recovered half of each drop; None
+    without event sets."""
+    starts, empty, other = _event_design(data)
+    if not starts or "strategy" not in data.timeseries:
+        return None
+    keys = [*other, "events", "strategy", "replicate"]
+    rows = recovery_rows(data.timeseries, keys, starts, reference_set=empty)
+    by = keys[:-1]
+    bounds = {c: (0.0, float("inf")) for c in RECOVERY_COLUMNS}
+    table = confidence_table(rows, RECOVERY_COLUMNS, by, bounds=bounds)
+    cells = confidence_cells(table, RECOVERY_COLUMNS, by, n=True)
+    for name in ("sales", "trust"):
+        got = rows.groupby(by, sort=False)[f"{name}_half_weeks"].apply(lambda s: int(s.notna().sum()))
+        cells[f"{name}_recovered"] = got.to_numpy()
+    return cells
 
 
 # --------------------------------------------------------------------------------------
@@ -407,6 +448,22 @@ def _make_sensitivity(data: Data, out: Path, metric: str) -> list[Figure]:
 SNAPSHOT_MAX_CONSUMERS = 20_000
 
 
+def _has_events(data: Data) -> bool:
+    return bool(_event_design(data)[0]) and "strategy" in data.timeseries
+
+
+def _make_event_window(data: Data, out: Path, metric: str) -> list[Figure]:
+    starts, _, other = _event_design(data)
+    table = figures.event_window_table(data.timeseries, starts, panels=[*other, "events"])
+    return _one(data, "event_window", "Focal sales around the event",
+                f"One panel per design point and event set: the focal brand's weekly sales ({SMOOTH_WEEKS}-week "
+                "trailing mean) from 8 weeks before to 40 weeks after the event's start (dotted line), mean per "
+                "strategy over replicates with its 95 % band. A line that dips and climbs back quickly is a "
+                "strategy that recovers fast; compare with the panel of the same scenario without the event.",
+                lambda p: figures.plot_event_window(table, p, title=f"Focal sales around the event\n{_scenario(data)}"),
+                out)
+
+
 def _has_network(data: Data) -> bool:
     params = _params_of(data)
     return (data.kind == "runs" and bool({"broadcast", "dialogue"} & set(data.strategies)) and bool(params)
@@ -437,6 +494,7 @@ FIGURES: tuple[FigureMaker, ...] = (
     FigureMaker("heatmap", _two_axes, _make_heatmaps),
     FigureMaker("difference", _has_difference, _make_difference),
     FigureMaker("sensitivity", _is_sensitivity_design, _make_sensitivity),
+    FigureMaker("event_window", _has_events, _make_event_window),
     FigureMaker("network", _has_network, _make_network, reruns_model=True, per_scenario=True),
 )
 
@@ -539,6 +597,7 @@ def build_report(directory: str | Path, metric: str = "loyalty", snapshots: bool
                      option="--out" if out is not None else "report folder (the data folder; give --out elsewhere)")
     figs = build_figures(data, d / figure_dir, metric=metric, snapshots=snapshots)
     table = summary_table(data)
+    recovery = recovery_table(data)
     status, failed = _status(data)
     meta = data.meta
     # Only what the same code and environment reproduce; the rest stays in the JSON file.
@@ -547,8 +606,8 @@ def build_report(directory: str | Path, metric: str = "loyalty", snapshots: bool
     what = meta.get("experiment") or {k: meta.get(k) for k in ("changed", "base_seed", "seeds", "replicates")}
     title = f"womsim report: {data.directory.name}"
     blocks = headline_of(data)
-    md = _markdown(title, data, what, prov, status, failed, table, figs, figure_dir, blocks)
-    html_text = _html(title, data, what, prov, status, failed, table, figs, blocks)
+    md = _markdown(title, data, what, prov, status, failed, table, figs, figure_dir, blocks, recovery)
+    html_text = _html(title, data, what, prov, status, failed, table, figs, blocks, recovery)
     write_atomic(d / "report.md", md)
     write_atomic(d / "report.html", html_text)
     paths = {"md": d / "report.md", "html": d / "report.html"}
@@ -564,7 +623,7 @@ HEADLINE_INTRO = ("Strategies are compared within each scenario, never pooled ac
                   "pairs each run with the `none` run of the same seed and scenario.")
 
 
-def _markdown(title, data, what, prov, status, failed, table, figs, figure_dir, blocks=()) -> str:
+def _markdown(title, data, what, prov, status, failed, table, figs, figure_dir, blocks=(), recovery=None) -> str:
     parts = [f"# {title}", "", "## What was run", "",
              f"- Output: `{data.directory}` ({'sweep run store' if data.kind == 'sweep' else 'simulation runs'})",
              f"- Definition: `{json.dumps(what, default=str)}`",
@@ -576,6 +635,9 @@ def _markdown(title, data, what, prov, status, failed, table, figs, figure_dir, 
                   format_headline(blocks, markdown=True), ""]
     parts += ["## Final values (mean [95 % confidence interval] over runs)", "", render_frame(table, markdown=True), "",
               INTERVAL_NOTE, ""]
+    if recovery is not None:
+        parts += ["## Recovery after the event (mean [95 % confidence interval] over runs)", "",
+                  render_frame(recovery, markdown=True), "", RECOVERY_NOTE, ""]
     parts += ["## Figures", ""]
     for f in figs:
         src = f.png.name if figure_dir in ("", ".") else f"{figure_dir}/{f.png.name}"
@@ -599,7 +661,7 @@ def _html_table(table: pd.DataFrame) -> str:
     return f"<table><tr>{head}</tr>{rows}</table>"
 
 
-def _html(title, data, what, prov, status, failed, table, figs, blocks=()) -> str:
+def _html(title, data, what, prov, status, failed, table, figs, blocks=(), recovery=None) -> str:
     esc = html.escape
     body = [f"<h1>{esc(title)}</h1>", "<h2>What was run</h2><ul>",
             f"<li>Output: <code>{esc(str(data.directory))}</code></li>",
@@ -619,6 +681,9 @@ def _html(title, data, what, prov, status, failed, table, figs, blocks=()) -> st
         body.append(f"<p class='how'>{esc(HEADLINE_NOTE)}</p>")
     body.append(f"<h2>Final values (mean [95 % confidence interval] over runs)</h2>{_html_table(table)}"
                 f"<p class='how'>{esc(INTERVAL_NOTE)}</p>")
+    if recovery is not None:
+        body.append("<h2>Recovery after the event (mean [95 % confidence interval] over runs)</h2>"
+                    f"{_html_table(recovery)}<p class='how'>{esc(RECOVERY_NOTE)}</p>")
     body.append("<h2>Figures</h2>")
     for f in figs:
         data_uri = "data:image/png;base64," + base64.b64encode(f.png.read_bytes()).decode()

@@ -15,8 +15,20 @@ Shape::
 Lists are crossed (full factorial) with the sampled points of the ranges, so
 ``strategy = [...]`` with ``budget = {min, max}`` runs every strategy at every sampled budget.
 
+Events (docs/ODD.md 7.12): ``[[events]]`` tables at the top level apply to every run; named
+event sets in ``[sweep.events]`` are one more design dimension, crossed with the rest (the
+label ``events`` of a run names its set, and its events follow those of ``[[events]]``)::
+
+    [[events]]                                  # in every run
+    step = 30
+    kind = "defect"
+    size = 0.2
+    [sweep.events]                              # one design point per named set
+    scandal = [{ step = 52, kind = "scandal", size = 0.05, duration = 4 }]
+    defect = [{ step = 52, kind = "defect", size = 0.5, duration = 8 }]
+
 Seeds: a run's seed depends only on (experiment seed, scenario, replicate) where the
-scenario is the design point *without* the strategy (numpy SeedSequence, see
+scenario is the design point *without* the strategy and the event set (numpy SeedSequence, see
 :func:`simulation.research.tasks.run_seed`). All strategies of a scenario and replicate therefore
 run on the same consumers and random numbers (common random numbers): differences between
 strategies are paired, and the ``none`` baseline gives incremental ROI run by run. Never
@@ -40,15 +52,16 @@ from typing import Any
 
 import numpy as np
 
-from simulation.core.params import PARAMETERS, Params, check_typed, check_value, closest
+from simulation.core.events import make_events
+from simulation.core.params import EVENTS, PARAMETERS, Params, check_typed, check_value, closest
 from simulation.core.tomlfile import read_toml
 from simulation.errors import ParameterError
 from simulation.research.tasks import Task, run_seed
 
-_SECTIONS = ("experiment", "base", "sweep")
+_SECTIONS = ("experiment", "base", "sweep", "events")
 #: The keys of ``[experiment]``, all required.
 EXPERIMENT_KEYS = ("name", "steps", "replicates", "seed")
-_SWEEP_KEYS = ("design", "samples", "baseline", "parameters")
+_SWEEP_KEYS = ("design", "samples", "baseline", "parameters", "events")
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 #: An experiment name is a plain file name: it names the folder ``results/<name>``.
 NAME_PATTERN = re.compile(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*")
@@ -81,6 +94,8 @@ class Experiment:
     samples: int = 0
     ranges: dict[str, tuple[float, float]] = field(default_factory=dict)
     baseline: bool = False
+    events: tuple = ()  # of Event: in every run
+    event_sets: dict[str, tuple] = field(default_factory=dict)  # name -> events, a design dimension
 
     # --- the design ---------------------------------------------------------------------
     def problem(self) -> dict[str, Any]:
@@ -124,6 +139,8 @@ class Experiment:
     def _scenarios(self) -> tuple[dict[str, Any], ...]:
         # Sampled once per experiment: loading checks every point, then tasks() uses them.
         grid = {k: v for k, v in self.grid.items() if k != "strategy"}
+        if self.event_sets:
+            grid[EVENTS] = list(self.event_sets)
         combos = [dict(zip(grid, c)) for c in itertools.product(*grid.values())] or [{}]
         names = list(self.ranges)
         samples = self.sample_matrix()
@@ -140,23 +157,43 @@ class Experiment:
         """Every design point incl. the strategy."""
         return [{**s, "strategy": st} for s in self.scenarios() for st in self.strategies()]
 
+    def run_values(self, point: dict[str, Any]) -> dict[str, Any]:
+        """The parameter values of a design point: base, point, and the events of the file and
+        of the point's event set (the label ``events`` names the set)."""
+        values = {**self.base, **point}
+        events = (*self.events, *self.event_sets.get(values.pop(EVENTS, None), ()))
+        return {**values, EVENTS: events} if events else values
+
     def tasks(self) -> list[Task]:
         """One task per (scenario, strategy, replicate), seeds as in the module docstring."""
         out = []
+        # Event sets share the seeds of their scenario (the point without its event set):
+        # events draw nothing before they start, so runs of one scenario, strategy and
+        # replicate are identical until the first event, and a run without events is the
+        # exact counterfactual of one with them.
+        seed_points: dict[tuple, int] = {}
         for k, scenario in enumerate(self.scenarios()):
+            without = tuple((key, repr(v)) for key, v in scenario.items() if key != EVENTS)
+            seed_point = seed_points.setdefault(without, k)
             for strategy in self.strategies():
-                params = Params(**{**self.base, **scenario, "strategy": strategy, "steps": self.steps}).to_dict()
+                point = {**scenario, "strategy": strategy, "steps": self.steps}
+                params = Params(**self.run_values(point)).to_dict()
                 for r in range(self.replicates):
                     labels = {**scenario, "strategy": strategy, "replicate": r}
-                    out.append(Task(params, run_seed(self.seed, r, point=k), labels,
+                    out.append(Task(params, run_seed(self.seed, r, point=seed_point), labels,
                                     run_id=f"p{k:05d}-{strategy}-r{r:03d}", point=k))
         return out
 
     def definition(self) -> dict[str, Any]:
         """What identifies the experiment (a run store belongs to exactly one)."""
-        return {"name": self.name, "steps": self.steps, "replicates": self.replicates, "seed": self.seed,
-                "base": self.base, "grid": self.grid, "design": self.design, "samples": self.samples,
-                "ranges": {k: list(v) for k, v in self.ranges.items()}, "baseline": self.baseline}
+        out = {"name": self.name, "steps": self.steps, "replicates": self.replicates, "seed": self.seed,
+               "base": self.base, "grid": self.grid, "design": self.design, "samples": self.samples,
+               "ranges": {k: list(v) for k, v in self.ranges.items()}, "baseline": self.baseline}
+        if self.events:  # only when there are some: an experiment without events is defined as before
+            out["events"] = [e.to_dict() for e in self.events]
+        if self.event_sets:
+            out["event_sets"] = {k: [e.to_dict() for e in v] for k, v in self.event_sets.items()}
+        return out
 
     @classmethod
     def from_definition(cls, definition: dict[str, Any], path: str = "") -> Experiment:
@@ -168,7 +205,8 @@ class Experiment:
         return cls(d["name"], d["steps"], d["replicates"], d["seed"], dict(d["base"]),
                    {k: list(v) for k, v in d["grid"].items()}, path, d.get("design", "grid"),
                    int(d.get("samples", 0)), {k: tuple(v) for k, v in d.get("ranges", {}).items()},
-                   bool(d.get("baseline", False)))
+                   bool(d.get("baseline", False)), make_events(d.get("events", [])),
+                   {k: make_events(v) for k, v in d.get("event_sets", {}).items()})
 
 
 def _unknown_key(path: str, where: str, key: str, allowed) -> ParameterError:
@@ -226,8 +264,9 @@ def _check_table(path: str, where: str, table: dict[str, Any], allowed) -> None:
             raise _misplaced(path, where, key) or _unknown_key(path, where, key, allowed)
 
 
-def load_experiment(path: str | os.PathLike, **overrides: Any) -> Experiment:
-    """Read and validate an experiment file; ``overrides`` replace [experiment] values.
+def load_experiment(path: str | os.PathLike, events: tuple | list = (), **overrides: Any) -> Experiment:
+    """Read and validate an experiment file; ``overrides`` replace [experiment] values;
+    ``events`` (e.g. from ``--event``) are added to the file's ``[[events]]``.
 
     The file must have an ``[experiment]`` table with every key of
     :data:`EXPERIMENT_KEYS`; values have the TOML type their declaration asks for (no
@@ -237,7 +276,7 @@ def load_experiment(path: str | os.PathLike, **overrides: Any) -> Experiment:
     data = read_toml(path, "experiment file")
     _check_table(path, "top level", data, _SECTIONS)
     for key in data:
-        if not isinstance(data[key], dict):
+        if key != EVENTS and not isinstance(data[key], dict):
             raise ParameterError(f"{path}: '{key}' must be a table ([{key}]), got {data[key]!r}")
     if "experiment" not in data:
         raise ParameterError(f"{path}: no [experiment] table: add one with "
@@ -254,6 +293,9 @@ def load_experiment(path: str | os.PathLike, **overrides: Any) -> Experiment:
     for key, value in base.items():
         if (error := _misplaced(path, "base", key)) is not None:
             raise error
+        if key == EVENTS:
+            raise ParameterError(f"{path}: [base] events: events go in [[events]] tables at the top level "
+                                 "(every run) or in [sweep.events] (named sets to sweep)")
         _typed(path, key, value, " in [base]")
     sweep = dict(data.get("sweep", {}))
     _check_table(path, "sweep", sweep, _SWEEP_KEYS)
@@ -307,18 +349,37 @@ def load_experiment(path: str | os.PathLike, **overrides: Any) -> Experiment:
             check_value(key, hi)
     except ParameterError as exc:
         raise ParameterError(f"{path}: {exc}") from None
+    try:
+        file_events = make_events(data.get(EVENTS, []), where=" in [[events]]")
+        file_events = tuple(sorted((*file_events, *make_events(list(events))), key=lambda e: e.step))
+        event_sets = _event_sets(sweep.get("events", {}))
+    except ParameterError as exc:
+        raise ParameterError(f"{path}: {exc}") from None
     exp = Experiment(name, steps, replicates, seed, base, grid, path, design, int(samples or 0),
-                     ranges, baseline)
+                     ranges, baseline, file_events, event_sets)
     _check_points(exp)
     return exp
 
 
+def _event_sets(table: Any) -> dict[str, tuple]:
+    """The named event sets of ``[sweep.events]``: name = [ {event}, ... ] (an empty list: no event)."""
+    if not isinstance(table, dict):
+        raise ParameterError(f"[sweep] events must be a table of name = [{{ step = ., kind = ., ... }}], got {table!r}")
+    sets = {}
+    for name, events in table.items():
+        if not isinstance(events, list):
+            raise ParameterError(f"[sweep.events] {name} must be a list of event tables, got {events!r}")
+        sets[name] = make_events(events, where=f" in [sweep.events] {name}")
+    return sets
+
+
 def _check_points(exp: Experiment) -> None:
     """Every design point is a valid parameter set, rules between parameters included
-    (two swept budget shares are fine alone and may break their sum together)."""
+    (two swept budget shares are fine alone and may break their sum together; an event's
+    brand must exist in the point's market)."""
     for point in exp.points():
         try:
-            Params(**{**exp.base, **point})
+            Params(**exp.run_values(point))
         except ParameterError as exc:
             shown = ", ".join(f"{k} = {v!r}" for k, v in point.items() if k != "strategy") or "the base"
             raise ParameterError(f"{exp.path}: the design point {shown}: {exc}") from None

@@ -77,8 +77,10 @@ _RUN_COLUMNS = ("run_id", "point", "strategy", "replicate", "seed", "status", "e
 
 
 def swept_parameters(experiment: Mapping[str, Any]) -> list[str]:
-    """The parameters an experiment definition varies, in design order, without ``strategy``."""
-    return [k for k in [*experiment.get("grid", {}), *experiment.get("ranges", {})] if k != "strategy"]
+    """The parameters an experiment definition varies, in design order, without ``strategy``
+    (and ``events``, the name of the event set, when the experiment sweeps event sets)."""
+    events = ["events"] if experiment.get("event_sets") else []
+    return [k for k in [*experiment.get("grid", {}), *experiment.get("ranges", {}), *events] if k != "strategy"]
 
 
 def view_statements(experiment: Mapping[str, Any]) -> list[str]:

@@ -144,6 +144,12 @@ CASES = {
                   "reply_post_boost": 1.0, "reply_post_positivity": 0.3, "complaint_invite": 1.0},
     "bass": {"strategy": "broadcast", "n_brands": 1, "purchase_model": "bass", "bass_p": 0.02, "bass_q": 0.4},
     "version1": {**VERSION1, "strategy": "mixed"},
+    # Events (ODD 7.12): a scandal about the focal brand in weeks 8-11 (its ads meet reactance
+    # sooner, dialogue answers the scandal posts, readers lose trust) and a defect of the first
+    # rival in weeks 12-17, all brands mixed, established market.
+    "events": {"strategy": "mixed", "scenario": "established", "rival_strategy": "mixed",
+               "events": [{"step": 8, "kind": "scandal", "brand": 0, "size": 0.1, "duration": 4},
+                          {"step": 12, "kind": "defect", "brand": 1, "size": 0.6, "duration": 6}]},
 }
 
 
@@ -427,6 +433,14 @@ DETERMINISTIC = {
                   "quality_noise": 0.0, "quality": -0.2, "disappointment_threshold": 0.0,
                   "reply_cost": 1.0, "scr_window": 4},
 }
+# The purchases setting with events whose draws are certain: every online consumer (all of
+# them) writes a scandal post in weeks 3-4 (size 1), and the focal brand's quality falls by
+# 0.5 in weeks 5-8 (no quality noise: the experience is Q - 0.5 exactly). No post is read
+# (post_reach = 0), so the trust shock is left to the "events" case of CASES.
+DETERMINISTIC["purchases_events"] = {
+    **DETERMINISTIC["purchases"],
+    "events": [{"step": 3, "kind": "scandal", "brand": 0, "size": 1.0, "duration": 2},
+               {"step": 5, "kind": "defect", "brand": 0, "size": 0.5, "duration": 4}]}
 
 
 @pytest.mark.parametrize("setting", list(DETERMINISTIC))
@@ -439,16 +453,22 @@ def test_deterministic_channels_agree_exactly(setting):
     params = DETERMINISTIC[setting]
     engine, reference = _run_both(params, 15)
     ts = engine.timeseries()
-    assert ts["followers"].iloc[1:].gt(0).all()
-    if setting != "purchases":
+    if setting == "purchases_events":  # the defect (experience -0.7) turns every follower away
+        assert ts["followers"].iloc[1:5].gt(0).all() and ts["followers"].iloc[5:9].eq(0).all()
+    else:
+        assert ts["followers"].iloc[1:].gt(0).all()
+    if setting == "purchases_events":
+        assert ts["posts"].iloc[3:5].ge(300).all()  # a scandal post by every consumer
+        assert engine.record.scandal[:engine.record.size].sum() == 600
+    elif setting != "purchases":
         assert ts["replies"].iloc[1:].eq(6).all()
         assert ts["posts"].iloc[1:].gt(0).all()  # the replies also answer posts of earlier weeks
         record = engine.record
         answered = record.brand[:record.size][record.replied[:record.size]]
         assert set(np.unique(answered)) == {0, 1, 2}  # the rivals answer too
         assert (engine.record.spin.any()) == (setting == "spin")  # backlash posts
-    else:
-        assert ts["customers"].iloc[-1] == 1.0 and ts["replies"].iloc[1:].eq(300).all()
+    if setting.startswith("purchases"):
+        assert ts["customers"].iloc[-1] == 1.0 and ts["replies"].iloc[1:].ge(300).all()
         assert ts["market_share"].iloc[1:].eq(1.0).all() and ts["nps_respondents"].iloc[1:].eq(200).all()
         assert (engine.state.recent[:, 0] == 4).all() and (engine.state.history == 0).all()
     _assert_same_run(engine, reference)

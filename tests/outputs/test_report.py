@@ -192,7 +192,7 @@ def applying(data: R.Data) -> set[str]:
 
 def test_every_maker_is_registered_once():
     assert list(MAKERS) == ["metrics", "loyalty", "final", "incremental_roi", "segments", "sweep_1d", "heatmap",
-                            "difference", "sensitivity", "network"]
+                            "difference", "sensitivity", "event_window", "network"]
     assert [m.name for m in R.FIGURES if m.reruns_model] == ["network"]
 
 

@@ -4,13 +4,19 @@ Each is described in docs/ODD.md, 7 Submodels.
 
 Order within a step (see ``WordOfMouthModel.step`` and docs/ODD.md): broadcast, fan page
 (each brand in turn), purchase (category occasion and brand choice), experience, word of
-mouth, public record (read, then post), dialogue (each brand), forgetting, NPS survey.
+mouth, public record (read, then post; then a scandal's posts), dialogue (each brand), forgetting, NPS survey.
 Within each process every consumer acts on the same snapshot and the changes are applied
 together (synchronous update).
 """
 
 from simulation.core.processes.broadcast import broadcast, exposure_response
 from simulation.core.processes.dialogue import Replies, dialogue
+from simulation.core.processes.events import (
+    experienced_qualities,
+    reactance_threshold,
+    scandal_posts,
+    scandal_trust_shock,
+)
 from simulation.core.processes.experience import experience
 from simulation.core.processes.fanpage import fanpage
 from simulation.core.processes.forgetting import forget
@@ -46,13 +52,17 @@ __all__ = [
     "choose_talkers",
     "dialogue",
     "experience",
+    "experienced_qualities",
     "exposure_response",
     "fanpage",
     "forget",
     "post_publicly",
     "purchase",
     "reach_scale",
+    "reactance_threshold",
     "read_public_record",
+    "scandal_posts",
+    "scandal_trust_shock",
     "social_influence",
     "talk_probability",
     "word_of_mouth",

@@ -47,20 +47,22 @@ def exposure_response(k: np.ndarray, irritation: np.ndarray, wearout: float,
 
 def apply_exposures(state: ConsumerState, idx: np.ndarray, k: np.ndarray, claim: float,
                     params: Params, strength: float = 1.0, reactance: bool = True,
-                    brand: int = 0) -> None:
+                    brand: int = 0, threshold: float | None = None) -> None:
     """Apply ``k[i]`` noticed exposures of brand ``brand``'s message claiming ``claim`` to
     consumers ``idx``.
 
     Attitude and expectation about the brand move toward the claim by
     ``1 - (1 - effect * trust)^W`` (W = persuasive weight, trust = trust in this brand), so
     repeated exposures compound but never overshoot. The consumer is aware of the brand
-    and reminded of it this week.
+    and reminded of it this week. ``threshold``: the reactance threshold (default
+    ``reactance_threshold``; lower during a scandal, docs/ODD.md 7.12).
     """
     b = brand
     r = state.irritation[idx, b]
     trust = state.trust[idx, b]
     if reactance:
-        weight, reactant = exposure_response(k, r, params.wearout, params.reactance_threshold)
+        limit = params.reactance_threshold if threshold is None else threshold
+        weight, reactant = exposure_response(k, r, params.wearout, limit)
     else:
         weight, reactant = k.astype(np.float64), np.zeros(len(idx))
     pull_a = 1.0 - (1.0 - np.minimum(params.ad_effect * strength * trust, 1.0)) ** weight
@@ -78,7 +80,7 @@ def apply_exposures(state: ConsumerState, idx: np.ndarray, k: np.ndarray, claim:
 
 
 def broadcast(state: ConsumerState, params: Params, budget: float, claim: float,
-              rng: np.random.Generator, brand: int = 0) -> int:
+              rng: np.random.Generator, brand: int = 0, threshold: float | None = None) -> int:
     """Brand ``brand`` spends ``budget`` on impressions spread at random over the population.
 
     One impression costs 1 (the money unit), so the week buys ``budget`` impressions
@@ -93,6 +95,7 @@ def broadcast(state: ConsumerState, params: Params, budget: float, claim: float,
     (:func:`apply_exposures`): an unnoticed ad neither persuades nor irritates nor makes
     aware.
 
+    ``threshold``: the brand's reactance threshold this week (default ``reactance_threshold``).
     Returns the number of impressions delivered (noticed or not: what was paid for).
     """
     if budget <= 0:
@@ -113,5 +116,5 @@ def broadcast(state: ConsumerState, params: Params, budget: float, claim: float,
     if params.ad_attention < 1.0:
         k = rng.binomial(k, params.ad_attention)
         idx, k = idx[k > 0], k[k > 0]
-    apply_exposures(state, idx, k, claim, params, brand=brand)
+    apply_exposures(state, idx, k, claim, params, brand=brand, threshold=threshold)
     return n_impressions

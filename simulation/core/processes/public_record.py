@@ -24,6 +24,7 @@ from typing import NamedTuple
 import numpy as np
 
 from simulation.core.params import Params
+from simulation.core.processes.events import scandal_trust_shock
 from simulation.core.processes.influence import social_influence
 from simulation.core.state import IMMIGRANT, ConsumerState
 
@@ -50,7 +51,8 @@ class PublicRecord:
     quality the author reports), ``step``, ``reach`` (the post's reach multiplier, fixed when
     it is written, mean 1), ``reads`` (times it was read so far), ``replied``, ``reply_claim``
     (what the reply says about quality), ``resolved`` (a complaint the reply resolved),
-    ``spin`` (the author detected spin in the reply and said so).
+    ``spin`` (the author detected spin in the reply and said so), ``scandal`` (a post of a
+    scandal event, docs/ODD.md 7.12).
 
     ``author_scale`` (per consumer, mean 1; :func:`reach_scale`) is the expected reach of a
     post by each consumer; without it every author's is 1.
@@ -71,6 +73,7 @@ class PublicRecord:
         self.reply_claim = np.zeros(self.capacity)
         self.resolved = np.zeros(self.capacity, dtype=bool)
         self.spin = np.zeros(self.capacity, dtype=bool)
+        self.scandal = np.zeros(self.capacity, dtype=bool)
         self.size = 0
         self.head = 0  # next slot to write
         self.total_posts = 0
@@ -110,10 +113,12 @@ class PublicRecord:
         return np.ones(len(author)) if self.author_scale is None else self.author_scale[author]
 
     def append(self, author: np.ndarray, sentiment: np.ndarray, content: np.ndarray,
-               step: int, brand: np.ndarray | int = 0, reach: np.ndarray | None = None) -> np.ndarray:
+               step: int, brand: np.ndarray | int = 0, reach: np.ndarray | None = None,
+               scandal: bool = False) -> np.ndarray:
         """Add posts about ``brand`` (one per post, or one for all; overwriting the oldest
         when full) with their ``reach`` multipliers (default: the authors' expected reach,
-        :meth:`expected_reach`, as for backlash posts); return their slots."""
+        :meth:`expected_reach`, as for backlash and scandal posts), scandal posts if
+        ``scandal``; return their slots."""
         m = len(author)
         if m == 0:
             return np.empty(0, dtype=np.int64)
@@ -142,6 +147,7 @@ class PublicRecord:
         self.reply_claim[where] = 0.0
         self.resolved[where] = False
         self.spin[where] = False
+        self.scandal[where] = scandal
         self.head = int((self.head + m) % self.capacity)
         self.size = min(self.size + m, self.capacity)
         self.total_posts += m
@@ -214,7 +220,9 @@ def read_public_record(state: ConsumerState, record: PublicRecord, params: Param
     the reader takes the reply's claim as the reported quality and trust moves toward 1 by
     ``reply_trust_gain`` (``1 - (1 - trust)(1 - g)``); where the author exposed spin, trust
     is multiplied by ``1 - g``. A resolved complaint loses ``resolved_damping`` of its
-    negative pull. A post is about one brand: it moves the reader's state about that brand,
+    negative pull. A scandal post read costs trust in its brand (after the replies' trust,
+    :func:`~simulation.core.processes.events.scandal_trust_shock`). A post is about one
+    brand: it moves the reader's state about that brand,
     and trust in that brand. Readers are drawn with replacement and may read their own post.
     Returns the number of reads (noticed or not; also counted per post in ``record.reads``).
     """
@@ -254,6 +262,7 @@ def read_public_record(state: ConsumerState, record: PublicRecord, params: Param
     flat_trust = state.trust.reshape(-1)
     trust = 1.0 - (1.0 - flat_trust[saw]) * (1.0 - g) ** seen_good[saw]
     flat_trust[saw] = trust * (1.0 - g) ** seen_spin[saw]
+    scandal_trust_shock(state, record, key, post, params)  # docs/ODD.md 7.12; after the replies' trust
     return n_reads
 
 

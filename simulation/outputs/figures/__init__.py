@@ -25,6 +25,8 @@ module         draws                                                          de
 ``difference`` A minus B over a 2-D sweep, zero contour, Welch / paired CIs   style, data, grids,
                                                                               sweeps, scipy
 ``indices``    Sobol / Morris sensitivity index bars                          style, data
+``recovery``   focal sales around an event per strategy (mean and CI band)    style, data,
+                                                                              timeseries, research.recovery
 ``checks``     the model's own checks: docking curves (Bass, DeGroot,         style,
                Friedkin-Johnsen) and the ad wear-out curve of the facts       research.facts
 ============== ============================================================== =====================
@@ -47,6 +49,7 @@ from simulation.outputs.figures.finals import (
     plot_incremental_roi,
 )
 from simulation.outputs.figures.indices import draw_indices, indices_table, plot_indices
+from simulation.outputs.figures.recovery import draw_event_window, event_window_table, plot_event_window
 from simulation.outputs.figures.segments import (
     SegmentsTable,
     draw_segments,
@@ -79,6 +82,7 @@ __all__ = [
     "SweepTable",
     "difference_table",
     "draw_difference",
+    "draw_event_window",
     "draw_final",
     "draw_heatmap",
     "draw_incremental_roi",
@@ -86,11 +90,13 @@ __all__ = [
     "draw_segments",
     "draw_sweep_1d",
     "draw_timeseries",
+    "event_window_table",
     "final_table",
     "heatmap_table",
     "incremental_roi_table",
     "indices_table",
     "plot_difference",
+    "plot_event_window",
     "plot_final",
     "plot_heatmap",
     "plot_incremental_roi",
