@@ -25,6 +25,8 @@ module         draws                                                          de
 ``difference`` A minus B over a 2-D sweep, zero contour, Welch / paired CIs   style, data, grids,
                                                                               sweeps, scipy
 ``indices``    Sobol / Morris sensitivity index bars                          style, data
+``roi``        the firm's ROI estimate vs. the true incremental ROI, per run  style, data,
+                                                                              research.roi
 ``checks``     the model's own checks: docking curves (Bass, DeGroot,         style,
                Friedkin-Johnsen) and the ad wear-out curve of the facts       research.facts
 ============== ============================================================== =====================
@@ -47,6 +49,12 @@ from simulation.outputs.figures.finals import (
     plot_incremental_roi,
 )
 from simulation.outputs.figures.indices import draw_indices, indices_table, plot_indices
+from simulation.outputs.figures.roi import (
+    RoiEstimateTable,
+    draw_roi_estimate,
+    plot_roi_estimate,
+    roi_estimate_table,
+)
 from simulation.outputs.figures.segments import (
     SegmentsTable,
     draw_segments,
@@ -74,6 +82,7 @@ from simulation.outputs.figures.timeseries import (
 __all__ = [
     "DifferenceTable",
     "HeatmapTable",
+    "RoiEstimateTable",
     "RoiTable",
     "SegmentsTable",
     "SweepTable",
@@ -82,6 +91,7 @@ __all__ = [
     "draw_final",
     "draw_heatmap",
     "draw_incremental_roi",
+    "draw_roi_estimate",
     "draw_indices",
     "draw_segments",
     "draw_sweep_1d",
@@ -95,10 +105,12 @@ __all__ = [
     "plot_heatmap",
     "plot_incremental_roi",
     "plot_indices",
+    "plot_roi_estimate",
     "plot_segments",
     "plot_small_multiples",
     "plot_sweep_1d",
     "plot_timeseries",
+    "roi_estimate_table",
     "save_figure",
     "segments_table",
     "sweep_table",
