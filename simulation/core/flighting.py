@@ -1,4 +1,4 @@
-"""The focal brand's flighted spend schedule: which weeks it spends its budget (docs/ODD.md, 7.13 Flighting).
+"""The focal brand's flighted spend schedule: which weeks it spends its budget (docs/ODD.md, 7.12 Flighting).
 
 A firm that wants to learn what its marketing returns has to vary it: a budget spent the
 same every week leaves a regression of sales on spend nothing to learn from. ``flighting``

@@ -67,7 +67,7 @@ class WordOfMouthModel(RunMixin, mesa.Model):
         # The survey's own stream, spawned from the model's Generator (no draw from it): how
         # many customers are asked changes no other random number of the run.
         self.survey_rng = self.rng.spawn(1)[0]
-        # The focal brand's spend schedule (docs/ODD.md, 7.13); "always" draws nothing.
+        # The focal brand's spend schedule (docs/ODD.md, 7.12); "always" draws nothing.
         self.planned_brands = self.brands
         self.flights = FlightPlan(p, self.rng)
         n = self.adjacency.n

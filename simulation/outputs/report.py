@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from simulation.core.metrics import METRIC_NAMES, check_metric
-from simulation.core.params import PARAMETERS
+from simulation.core.params import PARAMETERS, STRATEGIES
 from simulation.errors import WomsimError
 from simulation.outputs import figures
 from simulation.outputs.snapshots import plot_network_snapshots
@@ -193,9 +193,11 @@ def roi_estimate_table(data: Data) -> pd.DataFrame | None:
     comparison = roi_comparison(runs, by)
     if comparison.empty:
         return None
-    numeric = [b for b in by[:-1] if pd.api.types.is_numeric_dtype(comparison[b])]
-    if numeric:
-        comparison = comparison.sort_values(numeric, kind="stable", ignore_index=True)
+    # design points as run (labels) or by value (numbers), strategies in the model's order
+    order = {c: list(dict.fromkeys(runs[c])) for c in by[:-1] if not pd.api.types.is_numeric_dtype(comparison[c])}
+    order["strategy"] = list(STRATEGIES)
+    comparison = comparison.sort_values(by, kind="stable", ignore_index=True,
+                                        key=lambda col: col.map(order[col.name].index) if col.name in order else col)
     return roi_estimate_cells(comparison, by)
 
 
