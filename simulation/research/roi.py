@@ -109,7 +109,9 @@ def newey_west(x: np.ndarray, resid: np.ndarray, lags: int) -> np.ndarray:
     for lag in range(1, lags + 1):
         gamma = score[lag:].T @ score[:-lag]
         meat += (1.0 - lag / (lags + 1.0)) * (gamma + gamma.T)
-    bread = np.linalg.inv(x.T @ x)
+    # pseudo-inverse: a column of zeros (beta dA/d lambda when beta = 0: sales that never
+    # move) leaves its coefficient unidentified and gets variance 0, where it cannot matter
+    bread = np.linalg.pinv(x.T @ x)
     return bread @ meat @ bread * n / (n - k)
 
 

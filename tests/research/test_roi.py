@@ -95,6 +95,11 @@ def test_spend_that_never_varies_gives_no_estimate():
     assert math.isnan(estimate_roi(np.ones(T), np.zeros(T), MARGIN).roi)
 
 
+def test_a_brand_that_sells_nothing_measures_roi_minus_one():
+    e = estimate_roi(np.zeros(T), SPEND, MARGIN)
+    assert e.roi == pytest.approx(-1.0) and e.se == pytest.approx(0.0, abs=1e-12)
+
+
 @pytest.fixture(scope="module")
 def runs():
     base = {"n_consumers": 300, "steps": 40, "flighting": "on_off", "flight_weeks": 4}
