@@ -35,7 +35,8 @@ class WordOfMouthModel(RunMixin, mesa.Model):
     """Consumers on a social graph, brands competing for them, and a public record.
 
     Brand 0 is the focal brand (``self.brand``) whose strategy is compared; ``self.brands``
-    holds all of them, focal first.
+    holds all of them, focal first. Both are this week's: ``self.planned_brands`` with the
+    focal budgets x on(t) of its spend schedule ``self.flights`` (docs/ODD.md, 7.12).
 
     Parameters
     ----------

@@ -710,7 +710,8 @@ class ReferenceModel(RunMixin, mesa.Model):
     ``**overrides``) and the same surface the metrics and the runner use: ``params``,
     ``steps``, ``state`` (refreshed from the agents before each data collection),
     ``tally``, ``record``, ``datacollector``, ``run``, ``timeseries``, ``n_consumers``,
-    ``graph``, ``space``, ``brands`` (focal first), ``brand`` (the focal one),
+    ``graph``, ``space``, ``brands`` (focal first), ``brand`` (the focal one), both this
+    week's, ``planned_brands`` and ``flights`` (the spend schedule, shared with the engine),
     ``survey_rng``. ``consumers`` lists the agents in index order.
 
     The agents hold the state; ``state`` is a copy made for the metrics, so to change a
