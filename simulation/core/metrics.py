@@ -43,6 +43,7 @@ class Tally:
     nps_high: float = math.nan
     nps_respondents: int = 0
     spend: float = 0.0
+    spend_week: float = 0.0       # this week's spend (what the firm's books show for the week)
     revenue: float = 0.0
 
 
@@ -211,6 +212,14 @@ def trust(m) -> float:
 
 def spend(m) -> float:
     return m.tally.spend
+
+
+def spend_week(m) -> float:
+    return m.tally.spend_week
+
+
+def sales(m) -> float:
+    return float(m.tally.purchases)
 
 
 def revenue(m) -> float:
@@ -385,6 +394,10 @@ METRICS: dict[str, Metric] = {
                                "about the focal brand", SIGNED_RANGE),
     "trust": Metric(trust, "0..1", "mean trust in the focal brand's messages", UNIT_RANGE),
     "spend": Metric(spend, "impression units", "focal brand's cumulative marketing spend", COUNT_RANGE),
+    "spend_week": Metric(spend_week, "impression units/week", "focal brand's marketing spend this week (its "
+                         "budget x on(t) of the spend schedule)", COUNT_RANGE),
+    "sales": Metric(sales, "purchases/week", "focal purchases this week (units sold: with spend_week, what the "
+                    "firm observes)", COUNT_RANGE),
     "revenue": Metric(revenue, "impression units", "cumulative margin from focal purchases", COUNT_RANGE),
     "profit": Metric(profit, "impression units", "cumulative revenue - spend", UNBOUNDED),
     "roi": Metric(roi, "ratio", "cumulative (revenue - spend) / spend; NaN when nothing was spent", (-1.0, math.inf)),

@@ -23,6 +23,7 @@ from mesa.discrete_space import Network
 from simulation.core import processes as proc
 from simulation.core.agents import AGENT_REPORTERS, Consumer
 from simulation.core.brand import qualities
+from simulation.core.flighting import FlightPlan
 from simulation.core.inputs import model_inputs, resolve_params
 from simulation.core.metrics import Tally, model_reporters
 from simulation.core.params import Params
@@ -34,7 +35,8 @@ class WordOfMouthModel(RunMixin, mesa.Model):
     """Consumers on a social graph, brands competing for them, and a public record.
 
     Brand 0 is the focal brand (``self.brand``) whose strategy is compared; ``self.brands``
-    holds all of them, focal first.
+    holds all of them, focal first. Both are this week's: ``self.planned_brands`` with the
+    focal budgets x on(t) of its spend schedule ``self.flights`` (docs/ODD.md, 7.14).
 
     Parameters
     ----------
@@ -66,6 +68,9 @@ class WordOfMouthModel(RunMixin, mesa.Model):
         # The survey's own stream, spawned from the model's Generator (no draw from it): how
         # many customers are asked changes no other random number of the run.
         self.survey_rng = self.rng.spawn(1)[0]
+        # The focal brand's spend schedule (docs/ODD.md, 7.14); "always" draws nothing.
+        self.planned_brands = self.brands
+        self.flights = FlightPlan(p, self.rng)
         n = self.adjacency.n
         self.online_prob = self.state.by_segment(p.online_native, p.online_immigrant)
         self.record = proc.PublicRecord(p.record_capacity, proc.reach_scale(self.adjacency.degree, p))
@@ -98,6 +103,8 @@ class WordOfMouthModel(RunMixin, mesa.Model):
         """
         p, s, rng, t = self.params, self.state, self.rng, self.steps
         tally = self.tally
+        self.brands = self.flights.brands_at(self.planned_brands, t)  # focal budgets x on(t)
+        self.brand = self.brands[0]
         s.online[:] = rng.random(s.n) < self.online_prob
         s.reinforced[:] = False
         for b, brand in enumerate(self.brands):
@@ -129,6 +136,7 @@ class WordOfMouthModel(RunMixin, mesa.Model):
         proc.forget(s, p, rng)
         if t % p.nps_every == 0:
             tally.nps, tally.nps_low, tally.nps_high, tally.nps_respondents = proc.nps_survey(s, p, self.survey_rng)
-        tally.spend += self.brand.weekly_spend
+        tally.spend_week = self.brand.weekly_spend
+        tally.spend += tally.spend_week
         tally.revenue += p.margin * tally.purchases
         self.datacollector.collect(self)

@@ -40,6 +40,7 @@ ENGINES = ("vectorised", "reference")
 PURCHASE_MODELS = ("attitude", "bass")
 STRATEGIES = ("none", "broadcast", "hype", "fanpage", "dialogue", "mixed")
 SCENARIOS = ("launch", "established")
+FLIGHTINGS = ("always", "on_off", "pulses")
 RIVAL_STRATEGIES = tuple(s for s in STRATEGIES if s != "hype")  # rivals are honest
 GENERATED_NETWORKS = (
     "barabasi_albert",
@@ -190,6 +191,16 @@ _SPECS: list[Spec] = [
     _p("reply_cost", 200.0, float, 0.01, 1e9, unit="impression units", group="brand",
        meaning="cost of one public reply",
        source="assumption (about 4 minutes of a community manager at EUR 30/h)"),
+    _p("flighting", "always", str, group="brand", choices=FLIGHTINGS,
+       meaning="the focal brand's spend schedule: always (every week), on_off (flight_weeks on, "
+               "flight_weeks off) or pulses (each week on with probability pulse_prob); in an off "
+               "week all its channel budgets are 0",
+       source="assumption (flighting and pulsing schedules of media planning, Naik, Mantrala & "
+              "Sawyer 1998; the variation a firm needs to estimate its ROI)"),
+    _p("flight_weeks", 4, int, 1, 520, unit="weeks", group="brand",
+       meaning="in on_off: length of one on period and of one off period"),
+    _p("pulse_prob", 0.5, float, 0.0, 1.0, unit="probability", group="brand",
+       meaning="in pulses: probability that the focal brand spends in a given week"),
     # --- broadcast -----------------------------------------------------------------------
     _p("media_exposure_immigrant", 1.5, float, 0.0, 100.0, unit="ratio", group="broadcast",
        meaning="weight of a digital immigrant in the random allocation of impressions "

@@ -83,6 +83,7 @@ import numpy as np
 from mesa.discrete_space import FixedAgent, Network
 
 from simulation.core.brand import Brand
+from simulation.core.flighting import FlightPlan
 from simulation.core.inputs import model_inputs, resolve_params
 from simulation.core.metrics import Tally, model_reporters
 from simulation.core.network import MeanFieldAdjacency
@@ -782,7 +783,8 @@ class ReferenceModel(RunMixin, mesa.Model):
     ``**overrides``) and the same surface the metrics and the runner use: ``params``,
     ``steps``, ``state`` (refreshed from the agents before each data collection),
     ``tally``, ``record``, ``datacollector``, ``run``, ``timeseries``, ``n_consumers``,
-    ``graph``, ``space``, ``brands`` (focal first), ``brand`` (the focal one),
+    ``graph``, ``space``, ``brands`` (focal first), ``brand`` (the focal one), both this
+    week's, ``planned_brands`` and ``flights`` (the spend schedule, shared with the engine),
     ``survey_rng``. ``consumers`` lists the agents in index order.
 
     The agents hold the state; ``state`` is a copy made for the metrics, so to change a
@@ -800,6 +802,8 @@ class ReferenceModel(RunMixin, mesa.Model):
         self.brand: Brand = self.brands[0]
         self.qualities = [brand.quality for brand in self.brands]
         self.survey_rng = self.rng.spawn(1)[0]  # as the engine: the survey's own stream
+        self.planned_brands = self.brands  # as the engine: the same spend schedule (an input)
+        self.flights = FlightPlan(p, self.rng)
         n = initial.n
         self.record = PublicRecord(p.record_capacity)
         self.tally = Tally()
@@ -846,6 +850,8 @@ class ReferenceModel(RunMixin, mesa.Model):
         same thing. Channels run brand by brand, focal brand first.
         """
         t, p, tally = self.steps, self.params, self.tally
+        self.brands = self.flights.brands_at(self.planned_brands, t)        # 0. this week's budgets
+        self.brand = self.brands[0]
         for c in self.consumers:                                            # 1. online draw
             c.go_online()
         for b, brand in enumerate(self.brands):                             # 2. broadcast
@@ -876,7 +882,8 @@ class ReferenceModel(RunMixin, mesa.Model):
             c.forget_brands()
         if t % p.nps_every == 0:                                            # 12. NPS survey
             tally.nps, tally.nps_low, tally.nps_high, tally.nps_respondents = self.nps_survey()
-        tally.spend += self.brand.weekly_spend                              # 13. money (focal)
+        tally.spend_week = self.brand.weekly_spend                          # 13. money (focal)
+        tally.spend += tally.spend_week
         tally.revenue += p.margin * tally.purchases
         self.collect()                                                      # 14. data
 

@@ -35,22 +35,26 @@ import numpy as np
 import pandas as pd
 
 from simulation.core.metrics import METRIC_NAMES, check_metric
+from simulation.core.params import PARAMETERS, STRATEGIES
 from simulation.errors import WomsimError
 from simulation.outputs import figures
 from simulation.outputs.snapshots import plot_network_snapshots
 from simulation.outputs.tables import (
     HEADLINE_NOTE,
     INTERVAL_NOTE,
+    ROI_ESTIMATE_NOTE,
     HeadlineBlock,
     confidence_cells,
     format_headline,
     headline_blocks,
     render_frame,
+    roi_estimate_cells,
 )
 from simulation.research import headline as H
 from simulation.research.experiment import Experiment
 from simulation.research.provenance import REPO_ROOT, check_output, write_atomic
 from simulation.research.recovery import PRE_WEEKS, RECOVERY_COLUMNS, SMOOTH_WEEKS, event_starts, recovery_rows
+from simulation.research.roi import OBSERVED, firm_estimates, roi_comparison
 from simulation.research.sensitivity import analyse, sample_warning
 from simulation.research.store import load, swept_parameters
 from simulation.research.summaries import confidence_table, incremental_roi
@@ -89,6 +93,9 @@ class Data:
     #: The design point this is a part of (e.g. ``{"scenario": "launch"}``, :func:`scenario_parts`);
     #: empty for all the data.
     part: dict[str, Any] = field(default_factory=dict)
+    #: One row per run with a spend: its true incremental ROI and the firm's estimate
+    #: (:func:`firm_roi_runs`); None without the firm's observables or strategies.
+    roi_runs: pd.DataFrame | None = None
 
     @property
     def strategies(self) -> list[str]:
@@ -145,7 +152,54 @@ def read_output(directory: str | Path) -> Data:
     if "strategy" in data.finals and "incremental_roi" not in data.finals:
         # design points that share seeds (the headline's scenarios) pair within their point
         data.finals["incremental_roi"] = incremental_roi(data.finals, within=data.varied)
+    data.roi_runs = firm_roi_runs(data)
     return data
+
+
+def firm_roi_runs(data: Data) -> pd.DataFrame | None:
+    """Per run with a spend: the design columns, strategy, true ``incremental_roi`` and the
+    firm's estimate from the run's own weekly ``sales`` and ``spend_week``
+    (:func:`simulation.research.roi.firm_estimates`); None if the data lack them."""
+    ts, finals = data.timeseries, data.finals
+    if not set(OBSERVED) <= set(ts) or "incremental_roi" not in finals or "strategy" not in finals:
+        return None
+    if data.kind == "sweep" and data.runs is not None and "params" in data.runs:
+        keys = ["run_id"]
+        params = data.runs.set_index("run_id")["params"].map(json.loads)
+        margin = params.map(lambda p: p.get("margin", PARAMETERS["margin"].default)).astype(float)
+    else:
+        keys = [c for c in (*data.varied, "strategy", "replicate", "seed") if c in ts]
+        margin = float(_params_of(data).get("margin", PARAMETERS["margin"].default))
+    spent = finals[finals["spend"] > 0]
+    if spent.empty:
+        return None
+    estimates = firm_estimates(ts[ts[keys[0]].isin(spent[keys[0]])] if keys == ["run_id"] else ts, keys, margin)
+    cols = list(dict.fromkeys([*keys, *[v for v in data.varied if v in finals], "strategy", "incremental_roi"]))
+    return spent[cols].merge(estimates, on=keys, how="inner")
+
+
+def _roi_by(data: Data) -> list[str]:
+    """Groups of the ROI-estimate table: the varied parameters (up to 2) and the strategy."""
+    runs = data.roi_runs
+    return [v for v in data.varied[:2] if runs is not None and v in runs and runs[v].nunique() > 1] + ["strategy"]
+
+
+def roi_estimate_table(data: Data) -> pd.DataFrame | None:
+    """Cells of the firm's estimate against the truth per group (:func:`_roi_by`), or None
+    when no run has both (no flighted spend, no ``none`` baseline on the same seeds)."""
+    runs = data.roi_runs
+    if runs is None:
+        return None
+    by = _roi_by(data)
+    comparison = roi_comparison(runs, by)
+    if comparison.empty:
+        return None
+    # design points as run (labels) or by value (numbers), strategies in the model's order
+    order = {c: list(dict.fromkeys(runs[c])) for c in by[:-1] if not pd.api.types.is_numeric_dtype(comparison[c])}
+    order["strategy"] = list(STRATEGIES)
+    comparison = comparison.sort_values(by, kind="stable", ignore_index=True,
+                                        key=lambda col: col.map(order[col.name].index) if col.name in order else col)
+    return roi_estimate_cells(comparison, by)
 
 
 #: Columns every ``timeseries.csv`` and ``summary.csv`` of simulate / headline has.
@@ -359,6 +413,28 @@ def _make_roi(data: Data, out: Path, metric: str) -> list[Figure]:
                     facet=SPLIT_COLUMN if len(scenario_parts(data)) > 1 else None), out)
 
 
+def _has_roi_estimate(data: Data) -> bool:
+    runs = data.roi_runs
+    return runs is not None and bool((np.isfinite(runs["estimated_roi"]) & np.isfinite(runs["incremental_roi"])).any())
+
+
+def _make_roi_estimate(data: Data, out: Path, metric: str) -> list[Figure]:
+    by = _roi_by(data)[:-1]
+    facet = SPLIT_COLUMN if SPLIT_COLUMN in by else (by[0] if by and not
+                                                     pd.api.types.is_numeric_dtype(data.roi_runs[by[0]]) else None)
+    size = next((b for b in by if b != facet), None)
+    return _one(data, "roi_estimate", "The firm's ROI estimate against the true incremental ROI",
+                "Each small point is one run: x its true incremental ROI (against 'none' on the same seed, which "
+                "no firm can run), y what the firm estimates from its own weekly sales and spend by a "
+                "marketing-mix regression with adstock. On the dashed diagonal the estimate is right; the large "
+                "points are the means per strategy (and budget, by size) with the intervals of both means. A "
+                "strategy whose points lie far from the diagonal, or spread along a vertical line, cannot have "
+                "its ROI measured from a firm's data.",
+                lambda p: figures.plot_roi_estimate(
+                    data.roi_runs, p, title=f"The firm's ROI estimate vs. the truth\n{_scenario(data)}",
+                    facet=facet, size=size), out)
+
+
 def _has_segments(data: Data) -> bool:
     return {"loyalty_natives", "loyalty_immigrants"} <= set(data.finals)
 
@@ -489,6 +565,7 @@ FIGURES: tuple[FigureMaker, ...] = (
     FigureMaker("loyalty", _has_strategies, _make_loyalty, per_scenario=True),
     FigureMaker("final", _has_strategies, _make_final, per_scenario=True),
     FigureMaker("incremental_roi", _has_roi, _make_roi),  # one figure, a panel per scenario
+    FigureMaker("roi_estimate", _has_roi_estimate, _make_roi_estimate),  # a panel per scenario
     FigureMaker("segments", _has_segments, _make_segments, per_scenario=True),
     FigureMaker("sweep_1d", lambda data: bool(data.numeric_varied), _make_sweep_1d),
     FigureMaker("heatmap", _two_axes, _make_heatmaps),
@@ -606,8 +683,9 @@ def build_report(directory: str | Path, metric: str = "loyalty", snapshots: bool
     what = meta.get("experiment") or {k: meta.get(k) for k in ("changed", "base_seed", "seeds", "replicates")}
     title = f"womsim report: {data.directory.name}"
     blocks = headline_of(data)
-    md = _markdown(title, data, what, prov, status, failed, table, figs, figure_dir, blocks, recovery)
-    html_text = _html(title, data, what, prov, status, failed, table, figs, blocks, recovery)
+    roi = roi_estimate_table(data)
+    md = _markdown(title, data, what, prov, status, failed, table, figs, figure_dir, blocks, recovery, roi)
+    html_text = _html(title, data, what, prov, status, failed, table, figs, blocks, recovery, roi)
     write_atomic(d / "report.md", md)
     write_atomic(d / "report.html", html_text)
     paths = {"md": d / "report.md", "html": d / "report.html"}
@@ -623,7 +701,12 @@ HEADLINE_INTRO = ("Strategies are compared within each scenario, never pooled ac
                   "pairs each run with the `none` run of the same seed and scenario.")
 
 
-def _markdown(title, data, what, prov, status, failed, table, figs, figure_dir, blocks=(), recovery=None) -> str:
+#: Heading of the report's section on the firm's ROI estimate.
+ROI_ESTIMATE_HEADING = "The firm's ROI estimate against the true incremental ROI"
+
+
+def _markdown(title, data, what, prov, status, failed, table, figs, figure_dir, blocks=(), recovery=None,
+              roi=None) -> str:
     parts = [f"# {title}", "", "## What was run", "",
              f"- Output: `{data.directory}` ({'sweep run store' if data.kind == 'sweep' else 'simulation runs'})",
              f"- Definition: `{json.dumps(what, default=str)}`",
@@ -638,6 +721,8 @@ def _markdown(title, data, what, prov, status, failed, table, figs, figure_dir, 
     if recovery is not None:
         parts += ["## Recovery after the event (mean [95 % confidence interval] over runs)", "",
                   render_frame(recovery, markdown=True), "", RECOVERY_NOTE, ""]
+    if roi is not None:
+        parts += [f"## {ROI_ESTIMATE_HEADING}", "", render_frame(roi, markdown=True), "", ROI_ESTIMATE_NOTE, ""]
     parts += ["## Figures", ""]
     for f in figs:
         src = f.png.name if figure_dir in ("", ".") else f"{figure_dir}/{f.png.name}"
@@ -661,7 +746,7 @@ def _html_table(table: pd.DataFrame) -> str:
     return f"<table><tr>{head}</tr>{rows}</table>"
 
 
-def _html(title, data, what, prov, status, failed, table, figs, blocks=(), recovery=None) -> str:
+def _html(title, data, what, prov, status, failed, table, figs, blocks=(), recovery=None, roi=None) -> str:
     esc = html.escape
     body = [f"<h1>{esc(title)}</h1>", "<h2>What was run</h2><ul>",
             f"<li>Output: <code>{esc(str(data.directory))}</code></li>",
@@ -684,6 +769,9 @@ def _html(title, data, what, prov, status, failed, table, figs, blocks=(), recov
     if recovery is not None:
         body.append("<h2>Recovery after the event (mean [95 % confidence interval] over runs)</h2>"
                     f"{_html_table(recovery)}<p class='how'>{esc(RECOVERY_NOTE)}</p>")
+    if roi is not None:
+        body.append(f"<h2>{esc(ROI_ESTIMATE_HEADING)}</h2>{_html_table(roi)}"
+                    f"<p class='how'>{esc(ROI_ESTIMATE_NOTE)}</p>")
     body.append("<h2>Figures</h2>")
     for f in figs:
         data_uri = "data:image/png;base64," + base64.b64encode(f.png.read_bytes()).decode()

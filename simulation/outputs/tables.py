@@ -44,7 +44,7 @@ INTERVAL_NOTE = ("Intervals: 95 % Student-t, on the logit (two bounds) or log (o
                  "declared range, so they stay inside it (docs/ODD.md, 4.11); [x, x]: every run gave the same value; "
                  f"{NO_INTERVAL}: a single run, no interval.")
 #: Decimals of a mean [lo, hi] cell per metric; every other metric gets 3.
-DIGITS: dict[str, int] = {"nps": 1, "profit": 1, "incremental_roi": 2}
+DIGITS: dict[str, int] = {"nps": 1, "profit": 1, "incremental_roi": 2, "estimated_roi": 2, "bias": 2}
 
 
 def _missing(value: Any) -> bool:
@@ -163,6 +163,31 @@ def confidence_cells(table: pd.DataFrame, metrics: Sequence[str], by: str | Sequ
     if n:
         out["n"] = table["n"].astype(int).to_numpy()
     return out
+
+
+#: Column headers of :func:`roi_estimate_cells` for the comparison's columns.
+ROI_ESTIMATE_HEADERS = {"estimated_roi": "firm's estimate", "incremental_roi": "true ROI", "bias": "bias",
+                        "rmse": "RMSE", "sd_estimate": "sd of estimate", "coverage": "CI covers truth",
+                        "sign_right": "sign right", "carryover": "carry-over"}
+#: How to read the table of :func:`roi_estimate_cells`.
+ROI_ESTIMATE_NOTE = (
+    "firm's estimate: (margin x beta x sum of adstock - spend) / spend from the regression sales_t = a + g t + "
+    "beta adstock_t of each run's own weekly sales and spend (docs/ODD.md, 4.11); true ROI = (profit - profit of "
+    "'none' on the same seed) / spend; both mean [95 % t-interval] over runs; bias = mean(estimate - truth) "
+    "[paired 95 % t-interval]; RMSE and sd of the estimate over runs; CI covers truth: share of runs whose own 95 % "
+    "interval of the estimate contains their true ROI; sign right: share of runs where estimate and truth agree on "
+    "whether the marketing pays (ROI >= 0); carry-over: mean weekly adstock rate chosen by least squares.")
+
+
+def roi_estimate_cells(table: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+    """Cells of a :func:`simulation.research.roi.roi_comparison`: the ``by`` columns, ``n``,
+    estimate, truth and bias as ``mean [lo, hi]``, then RMSE, spread, coverage, sign and carry-over."""
+    by = list(by)
+    out = confidence_cells(table, ["estimated_roi", "incremental_roi", "bias"], by, n=False)
+    out.insert(len(by), "n", table["n"].astype(int).to_numpy())
+    for col, digits in (("rmse", 2), ("sd_estimate", 2), ("coverage", 2), ("sign_right", 2), ("carryover", 2)):
+        out[col] = [MISSING if _missing(v) else f"{float(v):.{digits}f}" for v in table[col]]
+    return out.rename(columns=ROI_ESTIMATE_HEADERS)
 
 
 def format_confidence(table: pd.DataFrame, by: str | Sequence[str] = "strategy", markdown: bool = False) -> str:

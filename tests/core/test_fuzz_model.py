@@ -37,7 +37,8 @@ SEEDS = st.integers(0, 2**63 - 1)
 COUNT = (0.0, math.inf)  # and whole
 UNIT_BOUNDS = {
     "share": (0.0, 1.0), "0..1": (0.0, 1.0), "-1..1": (-1.0, 1.0), "-100..100": (-100.0, 100.0),
-    "messages/week": COUNT, "posts/week": COUNT, "replies/week": COUNT,
+    "messages/week": COUNT, "posts/week": COUNT, "replies/week": COUNT, "purchases/week": COUNT,
+    "impression units/week": (0.0, math.inf),  # spend_week: >= 0, not whole
     "impression units": (-math.inf, math.inf),  # spend and revenue >= 0, checked on their own
     "ratio": (-math.inf, math.inf),  # roi
     "per consumer": (0.0, 1.0),  # at most one category purchase a week each
@@ -104,7 +105,7 @@ def check_state(model, week: int, before) -> None:
     assert s.aware[buyers, s.choice[buyers]].all() and s.reinforced[buyers, s.choice[buyers]].all()
     assert (s.topic[talkers] >= 0).all()  # a talker knew the brand when talking (7.9 may forget it since)
     assert s.aware[s.follower].all() and (s.attitude[s.follower] >= 0).all()
-    for b, brand in enumerate(model.brands):
+    for b, brand in enumerate(model.planned_brands):  # an off week of the schedule keeps the page's followers
         if brand.fanpage_budget <= 0:
             assert not s.follower[:, b].any()  # 7.2: no following without a page
     if before is not None:
@@ -137,11 +138,14 @@ def check_series(ts: pd.DataFrame, model, purchases_total: list[int]) -> None:
             assert (x == np.round(x)).all(), name
     for name in CUMULATIVE:
         assert (np.diff(ts[name]) >= 0).all(), (name, ts[name].tolist())
-    # money (2.3, 7.10): budget x N every week for every strategy but none, which spends 0;
-    # revenue = margin x purchases so far. abs_tol: a subnormal budget rounds in the split.
+    # money (2.3, 7.11, 7.12): budget x N x on(t) every week for every strategy but none, which
+    # spends 0; revenue = margin x purchases so far. abs_tol: a subnormal budget rounds in the split.
     weekly = 0.0 if p.strategy == "none" else p.budget * n
+    on = [0.0] + [model.flights.on(t) for t in range(1, steps + 1)]
+    paid = np.cumsum([weekly * o for o in on])
     for t, (spend, revenue, profit) in enumerate(ts[["spend", "revenue", "profit"]].itertuples(index=False)):
-        assert math.isclose(spend, weekly * t, rel_tol=1e-9, abs_tol=1e-300), (t, spend, weekly)
+        assert math.isclose(spend, paid[t], rel_tol=1e-9, abs_tol=1e-300), (t, spend, weekly)
+        assert math.isclose(ts["spend_week"].iloc[t], weekly * on[t], rel_tol=1e-9, abs_tol=1e-300), t
         assert math.isclose(revenue, p.margin * purchases_total[t], rel_tol=1e-9), (t, revenue)
         assert profit == revenue - spend
     # shares of the same population, nested as the ODD defines them
@@ -161,9 +165,10 @@ def check_series(ts: pd.DataFrame, model, purchases_total: list[int]) -> None:
         if not (model.state.segment == segment).any():  # an empty segment (immigrant_share 0 or 1)
             assert (ts[[f"awareness_{label}", f"loyalty_{label}"]] == 0).all().all(), label
     # channels without a budget do nothing (7.2, 7.8); a reply costs reply_cost (7.8)
-    capacity = model.brand.dialogue_budget / p.reply_cost
+    planned = model.planned_brands[0]  # model.brand is the last week's, maybe an off week (7.12)
+    capacity = planned.dialogue_budget / p.reply_cost
     assert (ts["replies"] <= math.floor(capacity) + 1).all()
-    if model.brand.fanpage_budget <= 0:
+    if planned.fanpage_budget <= 0:
         assert (ts["followers"] == 0).all()
     # a talker reaches each neighbour at most once a week (7.5); each online talker posts at
     # most once, plus one backlash post per reply exposed as spin (7.7, 7.8)

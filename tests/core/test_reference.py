@@ -142,6 +142,9 @@ CASES = {
     "amplified": {"strategy": "dialogue", "budget": 4.0, "rival_strategy": "dialogue", "rival_budget": 4.0,
                   "reach_tail": 2.0, "reach_degree": 1.5, "reply_boost": 3.0, "post_attention": 0.5,
                   "reply_post_boost": 1.0, "reply_post_positivity": 0.3, "complaint_invite": 1.0},
+    # The focal brand spends in random weeks (pulses): both take the schedule from the same
+    # stream, so off weeks (no ads, no page, no replies) fall on the same weeks in both.
+    "pulsed_mixed": {"strategy": "mixed", "fanpage_share": 0.2, "flighting": "pulses", "pulse_prob": 0.5},
     "bass": {"strategy": "broadcast", "n_brands": 1, "purchase_model": "bass", "bass_p": 0.02, "bass_q": 0.4},
     "version1": {**VERSION1, "strategy": "mixed"},
     # Events (ODD 7.12): a scandal about the focal brand in weeks 8-11 (its ads meet reactance
@@ -471,6 +474,20 @@ def test_deterministic_channels_agree_exactly(setting):
         assert ts["customers"].iloc[-1] == 1.0 and ts["replies"].iloc[1:].ge(300).all()
         assert ts["market_share"].iloc[1:].eq(1.0).all() and ts["nps_respondents"].iloc[1:].eq(200).all()
         assert (engine.state.recent[:, 0] == 4).all() and (engine.state.history == 0).all()
+    _assert_same_run(engine, reference)
+
+
+@pytest.mark.parametrize("flighting", ["on_off", "pulses"])
+def test_flighted_spend_agrees_exactly(flighting):
+    """The spend schedule is the same in both (same weeks off, same budgets); with certain
+    draws the flighted run is the same run in both, replies only in the weeks on."""
+    params = {**DETERMINISTIC["reply_order"], "flighting": flighting, "flight_weeks": 2, "pulse_prob": 0.5}
+    engine, reference = _run_both(params, 15)
+    ts = engine.timeseries()
+    on = ts["spend_week"].iloc[1:].to_numpy() > 0
+    assert on.any() and not on.all()
+    assert (ts["replies"].iloc[1:].to_numpy() == np.where(on, 6, 0)).all()
+    np.testing.assert_array_equal(reference.timeseries()["spend_week"], ts["spend_week"])
     _assert_same_run(engine, reference)
 
 

@@ -80,6 +80,45 @@ def test_sweep_report_has_the_sweep_figures(sweep_dir):
     assert any(n.startswith("heatmap_") for n in names)
     md = (sweep_dir / "report.md").read_text()
     assert "24 of 24 runs finished, 0 failed" in md and "How to read" in md
+    # the same budget every week: nothing for a firm's regression to learn from
+    assert "roi_estimate" not in names and R.ROI_ESTIMATE_HEADING not in md
+
+
+FLIGHTED = """
+[experiment]
+name = "tiny_roi"
+steps = 24
+replicates = 2
+seed = 5
+[base]
+n_consumers = 150
+flighting = "on_off"
+flight_weeks = 3
+[sweep]
+design = "grid"
+baseline = true
+[sweep.parameters]
+scenario = ["launch", "established"]
+strategy = ["broadcast", "mixed"]
+"""
+
+
+def test_flighted_sweep_reports_the_firms_estimate_against_the_truth(tmp_path):
+    (tmp_path / "exp.toml").write_text(FLIGHTED)
+    run_sweep(load_experiment(tmp_path / "exp.toml"), tmp_path / "out", workers=1, progress=False)
+    build_report(tmp_path / "out", snapshots=False)
+    names = {Path(r).stem for r in _check_report(tmp_path / "out")}
+    assert "roi_estimate" in names
+    md = (tmp_path / "out" / "report.md").read_text()
+    section = md.split(f"## {R.ROI_ESTIMATE_HEADING}")[1].split("## ")[0]
+    rows = [line for line in section.splitlines() if line.startswith("| ")][1:]
+    # one row per scenario and strategy (not for the baseline), each with 2 runs
+    assert len(rows) == 4 and all("| none |" not in r for r in rows)
+    assert all(r.split("|")[3].strip() == "2" for r in rows), rows
+    assert "firm's estimate" in section and "CI covers truth" in section
+    data = R.read_output(tmp_path / "out")
+    runs = data.roi_runs
+    assert len(runs) == 8 and runs["estimated_roi"].notna().all() and runs["incremental_roi"].notna().all()
 
 
 def test_simulate_report_and_network_snapshots(tmp_path):
@@ -191,8 +230,8 @@ def applying(data: R.Data) -> set[str]:
 
 
 def test_every_maker_is_registered_once():
-    assert list(MAKERS) == ["metrics", "loyalty", "final", "incremental_roi", "segments", "sweep_1d", "heatmap",
-                            "difference", "sensitivity", "event_window", "network"]
+    assert list(MAKERS) == ["metrics", "loyalty", "final", "incremental_roi", "roi_estimate", "segments",
+                            "sweep_1d", "heatmap", "difference", "sensitivity", "event_window", "network"]
     assert [m.name for m in R.FIGURES if m.reruns_model] == ["network"]
 
 

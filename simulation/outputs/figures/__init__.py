@@ -27,6 +27,8 @@ module         draws                                                          de
 ``indices``    Sobol / Morris sensitivity index bars                          style, data
 ``recovery``   focal sales around an event per strategy (mean and CI band)    style, data,
                                                                               timeseries, research.recovery
+``roi``        the firm's ROI estimate vs. the true incremental ROI, per run  style, data,
+                                                                              research.roi
 ``checks``     the model's own checks: docking curves (Bass, DeGroot,         style,
                Friedkin-Johnsen) and the ad wear-out curve of the facts       research.facts
 ============== ============================================================== =====================
@@ -50,6 +52,12 @@ from simulation.outputs.figures.finals import (
 )
 from simulation.outputs.figures.indices import draw_indices, indices_table, plot_indices
 from simulation.outputs.figures.recovery import draw_event_window, event_window_table, plot_event_window
+from simulation.outputs.figures.roi import (
+    RoiEstimateTable,
+    draw_roi_estimate,
+    plot_roi_estimate,
+    roi_estimate_table,
+)
 from simulation.outputs.figures.segments import (
     SegmentsTable,
     draw_segments,
@@ -77,6 +85,7 @@ from simulation.outputs.figures.timeseries import (
 __all__ = [
     "DifferenceTable",
     "HeatmapTable",
+    "RoiEstimateTable",
     "RoiTable",
     "SegmentsTable",
     "SweepTable",
@@ -86,6 +95,7 @@ __all__ = [
     "draw_final",
     "draw_heatmap",
     "draw_incremental_roi",
+    "draw_roi_estimate",
     "draw_indices",
     "draw_segments",
     "draw_sweep_1d",
@@ -101,10 +111,12 @@ __all__ = [
     "plot_heatmap",
     "plot_incremental_roi",
     "plot_indices",
+    "plot_roi_estimate",
     "plot_segments",
     "plot_small_multiples",
     "plot_sweep_1d",
     "plot_timeseries",
+    "roi_estimate_table",
     "save_figure",
     "segments_table",
     "sweep_table",
