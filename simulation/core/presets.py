@@ -14,12 +14,14 @@ from simulation.errors import ParameterError
 
 # Version 1 of the market: one brand alone (with the outside option at utility 0, the
 # choice logit is v1's capped logistic), every impression noticed, nothing forgotten, trust
-# not in the utility, one initial trust for both segments, v1's reactance threshold. With these values the engine
+# not in the utility, one initial trust for both segments, v1's reactance threshold, nobody
+# consulting the record before buying (no draw). With these values the engine
 # reproduces version 1's numbers exactly, draw for draw (tests/core/test_docking.py).
 VERSION1 = {
     "n_brands": 1, "scenario": "launch", "outside_option": True, "outside_utility": 0.0,
     "purchase_quality": 0.0, "purchase_trust": 0.0, "ad_attention": 1.0, "awareness_decay": 0.0,
     "initial_trust_native": 0.5, "initial_trust_immigrant": 0.5, "reactance_threshold": 5.0,
+    "consult_native": 0.0, "consult_immigrant": 0.0,
 }
 
 # Everything that is not word of mouth between neighbours, switched off.
@@ -44,7 +46,8 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
     Preset("version1",
            "The one-brand market of womsim version 1: the focal brand alone with the outside "
            "option, every ad impression noticed, awareness never forgotten, trust only in "
-           "persuasion, not in choice. Reproduces version 1 exactly (the NPS survey aside).",
+           "persuasion, not in choice, the record never consulted before buying. Reproduces "
+           "version 1 exactly (the NPS survey aside).",
            dict(VERSION1)),
     Preset("bass",
            "Network Bass diffusion (Bass 1969): each non-adopter adopts with probability "

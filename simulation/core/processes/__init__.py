@@ -3,19 +3,26 @@
 Each is described in docs/ODD.md, 7 Submodels.
 
 Order within a step (see ``WordOfMouthModel.step`` and docs/ODD.md): broadcast, fan page
-(each brand in turn), purchase (category occasion and brand choice), experience, word of
+(each brand in turn), purchase (category occasion, consulting the record, brand choice), experience, word of
 mouth, public record (read, then post), dialogue (each brand), forgetting, NPS survey.
 Within each process every consumer acts on the same snapshot and the changes are applied
 together (synchronous update).
 """
 
 from simulation.core.processes.broadcast import broadcast, exposure_response
+from simulation.core.processes.consult import consult_record, consults, most_visible
 from simulation.core.processes.dialogue import Replies, dialogue
 from simulation.core.processes.experience import experience
 from simulation.core.processes.fanpage import fanpage
 from simulation.core.processes.forgetting import forget
 from simulation.core.processes.influence import social_influence
-from simulation.core.processes.public_record import PublicRecord, RecordTotals, post_publicly, read_public_record
+from simulation.core.processes.public_record import (
+    PublicRecord,
+    RecordTotals,
+    post_publicly,
+    read_posts,
+    read_public_record,
+)
 from simulation.core.processes.purchase import (
     Purchases,
     brand_utility,
@@ -38,13 +45,17 @@ __all__ = [
     "talk_topic",
     "broadcast",
     "choose_talkers",
+    "consult_record",
+    "consults",
     "dialogue",
     "experience",
     "exposure_response",
     "fanpage",
     "forget",
+    "most_visible",
     "post_publicly",
     "purchase",
+    "read_posts",
     "read_public_record",
     "social_influence",
     "talk_probability",

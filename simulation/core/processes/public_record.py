@@ -121,6 +121,12 @@ class PublicRecord:
         self.total_posts += m
         return where
 
+    def visibility(self, slots: np.ndarray, now: int, params: Params) -> np.ndarray:
+        """How visible the posts in ``slots`` are in week ``now``: the recency weight
+        exp(-(now - step) / recency) (docs/ODD.md, 7.7). Consulting buyers read the most
+        visible posts (:func:`simulation.core.processes.consult.most_visible`)."""
+        return np.exp(-(now - self.step[slots]) / params.recency)
+
     def recency_weights(self, now: int, recency: float) -> tuple[np.ndarray, np.ndarray]:
         """(slots, weights exp(-(now - step) / recency)) of the occupied slots."""
         slots = self.slots()
@@ -157,14 +163,10 @@ def read_public_record(state: ConsumerState, record: PublicRecord, params: Param
     Each post finds ``post_reach * exp(-age / recency)`` readers a week, so the number of
     reads follows the volume of posts (a quiet brand is rarely read about); the week's
     reads (Poisson) go to online consumers drawn uniformly and to posts drawn
-    recency-weighted. A post influences like a stranger's WOM with weight
-    ``stranger_weight_<segment>``. If the brand replied and the author did not expose spin,
-    the reader takes the reply's claim as the reported quality and trust moves toward 1 by
-    ``reply_trust_gain`` (``1 - (1 - trust)(1 - g)``); where the author exposed spin, trust
-    is multiplied by ``1 - g``. A resolved complaint loses ``resolved_damping`` of its
-    negative pull. A post is about one brand: it moves the reader's state about that brand,
-    and trust in that brand. Readers are drawn with replacement and may read their own post.
-    Returns the number of reads.
+    recency-weighted; each read follows the reading rule :func:`read_posts` (a post is about
+    one brand: it moves the reader's state about that brand, and trust in that brand).
+    Readers are drawn with replacement and may read their own post. Returns the number of
+    reads.
     """
     readers = np.flatnonzero(state.online)
     if record.size == 0 or len(readers) == 0 or params.post_reach == 0:
@@ -175,6 +177,24 @@ def read_public_record(state: ConsumerState, record: PublicRecord, params: Param
         return 0
     listener = readers[rng.integers(0, len(readers), size=n_reads)]
     post = record.sample(n_reads, step, params.recency, rng, weights)
+    read_posts(state, record, listener, post, params)
+    return n_reads
+
+
+def read_posts(state: ConsumerState, record: PublicRecord, listener: np.ndarray, post: np.ndarray,
+               params: Params) -> None:
+    """Consumers ``listener`` read the posts in slots ``post`` (one read per entry), all at
+    once: the reading rule of browsing (:func:`read_public_record`) and of consulting the
+    record before a purchase (:mod:`simulation.core.processes.consult`), docs/ODD.md 7.7.
+
+    A post influences like a stranger's WOM about its brand with weight
+    ``stranger_weight_<segment>``; a resolved complaint loses ``resolved_damping`` of its
+    negative pull; where the brand replied and the author did not expose spin, the content
+    is the reply's claim and trust in the brand moves toward 1 by ``reply_trust_gain`` per
+    such reply read; each reply exposed as spin multiplies it by ``1 - reply_trust_gain``.
+    """
+    if len(post) == 0:
+        return
     sentiment = record.sentiment[post]
     replied = record.replied[post]
     spin = record.spin[post]
@@ -194,7 +214,6 @@ def read_public_record(state: ConsumerState, record: PublicRecord, params: Param
     flat_trust = state.trust.reshape(-1)
     trust = 1.0 - (1.0 - flat_trust[saw]) * (1.0 - g) ** seen_good[saw]
     flat_trust[saw] = trust * (1.0 - g) ** seen_spin[saw]
-    return n_reads
 
 
 def post_publicly(state: ConsumerState, record: PublicRecord, params: Params, impression: np.ndarray,
