@@ -130,6 +130,11 @@ CASES = {
                        "rival_quality_spread": 0.3},
     "stressed_dialogue": {"strategy": "dialogue", **STRESS, "budget": 3.0},
     "stressed_mixed": {"strategy": "mixed", **STRESS, "rival_strategy": "mixed"},
+    # Everybody online consults the record on every occasion, reads 5 posts per brand, and
+    # the ratings weigh heavily; rivals of different qualities answer posts too.
+    "consult": {"strategy": "dialogue", "scenario": "established", "consult_native": 1.0, "consult_immigrant": 1.0,
+                "consult_posts": 5, "purchase_rating": 4.0, "rival_strategy": "dialogue", "rival_budget": 3.0,
+                "rival_quality_spread": 0.3},
     "bass": {"strategy": "broadcast", "n_brands": 1, "purchase_model": "bass", "bass_p": 0.02, "bass_q": 0.4},
     "version1": {**VERSION1, "strategy": "mixed"},
 }
@@ -398,10 +403,11 @@ DETERMINISTIC = {
     # customers, 200 asked: the survey's sample and noise are drawn as in the engine.
     # Satisfaction then takes few distinct values, and exact ties in the reply order would
     # be broken by last-bit rounding differences; so every post is answered (1200 replies a
-    # week, order irrelevant).
+    # week, order irrelevant). Every buyer consults the record first and reads the 3 newest
+    # posts about the focal brand with their replies (the rating cannot change a certain choice).
     "purchases": {**CERTAIN, "known_awareness": 0.0, "outside_option": False, "purchase_freq": 1.0,
                   "quality_noise": 0.0, "quality": -0.2, "disappointment_threshold": 0.0,
-                  "reply_cost": 1.0, "scr_window": 4},
+                  "reply_cost": 1.0, "scr_window": 4, "consult_native": 1.0, "consult_immigrant": 1.0},
 }
 
 
@@ -427,6 +433,7 @@ def test_deterministic_channels_agree_exactly(setting):
         assert ts["customers"].iloc[-1] == 1.0 and ts["replies"].iloc[1:].eq(300).all()
         assert ts["market_share"].iloc[1:].eq(1.0).all() and ts["nps_respondents"].iloc[1:].eq(200).all()
         assert (engine.state.recent[:, 0] == 4).all() and (engine.state.history == 0).all()
+        assert ts["consulted"].iloc[1:].eq(1.0).all()
     _assert_same_run(engine, reference)
 
 
@@ -521,6 +528,13 @@ def test_choice_probabilities_equal_the_engine_logit():
             c.expectation, c.aware = e[i].tolist(), aware[i].tolist()
         got = np.array([c.choice_probabilities() for c in model.consumers])
         np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+        # a consumer who consulted the record: + purchase_rating x each brand's rating
+        ratings = rng.uniform(-1, 1, b)
+        bonus = params.purchase_rating * ratings
+        want_rated = proc.choice_probabilities(proc.brand_utility(a, loyalty, trust, e, params) + bonus, aware, params)
+        got_rated = np.array([c.choice_probabilities(ratings.tolist()) for c in model.consumers])
+        np.testing.assert_allclose(got_rated, want_rated, rtol=0, atol=1e-12)
+        assert not np.allclose(got_rated, got)  # the ratings moved the probabilities
         some = aware.any(axis=1) | outside
         assert np.allclose(got[some].sum(axis=1), 1.0) and (got[~some] == 0).all() and (got[:3, :b] == 0).all()
 
@@ -563,6 +577,11 @@ def test_public_record_sentiment_and_reply_order_match_the_engine():
         for b in range(3):
             assert ours.brand_posts(b) == theirs.brand_posts(b)
             assert ours.mean_sentiment(step, 4.0, b) == pytest.approx(theirs.mean_sentiment(step, 4.0, b), abs=1e-12)
+            visible = [(p.author.index, p.sentiment, p.step) for p in ours.most_visible(b, step + 1, params)]
+            top = proc.most_visible(theirs, b, step + 1, params)
+            assert visible == list(zip(theirs.author[top].tolist(), theirs.sentiment[top].tolist(),
+                                       theirs.step[top].tolist()))
+            assert len(visible) == min(params.consult_posts, sum(p.brand == b for p in ours.posts))
             order = [(p.author.index, p.brand, p.sentiment, p.step) for p in model.reply_order(step, b)]
             slots = engine_reply_order(theirs, step, params.reply_window, b)
             assert order == list(zip(theirs.author[slots].tolist(), theirs.brand[slots].tolist(),
