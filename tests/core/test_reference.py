@@ -18,8 +18,9 @@ competing for category purchases):
    reply order per brand).
 
 2. **Agreement in distribution.** For each case of ``CASES`` (the six strategies at the
-   version 2 defaults: 3 brands, launch; dialogue and broadcast in the ``established``
-   scenario; rivals that answer posts; stressed settings that exercise spin, backlash
+   version 2 defaults: 3 brands, launch, buyers consulting the record; dialogue and
+   broadcast in the ``established`` scenario; rivals that answer posts; every online buyer
+   consulting the record with heavily weighted ratings; stressed settings that exercise spin, backlash
    posts, an overflowing ring buffer, spread initial attitudes, fast forgetting, a short
    purchase window that wraps, sampled NPS surveys every third week; the Bass purchase model
    with one brand; the ``version1`` preset) we run ``SEEDS`` = 30 seeds of the engine and 30
@@ -41,7 +42,7 @@ competing for category purchases):
    Every test (i) and (ii) of one case is one comparison of a Bonferroni family of m
    (m is about 100 to 120, depending on the case): a comparison rejects at p < 0.01 / m, so the
    family-wise error rate is <= 1 % per case: if the implementations are equivalent, a case
-   raises a false alarm with probability at most 1 % (at most about 12 % for the file's 13
+   raises a false alarm with probability at most 1 % (at most about 13 % for the file's 14
    cases together; less in practice, because the metrics are strongly correlated and
    Bonferroni is then conservative). The base seeds are fixed, so a failure is
    reproducible. Why it can fail: any real difference in a process (a wrong rate, a missing
@@ -61,7 +62,8 @@ competing for category purchases):
    process only: the rivals' habitual buyers stay less with them, penetration of the focal
    brand 0.57 instead of 0.41, |t| above 10), (d) the reference notices every ad impression
    (ignores ``ad_attention`` = 0.3: awareness 0.97 instead of 0.73 at week 5, |t| above
-   10). With ``-s`` the tests print how many comparisons rejected and the strongest ones;
+   10); (e) the reference's consulting buyers leave the public ratings out of their
+   utility (``consult`` case). With ``-s`` the tests print how many comparisons rejected and the strongest ones;
    each test also checks that a metric the mutation must move is among the rejected ones.
 
 The statistical tests are marked ``slow`` (CI runs them too). All unmutated runs go to one
@@ -271,14 +273,33 @@ def test_detects_engine_choice_ignoring_loyalty(monkeypatch):
     0.5, a utility bonus of 1) stay less with them, so the focal brand gains share."""
     original = proc.purchase
 
-    def purchase_without_loyalty(state, params, rng, adj=None, step=1):
-        return original(state, params.replace(purchase_loyalty=0.0), rng, adj, step)
+    def purchase_without_loyalty(state, params, rng, adj=None, step=1, record=None):
+        return original(state, params.replace(purchase_loyalty=0.0), rng, adj, step, record)
 
     monkeypatch.setattr(proc, "purchase", purchase_without_loyalty)
     case = "broadcast"
     table = compare(mutant_sample(case, "vectorised"), sample(case, "reference"))
     print("\nmutant engine (no loyalty in the utility):", _describe(table))
     assert _rejected_metrics(table) & {"market_share", "scr", "repeat_rate", "customers"}, _describe(table)
+
+
+@pytest.mark.slow
+def test_detects_reference_ignoring_the_public_rating(monkeypatch):
+    """Mutant reference: consulting buyers still read the most visible posts but leave the
+    brands' ratings out of their utility (``purchase_rating`` x rating = 0), in the
+    ``consult`` case, where every online buyer consults and the ratings weigh 4 logits."""
+    original = ReferenceConsumer.consult_record
+
+    def consult_without_ratings(self, now):
+        ratings = original(self, now)
+        return None if ratings is None else [0.0] * len(ratings)
+
+    monkeypatch.setattr(ReferenceConsumer, "consult_record", consult_without_ratings)
+    case = "consult"
+    table = compare(sample(case, "vectorised"), mutant_sample(case, "reference"))
+    print("\nmutant reference (ratings ignored):", _describe(table))
+    assert _rejected_metrics(table) & {"market_share", "category_purchases", "scr", "customers", "loyalty"}, \
+        _describe(table)
 
 
 @pytest.mark.slow
