@@ -33,6 +33,8 @@ class Tally:
     replies_total: int = 0        # focal replies so far
     capacity_total: int = 0       # replies the focal dialogue budget bought so far
     purchases: int = 0            # of the focal brand
+    occasions: int = 0            # category purchase occasions this week
+    consultations: int = 0        # ... on which the consumer consulted the public record
     category_purchases: int = 0   # of any brand
     repeat_purchases: int = 0     # focal purchases whose previous purchase was focal
     previous_focal: int = 0       # buyers whose previous purchase was focal
@@ -115,6 +117,10 @@ def market_share(m) -> float:
     return _ratio(m.tally.purchases, m.tally.category_purchases)
 
 
+def consulted(m) -> float:
+    return _ratio(m.tally.consultations, m.tally.occasions)
+
+
 def category_purchases(m) -> float:
     return m.tally.category_purchases / m.state.n
 
@@ -169,10 +175,17 @@ def replies(m) -> float:
 
 
 def public_rating(m) -> float:
-    """The focal brand's rating on the lasting layer of the record: sum of the sentiments of
-    every post ever written about it / (posts + rating_prior_posts), a mean shrunk toward 0."""
-    t = m.record.totals(0)
-    return shrunk_mean(t.sentiment, t.posts, m.params.rating_prior_posts)
+    """The focal brand's rating on the lasting layer of the record (:func:`brand_rating`)."""
+    return brand_rating(m.record, 0, m.params.rating_prior_posts)
+
+
+def brand_rating(record, brand: int, prior_posts: float) -> float:
+    """A brand's public rating on the lasting layer of ``record`` (anything with ``totals(b)``):
+    sum of the sentiments of every post ever written about it / (posts + ``prior_posts``), a
+    mean shrunk toward 0. The one definition of the metric ``public_rating`` and of the rating
+    a consulting buyer reads (docs/ODD.md, 7.3)."""
+    t = record.totals(brand)
+    return shrunk_mean(t.sentiment, t.posts, prior_posts)
 
 
 def shrunk_mean(total: float, count: int, prior_weight: float) -> float:
@@ -364,6 +377,8 @@ METRICS: dict[str, Metric] = {
                            "(NaN in a week without any)", UNIT_RANGE),
     "category_purchases": Metric(category_purchases, "per consumer", "category purchases this week per consumer "
                                  "(any brand)", UNIT_RANGE),
+    "consulted": Metric(consulted, "share", "share of this week's category purchase occasions on which the "
+                        "consumer consulted the public record (NaN in a week without occasions)", UNIT_RANGE),
     "scr": Metric(scr, "share", "share of category requirements: focal purchases / all category purchases of "
                   "the focal brand's buyers in the last scr_window weeks (NaN without buyers)", UNIT_RANGE),
     "repeat_rate": Metric(repeat_rate, "share", "share of this week's focal purchases whose buyer's previous "

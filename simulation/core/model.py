@@ -97,9 +97,10 @@ class WordOfMouthModel(RunMixin, mesa.Model):
         """One week. The processes run in this fixed order (docs/ODD.md, "Process overview"):
 
         1. broadcast and 2. fan page (each brand in turn, focal first), 3. purchase (category
-        occasion and brand choice), 4. experience, 5. word of mouth, 6. public record (read
-        last week's record, then post; then the posts of an active scandal), 7. dialogue
-        (each brand), 8. forgetting, 9. NPS survey; then money flows (the focal brand's) and data collection.
+        occasion, consulting the record, brand choice), 4. experience, 5. word of mouth, 6. public
+        record (read last week's record, then post; then the posts of an active scandal), 7.
+        dialogue (each brand), 8. forgetting, 9. NPS survey; then money flows (the focal brand's)
+        and data collection.
         """
         p, s, rng, t = self.params, self.state, self.rng, self.steps
         tally = self.tally
@@ -114,7 +115,8 @@ class WordOfMouthModel(RunMixin, mesa.Model):
                 tally.impressions = delivered
         for b, brand in enumerate(self.brands):
             proc.fanpage(s, p, brand.fanpage_budget, brand.quality, rng, b)
-        bought = proc.purchase(s, p, rng, self.adjacency, t)
+        bought = proc.purchase(s, p, rng, self.adjacency, t, self.record)
+        tally.occasions, tally.consultations = bought.occasions, bought.consulted
         tally.purchases, tally.category_purchases = bought.focal, bought.category
         tally.repeat_purchases, tally.previous_focal = bought.repeat, bought.was_focal
         tally.defections = bought.defected

@@ -324,6 +324,28 @@ _SPECS: list[Spec] = [
        meaning="weight, in posts, of a neutral prior in a brand's public rating: rating = sum of "
                "sentiments / (posts + rating_prior_posts), so a brand with few posts rates near 0",
        source="assumption (a Bayesian average, as review sites shrink small samples)"),
+    # consulting the record before buying (docs/ODD.md, 7.3 "Consulting the record")
+    _p("consult_native", 0.5, float, 0.0, 1.0, unit="probability", group="public",
+       meaning="probability that a digital native who is online this week consults the public record on a "
+               "purchase occasion (the ratings and most visible posts of the brands they consider)",
+       source="assumption in the range of surveys: Pew Research Center 2016 (about half of US adults under "
+              "50 always or almost always read reviews before buying something new, 40 % of all); "
+              "BrightLocal 2018 (50 % of 18-34 year olds always read reviews of local businesses)"),
+    _p("consult_immigrant", 0.2, float, 0.0, 1.0, unit="probability", group="public",
+       meaning="probability that a digital immigrant who is online this week consults the public record on a "
+               "purchase occasion",
+       source="assumption (older consumers consult reviews less: BrightLocal 2018, 6 % of those 55+ always "
+              "read reviews; Pew Research Center 2016, fewer among those 50+)"),
+    _p("consult_posts", 3, int, 0, 1000, unit="posts/brand", group="public",
+       meaning="posts (with their replies) a consulting consumer reads about each brand they consider: the "
+               "most visible ones of the ring buffer",
+       source="assumption (BrightLocal 2015: 40 % of consumers form an opinion after 1-3 reviews)"),
+    _p("purchase_rating", 1.0, float, 0.0, 50.0, unit="logit", group="public",
+       meaning="weight of a brand's public rating (lasting layer) in the utility of a consumer who consulted "
+               "the record",
+       source="assumption (order of magnitude: one Yelp star, 0.5 on the -1..1 scale, raises revenue by "
+              "5-9 %, Luca 2011; here +0.5 rating x 1 x about 22 % consulting occasions gives about +8 % "
+              "at a 30 % share)"),
     _p("reply_trust_gain", 0.02, float, 0.0, 1.0, unit="per reply read", group="public",
        meaning="trust gain of a reader who sees an honest brand reply"),
     _p("resolved_damping", 0.7, float, 0.0, 1.0, unit="share", group="public",

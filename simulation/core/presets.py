@@ -14,7 +14,8 @@ from simulation.errors import ParameterError
 
 # Version 1 of the market: one brand alone (with the outside option at utility 0, the
 # choice logit is v1's capped logistic), every impression noticed, nothing forgotten, trust
-# not in the utility, one initial trust for both segments, v1's reactance threshold. With these values the engine
+# not in the utility, one initial trust for both segments, v1's reactance threshold, nobody
+# consulting the record before buying (no draw). With these values the engine
 # reproduces version 1's numbers exactly, draw for draw (tests/core/test_docking.py).
 VERSION1 = {
     "n_brands": 1, "scenario": "launch", "outside_option": True, "outside_utility": 0.0,
@@ -24,6 +25,8 @@ VERSION1 = {
     # change later posting, every post read is noticed (docs/ODD.md, 7.7)
     "reach_tail": 0.0, "reach_degree": 0.0, "reply_boost": 0.0, "post_attention": 1.0,
     "reply_post_boost": 0.0, "reply_post_positivity": 0.0, "complaint_invite": 0.0,
+    # version 1 never consulted the record before buying (docs/ODD.md, 7.3)
+    "consult_native": 0.0, "consult_immigrant": 0.0,
 }
 
 # Everything that is not word of mouth between neighbours, switched off.
@@ -49,7 +52,8 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
            "The one-brand market of womsim version 1: the focal brand alone with the outside "
            "option, every ad impression noticed, awareness never forgotten, trust only in "
            "persuasion, not in choice, every public post of the same reach and noticed, replies "
-           "neither amplifying posts nor changing later posting. Reproduces version 1 exactly (the NPS survey aside).",
+           "neither amplifying posts nor changing later posting, the record never consulted before "
+           "buying. Reproduces version 1 exactly (the NPS survey aside).",
            dict(VERSION1)),
     Preset("bass",
            "Network Bass diffusion (Bass 1969): each non-adopter adopts with probability "

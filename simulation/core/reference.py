@@ -48,7 +48,8 @@ Randomness: the model's numpy Generator ``self.rng`` is the only source of the m
 randomness (no :mod:`random`), one scalar draw per decision, in consumer order; a draw
 whose outcome is certain (an unaware consumer deciding to talk, a consumer with nothing
 to forget) is skipped. On a category occasion the reference draws the occasion and the
-brand with two uniforms (the engine reuses one). The NPS survey has its own stream,
+brand with two uniforms (the engine reuses one), and between them, for an online consumer,
+whether they consult the record. The NPS survey has its own stream,
 ``self.survey_rng``, spawned from ``self.rng`` as in the engine, and draws the sample and
 the answers' noise in the engine's order, so a survey of the same customers gives the same
 answers. Elsewhere the engine draws whole arrays in another order, so with the same seed
@@ -85,7 +86,7 @@ from mesa.discrete_space import FixedAgent, Network
 from simulation.core.brand import Brand
 from simulation.core.flighting import FlightPlan
 from simulation.core.inputs import model_inputs, resolve_params
-from simulation.core.metrics import Tally, model_reporters
+from simulation.core.metrics import Tally, brand_rating, model_reporters
 from simulation.core.network import MeanFieldAdjacency
 from simulation.core.params import Params
 from simulation.core.progress import StageListener, stage
@@ -230,6 +231,13 @@ class PublicRecord:
         boost = 1.0 + params.reply_boost if post.replied else 1.0
         return cls.recency_weight(post, now, params.recency) * post.reach * boost
 
+    def most_visible(self, brand: int, now: int, params: Params) -> list[Post]:
+        """The consult_posts posts about ``brand`` with the highest :meth:`visibility`, most
+        visible first; on equal visibility the newest (larger ``seq``) first."""
+        about = [post for post in self.posts if post.brand == brand]
+        about.sort(key=lambda post: (-self.visibility(post, now, params), -post.seq))
+        return about[:params.consult_posts]
+
     def mean_sentiment(self, now: int, recency: float, brand: int = 0) -> float:
         """sum_k w_k sentiment_k / sum_k w_k over the posts kept about ``brand``; 0 if there
         are none (the metric ``public_sentiment``, for brand 0)."""
@@ -335,6 +343,8 @@ class ReferenceConsumer(FixedAgent):
         self.topic = int(initial.topic[i])
         self.impression = 0.0
         self.reported = 0.0
+        self.occasion = False   # a category purchase occasion this week
+        self.consulted = False  # ... on which the consumer consulted the public record
         self.ties: Mapping[ReferenceConsumer, float] = {}
         self.reach_scale = 1.0  # expected reach of one's posts (set by the model from the degree)
 
@@ -428,26 +438,47 @@ class ReferenceConsumer(FixedAgent):
         self.reinforced[b] = True
 
     # --- 7.3 purchase ------------------------------------------------------------------
-    def utility(self, brand: int) -> float:
+    def utility(self, brand: int, rating: float = 0.0) -> float:
         """u_b = purchase_intercept + purchase_attitude a_b + purchase_loyalty L_b
-        + purchase_quality trust_b e_b + purchase_trust trust_b."""
+        + purchase_quality trust_b e_b + purchase_trust trust_b + purchase_rating rating_b,
+        rating_b the brand's public rating if the consumer consulted the record (else 0)."""
         p, b = self.params, brand
         return (p.purchase_intercept + p.purchase_attitude * self.attitude[b]
                 + p.purchase_loyalty * self.loyalty[b]
-                + p.purchase_quality * self.trust[b] * self.expectation[b] + p.purchase_trust * self.trust[b])
+                + p.purchase_quality * self.trust[b] * self.expectation[b] + p.purchase_trust * self.trust[b]
+                + p.purchase_rating * rating)
 
-    def choice_probabilities(self) -> list[float]:
+    def consult_record(self, now: int) -> list[float] | None:
+        """Pre-purchase search, on an occasion: an online consumer consults the public record
+        with probability consult_<segment> (no draw when it is 0 or the consumer is offline).
+        They read the consult_posts most visible posts (:meth:`PublicRecord.most_visible`)
+        about each brand they are aware of, all at once (:meth:`read_posts`), before
+        choosing. Returns the public rating of every brand (the lasting layer,
+        ``metrics.brand_rating``), or None if they did not consult."""
+        p = self.params
+        chance = p.consult_immigrant if self.is_immigrant else p.consult_native
+        if not self.online or chance <= 0.0 or self.rng.random() >= chance:
+            return None
+        record = self.model.record
+        read = [post for b in self.brands if self.aware[b] for post in record.most_visible(b, now, p)]
+        if read:
+            self.read_posts(read)
+        return [brand_rating(record, b, p.rating_prior_posts) for b in self.brands]
+
+    def choice_probabilities(self, ratings: list[float] | None = None) -> list[float]:
         """The multinomial logit on an occasion: one probability per brand, then the outside
         option (last).
 
-        Considered are the brands the consumer is aware of, with utility :meth:`utility`,
-        and, if ``outside_option``, buying none of them, with utility outside_utility.
+        Considered are the brands the consumer is aware of, with utility :meth:`utility`
+        (with the brands' public ``ratings`` if the consumer consulted the record), and, if
+        ``outside_option``, buying none of them, with utility outside_utility.
         P(option) = exp(u_option) / sum over considered options of exp(u); an option not
         considered has probability 0; all are 0 if nothing is considered. (Every exponent is
         taken relative to the largest utility: the same ratios, without overflow.)
         """
         p = self.params
-        utilities = [self.utility(b) if self.aware[b] else None for b in self.brands]
+        ratings = ratings if ratings is not None else [0.0] * len(self.aware)
+        utilities = [self.utility(b, ratings[b]) if self.aware[b] else None for b in self.brands]
         utilities.append(p.outside_utility if p.outside_option else None)
         considered = [u for u in utilities if u is not None]
         if not considered:
@@ -468,22 +499,27 @@ class ReferenceConsumer(FixedAgent):
         share = adopted / degree if degree > 0 else 0.0
         return min(p.bass_p + p.bass_q * share, 1.0)
 
-    def choose_brand(self) -> int:
+    def choose_brand(self, now: int = 1) -> int:
         """The brand bought this week, -1 for none.
 
         Attitude model: a category occasion with probability purchase_freq; on an occasion
-        one uniform v picks an option by inverse CDF over :meth:`choice_probabilities` in
+        the consumer may first consult the record (:meth:`consult_record`), then one uniform
+        v picks an option by inverse CDF over :meth:`choice_probabilities` in
         brand order, the outside option last (the first option whose cumulative
         probability exceeds v). Bass model (one brand): the brand with probability
         :meth:`bass_hazard`.
         """
         p, rng = self.params, self.rng
+        self.occasion = self.consulted = False
         if p.purchase_model == "bass":
             hazard = self.bass_hazard()
             return 0 if hazard > 0.0 and rng.random() < hazard else NO_BRAND
         if p.purchase_freq <= 0.0 or rng.random() >= p.purchase_freq:
             return NO_BRAND  # no occasion this week
-        probabilities = self.choice_probabilities()
+        self.occasion = True
+        ratings = self.consult_record(now)
+        self.consulted = ratings is not None
+        probabilities = self.choice_probabilities(ratings)
         if sum(probabilities) == 0.0:
             return NO_BRAND  # nothing to choose from
         v, cumulative = rng.random(), 0.0
@@ -976,9 +1012,12 @@ class ReferenceModel(RunMixin, mesa.Model):
         """Everybody chooses on the snapshot (the Bass hazard reads the neighbours'
         purchases), then the choices are recorded. Counts into the tally: purchases of the
         focal brand and of any brand; among the buyers, those whose previous purchase was
-        the focal brand, how many of them bought it again (repeat) or another (defected)."""
-        choices = [c.choose_brand() for c in self.consumers]                 # phase 1
+        the focal brand, how many of them bought it again (repeat) or another (defected);
+        occasions, and those on which the consumer consulted the record."""
+        choices = [c.choose_brand(step) for c in self.consumers]             # phase 1
         tally = self.tally
+        tally.occasions = sum(c.occasion for c in self.consumers)
+        tally.consultations = sum(c.consulted for c in self.consumers)
         tally.purchases = tally.category_purchases = 0
         tally.repeat_purchases = tally.previous_focal = tally.defections = 0
         for c, brand in zip(self.consumers, choices):                        # phase 2

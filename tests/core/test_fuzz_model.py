@@ -57,8 +57,9 @@ NAN_WHEN = {
     "rival_awareness": lambda ts, m: pd.Series(m.params.n_brands == 1, index=ts.index),
     "reply_rate": lambda ts, m: ts["posts"].cumsum() == 0,  # no post about the focal brand yet
 }
-# NaN when nobody bought the focal brand recently / this week (not visible in the series).
-MAY_BE_NAN = ("scr", "repeat_rate", "defection_rate", "resolution_rate", "dialogue_utilisation")
+# NaN when nobody bought the focal brand recently / this week, or nobody had a purchase
+# occasion this week (consulted; not visible in the series).
+MAY_BE_NAN = ("scr", "repeat_rate", "defection_rate", "resolution_rate", "dialogue_utilisation", "consulted")
 
 
 def test_every_metric_unit_has_bounds():

@@ -158,7 +158,7 @@ def test_repeat_and_defection_are_counted_against_the_previous_purchase():
     s.attitude[:] = [[1.0, -1.0], [-1.0, 1.0], [1.0, -1.0], [1.0, -1.0]]  # all but consumer 1 choose 0
     counts = proc.purchase(s, p, RNG(0))
     assert s.choice.tolist() == [0, 1, 0, 0]
-    assert counts == proc.Purchases(focal=3, category=4, repeat=1, was_focal=2, defected=1)
+    assert counts == proc.Purchases(focal=3, category=4, repeat=1, was_focal=2, defected=1, occasions=4)
 
 
 def test_the_rolling_window_forgets_purchases_older_than_scr_window():

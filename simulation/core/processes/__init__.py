@@ -3,13 +3,15 @@
 Each is described in docs/ODD.md, 7 Submodels.
 
 Order within a step (see ``WordOfMouthModel.step`` and docs/ODD.md): broadcast, fan page
-(each brand in turn), purchase (category occasion and brand choice), experience, word of
-mouth, public record (read, then post; then a scandal's posts), dialogue (each brand), forgetting, NPS survey.
+(each brand in turn), purchase (category occasion, consulting the record, brand choice),
+experience, word of mouth, public record (read, then post; then a scandal's posts), dialogue
+(each brand), forgetting, NPS survey.
 Within each process every consumer acts on the same snapshot and the changes are applied
 together (synchronous update).
 """
 
 from simulation.core.processes.broadcast import broadcast, exposure_response
+from simulation.core.processes.consult import consult_record, consults, most_visible
 from simulation.core.processes.dialogue import Replies, dialogue
 from simulation.core.processes.events import (
     experienced_qualities,
@@ -26,6 +28,7 @@ from simulation.core.processes.public_record import (
     RecordTotals,
     post_publicly,
     reach_scale,
+    read_posts,
     read_public_record,
 )
 from simulation.core.processes.purchase import (
@@ -50,16 +53,20 @@ __all__ = [
     "talk_topic",
     "broadcast",
     "choose_talkers",
+    "consult_record",
+    "consults",
     "dialogue",
     "experience",
     "experienced_qualities",
     "exposure_response",
     "fanpage",
     "forget",
+    "most_visible",
     "post_publicly",
     "purchase",
     "reach_scale",
     "reactance_threshold",
+    "read_posts",
     "read_public_record",
     "scandal_posts",
     "scandal_trust_shock",

@@ -156,7 +156,9 @@ class PublicRecord:
     def visibility(self, slots: np.ndarray, now: int, params: Params) -> np.ndarray:
         """Weight this week of the posts in ``slots`` in reading (docs/ODD.md, 7.7):
         exp(-(now - step) / recency) x reach x (1 + reply_boost if answered). Each post finds
-        ``post_reach`` x this many readers a week; reads are drawn in proportion to it."""
+        ``post_reach`` x this many readers a week; reads are drawn in proportion to it;
+        consulting buyers read the most visible posts
+        (:func:`simulation.core.processes.consult.most_visible`)."""
         recency = np.exp(-(now - self.step[slots]) / params.recency)
         return recency * self.reach[slots] * (1.0 + params.reply_boost * self.replied[slots])
 
@@ -214,17 +216,11 @@ def read_public_record(state: ConsumerState, record: PublicRecord, params: Param
     of posts (a quiet brand is rarely read about); the week's reads (Poisson) go to online
     consumers drawn uniformly and to posts drawn in proportion to their visibility. A read
     about a brand the reader is not aware of is noticed with probability
-    ``post_attention`` (an unnoticed read has no effect); the others are noticed. A
-    noticed post influences like a stranger's WOM with weight
-    ``stranger_weight_<segment>``. If the brand replied and the author did not expose spin,
-    the reader takes the reply's claim as the reported quality and trust moves toward 1 by
-    ``reply_trust_gain`` (``1 - (1 - trust)(1 - g)``); where the author exposed spin, trust
-    is multiplied by ``1 - g``. A resolved complaint loses ``resolved_damping`` of its
-    negative pull. A scandal post read costs trust in its brand (after the replies' trust,
-    :func:`~simulation.core.processes.events.scandal_trust_shock`). A post is about one
-    brand: it moves the reader's state about that brand,
-    and trust in that brand. Readers are drawn with replacement and may read their own post.
-    Returns the number of reads (noticed or not; also counted per post in ``record.reads``).
+    ``post_attention`` (an unnoticed read has no effect); the others are noticed. Each
+    noticed read follows the reading rule :func:`read_posts` (a post is about one brand: it
+    moves the reader's state about that brand, and trust in that brand). Readers are drawn
+    with replacement and may read their own post. Returns the number of reads (noticed or
+    not; also counted per post in ``record.reads``).
     """
     readers = np.flatnonzero(state.online)
     if record.size == 0 or len(readers) == 0 or params.post_reach == 0:
@@ -237,13 +233,34 @@ def read_public_record(state: ConsumerState, record: PublicRecord, params: Param
     listener = readers[rng.integers(0, len(readers), size=n_reads)]
     post = record.sample(n_reads, step, params.recency, rng, weights)
     record.reads += np.bincount(post, minlength=record.capacity)
-    key = listener * state.n_brands + record.brand[post]  # (reader, brand) in the flat arrays
     if params.post_attention < 1.0:
+        key = listener * state.n_brands + record.brand[post]  # (reader, brand) in the flat arrays
         unaware = np.flatnonzero(~state.aware.reshape(-1)[key])  # judged before any read acts
         if len(unaware):
             noticed = np.ones(n_reads, dtype=bool)
             noticed[unaware] = rng.random(len(unaware)) < params.post_attention
-            listener, post, key = listener[noticed], post[noticed], key[noticed]
+            listener, post = listener[noticed], post[noticed]
+    read_posts(state, record, listener, post, params)
+    return n_reads
+
+
+def read_posts(state: ConsumerState, record: PublicRecord, listener: np.ndarray, post: np.ndarray,
+               params: Params) -> None:
+    """Consumers ``listener`` read the posts in slots ``post`` (one read per entry), all at
+    once: the reading rule of browsing (:func:`read_public_record`) and of consulting the
+    record before a purchase (:mod:`simulation.core.processes.consult`), docs/ODD.md 7.7.
+
+    A post influences like a stranger's WOM about its brand with weight
+    ``stranger_weight_<segment>``; a resolved complaint loses ``resolved_damping`` of its
+    negative pull; where the brand replied and the author did not expose spin, the content
+    is the reply's claim and trust in the brand moves toward 1 by ``reply_trust_gain`` per
+    such reply read; each reply exposed as spin multiplies it by ``1 - reply_trust_gain``.
+    A scandal post read then costs trust in its brand
+    (:func:`~simulation.core.processes.events.scandal_trust_shock`, docs/ODD.md 7.12).
+    """
+    if len(post) == 0:
+        return
+    key = listener * state.n_brands + record.brand[post]  # (reader, brand) in the flat arrays
     sentiment = record.sentiment[post]
     replied = record.replied[post]
     spin = record.spin[post]
@@ -263,7 +280,6 @@ def read_public_record(state: ConsumerState, record: PublicRecord, params: Param
     trust = 1.0 - (1.0 - flat_trust[saw]) * (1.0 - g) ** seen_good[saw]
     flat_trust[saw] = trust * (1.0 - g) ** seen_spin[saw]
     scandal_trust_shock(state, record, key, post, params)  # docs/ODD.md 7.12; after the replies' trust
-    return n_reads
 
 
 def post_publicly(state: ConsumerState, record: PublicRecord, params: Params, impression: np.ndarray,

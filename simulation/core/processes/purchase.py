@@ -16,6 +16,8 @@ from typing import NamedTuple
 import numpy as np
 
 from simulation.core.params import Params
+from simulation.core.processes.consult import consult_record, consults
+from simulation.core.processes.public_record import PublicRecord
 from simulation.core.state import NO_BRAND, ConsumerState
 
 
@@ -99,10 +101,12 @@ class Purchases(NamedTuple):
     repeat: int       # focal purchases by consumers whose previous purchase was focal
     was_focal: int    # buyers whose previous purchase was focal
     defected: int     # ... of whom chose another brand now
+    occasions: int = 0  # category purchase occasions
+    consulted: int = 0  # ... on which the consumer consulted the public record
 
 
 def purchase(state: ConsumerState, params: Params, rng: np.random.Generator, adj=None,
-             step: int = 1) -> Purchases:
+             step: int = 1, record: PublicRecord | None = None) -> Purchases:
     """Draw this week's category purchases and brand choices into ``state.bought`` and
     ``state.choice``; keep the purchase history; return the counts.
 
@@ -112,6 +116,11 @@ def purchase(state: ConsumerState, params: Params, rng: np.random.Generator, adj
     With one brand and the outside option at utility 0 this is exactly version 1's
     ``u < purchase_freq * sigmoid(utility)``.
 
+    With a ``record``, consumers on an occasion may first consult it
+    (:mod:`simulation.core.processes.consult`, one more uniform per online consumer on an
+    occasion, drawn after ``u``): they read its most visible posts before their utility is
+    computed, and the brands' public ratings enter it with weight ``purchase_rating``.
+
     ``purchase_model = "bass"`` (one brand): only first purchases, by :func:`bass_hazard`
     on the adjacency ``adj`` (awareness not needed).
 
@@ -120,13 +129,20 @@ def purchase(state: ConsumerState, params: Params, rng: np.random.Generator, adj
     """
     n, n_brands = state.n, state.n_brands
     u = rng.random(n)
+    occ, n_consulted = np.empty(0, dtype=np.int64), 0  # the Bass mode has no occasions
     choice = np.full(n, NO_BRAND, dtype=np.int16)
     if params.purchase_model == "bass":
         choice[u < bass_hazard(state.purchases[:, 0] >= 1, adj, params)] = 0
     elif params.purchase_freq > 0:
         occ = np.flatnonzero(u < params.purchase_freq)
+        consulting = consults(state, params, occ, rng) if record is not None else np.zeros(len(occ), bool)
+        n_consulted = int(consulting.sum())
+        if n_consulted:  # reading comes first: what they read can change this choice
+            bonus = consult_record(state, record, params, occ[consulting], step)
         utility = brand_utility(state.attitude[occ], state.loyalty[occ], state.trust[occ],
                                 state.expectation[occ], params)
+        if n_consulted:
+            utility[consulting] += bonus
         cumulative = np.cumsum(_choice_weights(utility, state.aware[occ], params), axis=1)
         total = cumulative[:, -1]
         # u / purchase_freq < 1, but the product may round up to the total: then the last
@@ -147,7 +163,8 @@ def purchase(state: ConsumerState, params: Params, rng: np.random.Generator, adj
     counts = Purchases(focal=int(focal.sum()), category=len(buyers),
                        repeat=int((focal & (previous == 0)).sum()),
                        was_focal=int((previous == 0).sum()),
-                       defected=int(((previous == 0) & ~focal).sum()))
+                       defected=int(((previous == 0) & ~focal).sum()),
+                       occasions=len(occ), consulted=n_consulted)
     state.last_brand[buyers] = brand
 
     # Rolling window: the slot of the week scr_window weeks ago is replaced by this week's.
