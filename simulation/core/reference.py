@@ -731,8 +731,10 @@ class ReferenceConsumer(FixedAgent):
 
     def post_about_scandal(self, step: int, brand: int) -> Post:
         """A scandal post about ``brand`` (ODD 7.12): sentiment -scandal_sentiment, content
-        = one's expectation of the brand (the post is about its conduct, not its product)."""
-        return Post(self, brand, -self.params.scandal_sentiment, self.expectation[brand], step, scandal=True)
+        = one's expectation of the brand (the post is about its conduct, not its product); its
+        reach is one's expected reach (reach_scale, no draw), as for a backlash post."""
+        return Post(self, brand, -self.params.scandal_sentiment, self.expectation[brand], step,
+                    self.reach_scale, scandal=True)
 
     def post(self, step: int) -> Post:
         """A post about the topic: sentiment :meth:`post_sentiment`, content = the reported

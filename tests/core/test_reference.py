@@ -472,11 +472,15 @@ DETERMINISTIC = {
     # customers, 200 asked: the survey's sample and noise are drawn as in the engine.
     # Satisfaction then takes few distinct values, and exact ties in the reply order would
     # be broken by last-bit rounding differences; so every post is answered (1200 replies a
-    # week, order irrelevant). Every buyer consults the record first and reads the 3 newest
-    # posts about the focal brand with their replies (the rating cannot change a certain choice).
+    # week, order irrelevant). Every buyer consults the record first and reads the 3 most
+    # visible posts about the focal brand with their replies (the rating cannot change a
+    # certain choice). Reach without its random spread (reach_tail = 0: the engine draws the
+    # posts' normals after all posting draws, the reference post by post), so visibility is
+    # recency x the author's degree-given reach x the reply boost, the same in both.
     "purchases": {**CERTAIN, "known_awareness": 0.0, "outside_option": False, "purchase_freq": 1.0,
                   "quality_noise": 0.0, "quality": -0.2, "disappointment_threshold": 0.0,
-                  "reply_cost": 1.0, "scr_window": 4, "consult_native": 1.0, "consult_immigrant": 1.0},
+                  "reply_cost": 1.0, "scr_window": 4, "consult_native": 1.0, "consult_immigrant": 1.0,
+                  "reach_tail": 0.0},
 }
 # The purchases setting with events whose draws are certain: every online consumer (all of
 # them) writes a scandal post in weeks 3-4 (size 1), and the focal brand's quality falls by
