@@ -14,12 +14,15 @@ from simulation.errors import ParameterError
 
 # Version 1 of the market: one brand alone (with the outside option at utility 0, the
 # choice logit is v1's capped logistic), every impression noticed, nothing forgotten, trust
-# not in the utility, one initial trust for both segments, v1's reactance threshold. With these values the engine
+# not in the utility, one initial trust for both segments, v1's reactance threshold, no
+# organic page reach, unused capacity paid. With these values the engine
 # reproduces version 1's numbers exactly, draw for draw (tests/core/test_docking.py).
 VERSION1 = {
     "n_brands": 1, "scenario": "launch", "outside_option": True, "outside_utility": 0.0,
     "purchase_quality": 0.0, "purchase_trust": 0.0, "ad_attention": 1.0, "awareness_decay": 0.0,
     "initial_trust_native": 0.5, "initial_trust_immigrant": 0.5, "reactance_threshold": 5.0,
+    # every page view paid for, the whole budget paid whether used or not, v1's reply cost
+    "organic_reach": 0.0, "pay_unused_capacity": True, "reply_cost": 200.0,
 }
 
 # Everything that is not word of mouth between neighbours, switched off.

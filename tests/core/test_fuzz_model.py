@@ -105,8 +105,8 @@ def check_state(model, week: int, before) -> None:
     assert (s.topic[talkers] >= 0).all()  # a talker knew the brand when talking (7.9 may forget it since)
     assert s.aware[s.follower].all() and (s.attitude[s.follower] >= 0).all()
     for b, brand in enumerate(model.brands):
-        if brand.fanpage_budget <= 0:
-            assert not s.follower[:, b].any()  # 7.2: no following without a page
+        if not brand.has_page or (brand.fanpage_budget <= 0 and model.params.organic_reach == 0):
+            assert not s.follower[:, b].any()  # 7.2: no following without a page (or a dormant one)
     if before is not None:
         aware0, purchases0 = before
         lost = aware0 & ~s.aware  # only what nothing recalled this week is forgotten (7.9)
@@ -137,11 +137,21 @@ def check_series(ts: pd.DataFrame, model, purchases_total: list[int]) -> None:
             assert (x == np.round(x)).all(), name
     for name in CUMULATIVE:
         assert (np.diff(ts[name]) >= 0).all(), (name, ts[name].tolist())
-    # money (2.3, 7.10): budget x N every week for every strategy but none, which spends 0;
-    # revenue = margin x purchases so far. abs_tol: a subnormal budget rounds in the split.
+    # money (2.3, 7.10): with pay_unused_capacity budget x N every week for every strategy but
+    # none, which spends 0; else the broadcast budget, the page's paid views and reply_cost per
+    # reply (ODD section 9); revenue = margin x purchases so far. abs_tol: a subnormal budget
+    # rounds in the split.
     weekly = 0.0 if p.strategy == "none" else p.budget * n
+    brand = model.brand
+    used = brand.broadcast_budget * np.arange(len(ts)) + p.reply_cost * ts["replies"].cumsum().to_numpy()
     for t, (spend, revenue, profit) in enumerate(ts[["spend", "revenue", "profit"]].itertuples(index=False)):
-        assert math.isclose(spend, weekly * t, rel_tol=1e-9, abs_tol=1e-300), (t, spend, weekly)
+        if p.pay_unused_capacity:
+            assert math.isclose(spend, weekly * t, rel_tol=1e-9, abs_tol=1e-300), (t, spend, weekly)
+        elif brand.fanpage_budget <= 0:
+            assert math.isclose(spend, used[t], rel_tol=1e-9, abs_tol=1e-300), (t, spend, used[t])
+        else:  # paid page views are not in the time series: at least the rest, and whole views
+            extra = spend - used[t]
+            assert extra >= -1e-6 * max(1.0, spend) and abs(extra - round(extra)) <= 1e-6 * max(1.0, spend)
         assert math.isclose(revenue, p.margin * purchases_total[t], rel_tol=1e-9), (t, revenue)
         assert profit == revenue - spend
     # shares of the same population, nested as the ODD defines them
@@ -163,8 +173,12 @@ def check_series(ts: pd.DataFrame, model, purchases_total: list[int]) -> None:
     # channels without a budget do nothing (7.2, 7.8); a reply costs reply_cost (7.8)
     capacity = model.brand.dialogue_budget / p.reply_cost
     assert (ts["replies"] <= math.floor(capacity) + 1).all()
-    if model.brand.fanpage_budget <= 0:
+    if not model.brand.has_page or (model.brand.fanpage_budget <= 0 and p.organic_reach == 0):
         assert (ts["followers"] == 0).all()
+    # only used capacity is spent: never more than the budget, up to one unit of rounding a
+    # week for the page's paid views and one reply for the dialogue (ODD section 9)
+    slack = (model.brand.fanpage_budget > 0) + (model.brand.dialogue_budget > 0) * p.reply_cost
+    assert (ts["spend"].diff().dropna() <= model.brand.weekly_spend + slack + 1e-9).all()
     # a talker reaches each neighbour at most once a week (7.5); each online talker posts at
     # most once, plus one backlash post per reply exposed as spin (7.7, 7.8)
     assert (ts["wom_positive"] + ts["wom_negative"] <= 2 * model.adjacency.n_edges).all()

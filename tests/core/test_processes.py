@@ -96,9 +96,9 @@ def test_fanpage_reaches_only_online_followers_and_gains_followers():
     p = P(follow_prob=1.0, follow_threshold=0.3, fanpage_posts=2, fanpage_effect=0.5, ad_effect=0.1)
     s = make_state(4, p, aware=[True, True, True, False], attitude=[0.5, 0.1, 0.5, 0.9],
                    online=[True, True, False, True], trust=1.0)
-    views = proc.fanpage(s, p, budget=100.0, claim=1.0, rng=RNG(0))
+    views, paid = proc.fanpage(s, p.replace(organic_reach=0.0), budget=100.0, claim=1.0, rng=RNG(0))
     assert s.follower[:, 0].tolist() == [True, False, False, False]  # aware, likes it, online
-    assert views == 2
+    assert views == paid == 2
     assert s.attitude[:, 0][0] == pytest.approx(0.5 + (1 - (1 - 0.05) ** 2) * 0.5)
     assert s.attitude[:, 0][1:].tolist() == [0.1, 0.5, 0.9] and s.irritation[:, 0].sum() == 0
 

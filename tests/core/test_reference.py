@@ -383,6 +383,7 @@ CERTAIN = {
     "initial_attitude_sd": 0.15, "follow_prob": 1.0, "follow_threshold": -1.0,
     "talk_base": 1.0, "talk_nonbuyer": 1.0, "wom_reach": 1.0, "weak_tie_strength": 1.0,
     "post_prob": 1.0, "post_reach": 0.0, "record_capacity": 100_000,
+    "organic_reach": 0.0,  # every page view paid for (and the budget pays them all)
 }
 DETERMINISTIC = {
     # No purchases: posts carry attitudes (all distinct), and 6 replies a week per brand for
@@ -392,6 +393,9 @@ DETERMINISTIC = {
     # backlash posts (sentiment exactly -backlash_sentiment, ties broken by slot order).
     "spin": {**CERTAIN, "purchase_freq": 0.0, "reply_cost": 200.0, "honesty": 0.0, "hype": 0.4,
              "spin_detection": 1.0},
+    # Every page post reaches every online follower organically: no paid view, so the focal
+    # brand spends its broadcast budget (none in mixed here) and its replies only.
+    "organic_page": {**CERTAIN, "purchase_freq": 0.0, "reply_cost": 200.0, "organic_reach": 1.0},
     # Everybody buys the focal brand every week: the rivals are unknown (and stay so: nobody
     # talks about them), there is no outside option, so the logit gives it probability 1
     # exactly; quality_noise = 0, with disappointment. A 4-week purchase window wraps; 300
@@ -416,6 +420,11 @@ def test_deterministic_channels_agree_exactly(setting):
     engine, reference = _run_both(params, 15)
     ts = engine.timeseries()
     assert ts["followers"].iloc[1:].gt(0).all()
+    # what is not used is not spent: 300 followers x 3 posts paid of the page's 1200, 6 replies
+    # x 200 of the dialogue's 1200 (all posts answered in "purchases": 300 x 1)
+    weekly = ts["spend"].diff().iloc[1:]
+    paid_views = 0 if setting == "organic_page" else 300 * 3
+    assert weekly.eq(paid_views + (300 * 1.0 if setting == "purchases" else 6 * 200.0)).all()
     if setting != "purchases":
         assert ts["replies"].iloc[1:].eq(6).all()
         assert ts["posts"].iloc[1:].gt(0).all()  # the replies also answer posts of earlier weeks
