@@ -184,10 +184,13 @@ _SPECS: list[Spec] = [
     _p("margin", 100.0, float, 0.0, 1e9, unit="impression units", group="brand",
        meaning="contribution margin of one purchase",
        source="assumption (EUR 1 margin at a EUR 10 CPM)"),
-    _p("reply_cost", 200.0, float, 0.01, 1e9, unit="impression units", group="brand",
+    _p("reply_cost", 8000.0, float, 0.01, 1e9, unit="impression units", group="brand",
        meaning="staff cost of one answered post (finding, reading, answering and following up a "
                "public post); capacity = dialogue budget / reply_cost replies a week",
-       source="assumption (about 4 minutes of a community manager at EUR 30/h)"),
+       source="calibrated (benchmarks/bench_reply_rate.py): a dialogue brand at budget 1 answers "
+              "about 15 % of the posts about it in the established scenario, as brands answer "
+              "about 1 in 10 social messages (Sprout Social Index Q3 2016) to 1 in 8 (Sprout "
+              "Social Index 2015); not a wage (EUR 80 a reply at a EUR 10 CPM)"),
     _p("pay_unused_capacity", False, bool, group="brand",
        meaning="true: a channel's whole budget is paid every week (version 1); false: capacity "
                "that finds no use is not spent (replies without open posts, page views without "

@@ -17,7 +17,8 @@ SMALL = {"n_consumers": 300, "steps": 60}
 def runs():
     out = {}
     for strategy in STRATEGIES:
-        m = WordOfMouthModel({**SMALL, "strategy": strategy, "budget": 2.0, "hype": 0.6,
+        # replies cheap enough (reply_cost 200) that dialogue answers posts in 60 weeks at N = 300
+        m = WordOfMouthModel({**SMALL, "strategy": strategy, "budget": 2.0, "hype": 0.6, "reply_cost": 200.0,
                               "rival_strategy": "mixed", "scenario": "established"}, rng=7)
         purchases, aware, reinforced = [], [], []
         for _ in range(SMALL["steps"]):

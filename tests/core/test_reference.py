@@ -109,12 +109,14 @@ WORKERS = 2
 ENGINE_BASE_SEED, REFERENCE_BASE_SEED, MUTANT_BASE_SEED = 101, 202, 303
 BASE = {"n_consumers": 300, "mean_degree": 6, "network": "barabasi_albert", "steps": max(CHECKPOINTS)}
 # Stressed: more aware consumers at the start, dishonest replies (spin detection and backlash
-# posts), all three channels in mixed, a ring buffer that overflows, spread initial attitudes;
+# posts, replies cheap enough to answer most posts), all three channels in mixed, a fan page
+# with much organic reach, a ring buffer that overflows, spread initial attitudes;
 # fast forgetting, ads noticed more often, a purchase window that wraps within the run, a
 # sampled NPS survey every third week (nps_low etc. carried between surveys).
 STRESS = {"initial_awareness": 0.1, "honesty": 0.5, "hype": 0.6, "fanpage_share": 0.2,
           "record_capacity": 40, "initial_attitude_sd": 0.3, "awareness_decay": 0.2,
-          "ad_attention": 0.6, "scr_window": 4, "nps_every": 3, "nps_sample": 25}
+          "ad_attention": 0.6, "scr_window": 4, "nps_every": 3, "nps_sample": 25,
+          "reply_cost": 200.0, "organic_reach": 0.3}
 CASES = {
     "none": {"strategy": "none"},
     "broadcast": {"strategy": "broadcast"},
@@ -124,6 +126,8 @@ CASES = {
     "mixed": {"strategy": "mixed"},
     "established_dialogue": {"strategy": "dialogue", "scenario": "established"},
     "established_broadcast": {"strategy": "broadcast", "scenario": "established"},
+    # a page without budget: organic reach only (followers, awareness; nothing spent)
+    "organic_page": {"strategy": "fanpage", "budget": 0.0, "scenario": "established"},
     # Rivals of different qualities answer the posts about themselves (and the focal brand
     # answers its own): replies of every brand, read by everyone.
     "rival_dialogue": {"strategy": "dialogue", "rival_strategy": "dialogue", "rival_budget": 3.0,
