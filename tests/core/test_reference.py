@@ -124,14 +124,16 @@ CASES = {
     "fanpage": {"strategy": "fanpage"},
     "dialogue": {"strategy": "dialogue"},
     "mixed": {"strategy": "mixed"},
-    "established_dialogue": {"strategy": "dialogue", "scenario": "established"},
+    # replies cheap enough (reply_cost 200, 1.5 a week at N = 300) that the dialogue rules act;
+    # at the calibrated default a brand of 300 consumers answers about one post in 26 weeks
+    "established_dialogue": {"strategy": "dialogue", "scenario": "established", "reply_cost": 200.0},
     "established_broadcast": {"strategy": "broadcast", "scenario": "established"},
     # a page without budget: organic reach only (followers, awareness; nothing spent)
     "organic_page": {"strategy": "fanpage", "budget": 0.0, "scenario": "established"},
     # Rivals of different qualities answer the posts about themselves (and the focal brand
     # answers its own): replies of every brand, read by everyone.
     "rival_dialogue": {"strategy": "dialogue", "rival_strategy": "dialogue", "rival_budget": 3.0,
-                       "rival_quality_spread": 0.3},
+                       "rival_quality_spread": 0.3, "reply_cost": 200.0},
     "stressed_dialogue": {"strategy": "dialogue", **STRESS, "budget": 3.0},
     "stressed_mixed": {"strategy": "mixed", **STRESS, "rival_strategy": "mixed"},
     "bass": {"strategy": "broadcast", "n_brands": 1, "purchase_model": "bass", "bass_p": 0.02, "bass_q": 0.4},
