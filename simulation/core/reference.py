@@ -60,8 +60,8 @@ Examples
 >>> model = ReferenceModel({"n_consumers": 100, "strategy": "mixed"}, rng=1)
 >>> model.run(3)
 >>> df = model.timeseries()
->>> int(df["step"].iloc[-1]), float(df["spend"].iloc[-1])
-(3, 300.0)
+>>> int(df["step"].iloc[-1]), float(df["spend"].iloc[-1]) <= 300.0  # unused dialogue capacity is not spent
+(3, True)
 >>> len(model.consumers[0].attitude)  # one entry per brand: focal, rival 1, rival 2
 3
 """
