@@ -1,7 +1,9 @@
 """The brands: how a strategy splits the weekly budget across channels, and what it claims.
 
-Every strategy except ``none`` spends the same budget (``budget * N`` impression units a
-week), so strategies are compared at equal cost (docs/ODD.md, 2.3 The brands). Brand 0 is
+Every strategy except ``none`` has the same budget (``budget * N`` impression units a
+week), so strategies are compared at equal cost (docs/ODD.md, 2.3 The brands). What a brand
+spends is what its channels used (:meth:`Brand.spent`): dialogue capacity that finds no post
+to answer, and page promotion without followers to show it to, are not spent. Brand 0 is
 the focal brand (``strategy``, ``budget``, ``quality``, ``hype``, ``honesty``); the rivals
 1..B-1 follow ``rival_strategy`` with ``rival_budget`` and honest messages, and their
 qualities are spread evenly around ``rival_quality`` (:func:`rival_qualities`).
@@ -34,8 +36,11 @@ class Brand:
     broadcast_budget, fanpage_budget, dialogue_budget : float
         Weekly spend on each channel.
     weekly_spend : float
-        Their sum: what the brand pays each week (the fan page's content and the
-        community team are paid whether or not they are used to capacity).
+        Their sum: the weekly budget, what the brand pays in a week when every channel is
+        used to capacity (always with ``pay_unused_capacity``, as in version 1).
+    has_page : bool
+        The strategy runs a fan page (``fanpage``, or ``mixed`` with ``fanpage_share > 0``),
+        even at budget 0: its posts then reach followers only organically.
     quality : float
         True quality Q.
     ad_claim : float
@@ -50,10 +55,29 @@ class Brand:
     quality: float
     ad_claim: float
     reply_claim: float
+    has_page: bool = False
 
     @property
     def weekly_spend(self) -> float:
         return self.broadcast_budget + self.fanpage_budget + self.dialogue_budget
+
+    def spent(self, paid_views: int, replies: int, params: Params) -> float:
+        """What the brand pays this week (docs/ODD.md, 7.8 and 9): its broadcast budget (the
+        impressions are always delivered), the page's paid views (1 each) and its replies
+        (``reply_cost`` each); the whole :attr:`weekly_spend` with ``pay_unused_capacity``.
+        Paid views and replies are bought by stochastic rounding, so a channel used to
+        capacity spends its budget in expectation (a week may differ by less than one unit).
+
+        Examples
+        --------
+        >>> p = Params(reply_cost=100.0)
+        >>> b = Brand.make("mixed", 1.0, 0.3, 0.4, 1.0, p.replace(fanpage_share=0.2), 1000)
+        >>> b.weekly_spend, b.spent(150, 2, p), b.spent(150, 2, p.replace(pay_unused_capacity=True))
+        (1000.0, 650.0, 1000.0)
+        """
+        if params.pay_unused_capacity:
+            return self.weekly_spend
+        return self.broadcast_budget + float(paid_views) + replies * params.reply_cost
 
     @classmethod
     def from_params(cls, params: Params, n_consumers: int) -> Brand:
@@ -79,6 +103,7 @@ class Brand:
             quality=q,
             ad_claim=inflated if strategy == "hype" else q,
             reply_claim=honesty * q + (1.0 - honesty) * inflated,
+            has_page=split[1] > 0,
         )
 
 

@@ -114,7 +114,9 @@ class WordOfMouthModel(RunMixin, mesa.Model):
             if b == 0:
                 tally.impressions = delivered
         for b, brand in enumerate(self.brands):
-            proc.fanpage(s, p, brand.fanpage_budget, brand.quality, rng, b)
+            page = proc.fanpage(s, p, brand.fanpage_budget, brand.quality, rng, b, brand.has_page)
+            if b == 0:
+                focal_paid_views = page.paid
         bought = proc.purchase(s, p, rng, self.adjacency, t, self.record)
         tally.occasions, tally.consultations = bought.occasions, bought.consulted
         tally.purchases, tally.category_purchases = bought.focal, bought.category
@@ -138,7 +140,7 @@ class WordOfMouthModel(RunMixin, mesa.Model):
         proc.forget(s, p, rng)
         if t % p.nps_every == 0:
             tally.nps, tally.nps_low, tally.nps_high, tally.nps_respondents = proc.nps_survey(s, p, self.survey_rng)
-        tally.spend_week = self.brand.weekly_spend
+        tally.spend_week = self.brand.spent(focal_paid_views, tally.replies, p)  # used capacity only (ODD 9)
         tally.spend += tally.spend_week
         tally.revenue += p.margin * tally.purchases
         self.datacollector.collect(self)

@@ -188,9 +188,19 @@ _SPECS: list[Spec] = [
     _p("margin", 100.0, float, 0.0, 1e9, unit="impression units", group="brand",
        meaning="contribution margin of one purchase",
        source="assumption (EUR 1 margin at a EUR 10 CPM)"),
-    _p("reply_cost", 200.0, float, 0.01, 1e9, unit="impression units", group="brand",
-       meaning="cost of one public reply",
-       source="assumption (about 4 minutes of a community manager at EUR 30/h)"),
+    _p("reply_cost", 8000.0, float, 0.01, 1e9, unit="impression units", group="brand",
+       meaning="staff cost of one answered post (finding, reading, answering and following up a "
+               "public post); capacity = dialogue budget / reply_cost replies a week",
+       source="calibrated (benchmarks/bench_reply_rate.py): a dialogue brand at budget 1 answers "
+              "about 15 % of the posts about it in the established scenario, as brands answer "
+              "about 1 in 10 social messages (Sprout Social Index Q3 2016) to 1 in 8 (Sprout "
+              "Social Index 2015); not a wage (EUR 80 a reply at a EUR 10 CPM)"),
+    _p("pay_unused_capacity", False, bool, group="brand",
+       meaning="true: a channel's whole budget is paid every week (version 1); false: capacity "
+               "that finds no use is not spent (replies without open posts, page views without "
+               "followers to show them to)",
+       source="assumption (community work billed by the reply and page promotion by the "
+              "impression, as boosted posts are; docs/ODD.md section 9)"),
     _p("flighting", "always", str, group="brand", choices=FLIGHTINGS,
        meaning="the focal brand's spend schedule: always (every week), on_off (flight_weeks on, "
                "flight_weeks off) or pulses (each week on with probability pulse_prob); in an off "
@@ -232,7 +242,12 @@ _SPECS: list[Spec] = [
     _p("fanpage_effect", 0.5, float, 0.0, 10.0, unit="ratio", group="fanpage",
        meaning="effect of one page post on a follower, relative to an ad exposure"),
     _p("fanpage_posts", 3, int, 0, 100, unit="posts/week", group="fanpage",
-       meaning="most page posts an online follower sees per week"),
+       meaning="page posts published per week: the most an online follower sees"),
+    _p("organic_reach", 0.06, float, 0.0, 1.0, unit="probability", group="fanpage",
+       meaning="probability that a page post reaches an online follower for free; the page's "
+               "budget pays for views of the rest (0 = every view is paid for, version 1)",
+       source="Manson 2014, Ogilvy 'Facebook Zero' (organic reach of brand pages about 6 % of "
+              "fans in Feb 2014, 2 % for pages with more than 500,000 likes)"),
     _p("follow_prob", 0.05, float, 0.0, 1.0, unit="per week", group="fanpage",
        meaning="probability that an online, aware consumer who likes the brand follows its page"),
     _p("follow_threshold", 0.3, float, -1.0, 1.0, unit="-1..1", group="fanpage",

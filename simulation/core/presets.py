@@ -15,7 +15,8 @@ from simulation.errors import ParameterError
 # Version 1 of the market: one brand alone (with the outside option at utility 0, the
 # choice logit is v1's capped logistic), every impression noticed, nothing forgotten, trust
 # not in the utility, one initial trust for both segments, v1's reactance threshold, nobody
-# consulting the record before buying (no draw). With these values the engine
+# consulting the record before buying (no draw), no organic page reach, unused capacity
+# paid. With these values the engine
 # reproduces version 1's numbers exactly, draw for draw (tests/core/test_docking.py).
 VERSION1 = {
     "n_brands": 1, "scenario": "launch", "outside_option": True, "outside_utility": 0.0,
@@ -27,6 +28,8 @@ VERSION1 = {
     "reply_post_boost": 0.0, "reply_post_positivity": 0.0, "complaint_invite": 0.0,
     # version 1 never consulted the record before buying (docs/ODD.md, 7.3)
     "consult_native": 0.0, "consult_immigrant": 0.0,
+    # every page view paid for, the whole budget paid whether used or not, v1's reply cost
+    "organic_reach": 0.0, "pay_unused_capacity": True, "reply_cost": 200.0,
 }
 
 # Everything that is not word of mouth between neighbours, switched off.

@@ -61,8 +61,8 @@ Examples
 >>> model = ReferenceModel({"n_consumers": 100, "strategy": "mixed"}, rng=1)
 >>> model.run(3)
 >>> df = model.timeseries()
->>> int(df["step"].iloc[-1]), float(df["spend"].iloc[-1])
-(3, 300.0)
+>>> int(df["step"].iloc[-1]), float(df["spend"].iloc[-1]) <= 300.0  # unused dialogue capacity is not spent
+(3, True)
 >>> len(model.consumers[0].attitude)  # one entry per brand: focal, rival 1, rival 2
 3
 """
@@ -897,7 +897,9 @@ class ReferenceModel(RunMixin, mesa.Model):
             if b == 0:
                 tally.impressions = delivered
         for b, brand in enumerate(self.brands):                             # 3. fan page
-            self.fanpage(b, brand)
+            views, paid = self.fanpage(b, brand)
+            if b == 0:
+                focal_paid_views = paid
         self.purchase(t)                                                    # 4. purchase
         qualities = self.qualities_in_week(t)  # lowered by an active defect (ODD 7.12)
         for c in self.consumers:                                            # 5. experience
@@ -920,7 +922,7 @@ class ReferenceModel(RunMixin, mesa.Model):
             c.forget_brands()
         if t % p.nps_every == 0:                                            # 12. NPS survey
             tally.nps, tally.nps_low, tally.nps_high, tally.nps_respondents = self.nps_survey()
-        tally.spend_week = self.brand.weekly_spend                          # 13. money (focal)
+        tally.spend_week = self.spend(focal_paid_views, tally.replies)       # 13. money (focal)
         tally.spend += tally.spend_week
         tally.revenue += p.margin * tally.purchases
         self.collect()                                                      # 14. data
@@ -983,32 +985,50 @@ class ReferenceModel(RunMixin, mesa.Model):
                 consumer.receive_impressions(noticed, brand.ad_claim, b, self.reactance_threshold(b, now))
         return n_impressions
 
-    def fanpage(self, b: int, brand: Brand) -> int:
-        """Skipped without a fan page budget. New followers of brand b's page (decided on the
-        snapshot, then applied); each online follower wants fanpage_posts posts; supply =
-        stochastic_round(fanpage_budget); if supply < demand each wanted post is shown with
-        probability supply / demand. A follower shown no post is not reminded. Returns the
-        number of views."""
-        if brand.fanpage_budget <= 0:
-            return 0
+    def fanpage(self, b: int, brand: Brand) -> tuple[int, int]:
+        """Skipped for a brand without a page, and for a page with neither budget nor organic
+        reach. New followers of brand b's page (decided on the snapshot, then applied). Each
+        online follower meets each of the fanpage_posts posts of the week: seen for free with
+        probability organic_reach (one draw per post; none at organic_reach = 0); the posts
+        not seen so make the demand for paid views; supply = stochastic_round(fanpage_budget)
+        (drawn only with a budget and a demand); if supply < demand each of them is shown
+        with probability supply / demand. A follower shown no post is not reminded. Returns
+        (views, paid views)."""
         p, rng = self.params, self.rng
+        if not brand.has_page or (brand.fanpage_budget <= 0 and p.organic_reach <= 0):
+            return 0, 0
         newcomers = [c for c in self.consumers if c.follow_page(b)]          # phase 1
         for c in newcomers:                                                  # phase 2
             c.follower[b] = True
         audience = [c for c in self.consumers if c.follower[b] and c.online]
-        demand = len(audience) * p.fanpage_posts
-        if demand == 0:
-            return 0
-        supply = stochastic_round(brand.fanpage_budget, rng)
-        if supply >= demand:
-            shown = [p.fanpage_posts] * len(audience)
-        else:  # each wanted post is shown with probability supply / demand (a binomial)
-            share = supply / demand
-            shown = [sum(rng.random() < share for _ in range(p.fanpage_posts)) for _ in audience]
-        for c, k in zip(audience, shown):
-            if k > 0:
-                c.see_page_posts(k, brand.quality, b)  # the page always states Q
-        return sum(shown)
+        if not audience or p.fanpage_posts == 0:
+            return 0, 0
+        free = [0] * len(audience)
+        if p.organic_reach > 0:
+            free = [sum(rng.random() < p.organic_reach for _ in range(p.fanpage_posts)) for _ in audience]
+        unseen = [p.fanpage_posts - f for f in free]
+        demand = sum(unseen)
+        paid = [0] * len(audience)
+        if brand.fanpage_budget > 0 and demand > 0:
+            supply = stochastic_round(brand.fanpage_budget, rng)
+            if supply >= demand:
+                paid = unseen
+            else:  # each unseen post is shown with probability supply / demand (a binomial)
+                share = supply / demand
+                paid = [sum(rng.random() < share for _ in range(u)) for u in unseen]
+        for c, f, k in zip(audience, free, paid):
+            if f + k > 0:
+                c.see_page_posts(f + k, brand.quality, b)  # the page always states Q
+        return sum(free) + sum(paid), sum(paid)
+
+    def spend(self, paid_views: int, replies: int) -> float:
+        """The focal brand's spend this week: its whole budget with pay_unused_capacity;
+        otherwise the broadcast budget, 1 per paid page view and reply_cost per reply (what
+        is not used is not spent, docs/ODD.md section 9)."""
+        p, brand = self.params, self.brand
+        if p.pay_unused_capacity:
+            return brand.broadcast_budget + brand.fanpage_budget + brand.dialogue_budget
+        return brand.broadcast_budget + paid_views + replies * p.reply_cost
 
     def purchase(self, step: int) -> None:
         """Everybody chooses on the snapshot (the Bass hazard reads the neighbours'

@@ -196,7 +196,7 @@ def _step_and_watch(model: WordOfMouthModel) -> WeekEvents:
     replied = np.zeros(n, dtype=bool)
     replied[record.author[slots[fresh_reply]]] = True
     impression = np.where(s.bought & (s.choice == 0), s.satisfaction, s.attitude[:, 0])
-    fan = s.follower[:, 0] & s.online if model.brand.fanpage_budget > 0 else np.zeros(n, dtype=bool)
+    fan = s.follower[:, 0] & s.online if model.brand.has_page else np.zeros(n, dtype=bool)
     talked = s.talked & (s.topic == 0)
     return WeekEvents(ads=reached, fanpage=fan, talked=talked,
                       positive=talked & (impression > 0), posted=posted, replied=replied)

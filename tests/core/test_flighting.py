@@ -66,11 +66,18 @@ def test_a_schedule_that_is_always_on_is_the_unflighted_run(flighting):
     pd.testing.assert_frame_equal(a.timeseries(), b.timeseries())
 
 
-def test_off_weeks_spend_nothing_on_any_channel():
-    m = WordOfMouthModel({**SMALL, "flighting": "on_off", "flight_weeks": 2, "budget": 2.0}, rng=1)
+@pytest.mark.parametrize("pay_unused", [True, False])
+def test_off_weeks_spend_nothing_on_any_channel(pay_unused):
+    m = WordOfMouthModel({**SMALL, "flighting": "on_off", "flight_weeks": 2, "budget": 2.0,
+                          "pay_unused_capacity": pay_unused}, rng=1)
     m.run(8)
     ts = m.timeseries()
     full = 2.0 * 300
+    on = [False, True, True, False, False, True, True, False, False]
+    assert (ts["spend_week"][[not x for x in on]] == 0).all()
+    if not pay_unused:  # only what the channels used (docs/ODD.md 7.11): at most the budget
+        assert ((ts["spend_week"][on] > 0) & (ts["spend_week"][on] <= full + 1)).all()
+        return
     assert ts["spend_week"].tolist() == [0.0, full, full, 0, 0, full, full, 0, 0]
     assert ts["spend"].iloc[-1] == pytest.approx(4 * full)
     off = ts["spend_week"].iloc[1:] == 0

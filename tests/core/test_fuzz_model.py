@@ -107,8 +107,8 @@ def check_state(model, week: int, before) -> None:
     assert (s.topic[talkers] >= 0).all()  # a talker knew the brand when talking (7.9 may forget it since)
     assert s.aware[s.follower].all() and (s.attitude[s.follower] >= 0).all()
     for b, brand in enumerate(model.planned_brands):  # an off week of the schedule keeps the page's followers
-        if brand.fanpage_budget <= 0:
-            assert not s.follower[:, b].any()  # 7.2: no following without a page
+        if not brand.has_page or (brand.fanpage_budget <= 0 and model.params.organic_reach == 0):
+            assert not s.follower[:, b].any()  # 7.2: no following without a page (or a dormant one)
     if before is not None:
         aware0, purchases0 = before
         lost = aware0 & ~s.aware  # only what nothing recalled this week is forgotten (7.9)
@@ -139,14 +139,24 @@ def check_series(ts: pd.DataFrame, model, purchases_total: list[int]) -> None:
             assert (x == np.round(x)).all(), name
     for name in CUMULATIVE:
         assert (np.diff(ts[name]) >= 0).all(), (name, ts[name].tolist())
-    # money (2.3, 7.11, 7.12): budget x N x on(t) every week for every strategy but none, which
-    # spends 0; revenue = margin x purchases so far. abs_tol: a subnormal budget rounds in the split.
+    # money (2.3, 7.11, 7.14): with pay_unused_capacity budget x N x on(t) every week for every
+    # strategy but none, which spends 0; else the broadcast budget x on(t), the page's paid views
+    # and reply_cost per reply (ODD section 9); revenue = margin x purchases so far. abs_tol: a
+    # subnormal budget rounds in the split.
     weekly = 0.0 if p.strategy == "none" else p.budget * n
-    on = [0.0] + [model.flights.on(t) for t in range(1, steps + 1)]
-    paid = np.cumsum([weekly * o for o in on])
+    on = np.array([0.0] + [model.flights.on(t) for t in range(1, steps + 1)])
+    paid = np.cumsum(weekly * on)
+    planned = model.planned_brands[0]
+    used = np.cumsum(planned.broadcast_budget * on) + p.reply_cost * ts["replies"].cumsum().to_numpy()
+    np.testing.assert_allclose(ts["spend_week"].cumsum(), ts["spend"], rtol=1e-9, atol=1e-300)
     for t, (spend, revenue, profit) in enumerate(ts[["spend", "revenue", "profit"]].itertuples(index=False)):
-        assert math.isclose(spend, paid[t], rel_tol=1e-9, abs_tol=1e-300), (t, spend, weekly)
-        assert math.isclose(ts["spend_week"].iloc[t], weekly * on[t], rel_tol=1e-9, abs_tol=1e-300), t
+        if p.pay_unused_capacity:
+            assert math.isclose(spend, paid[t], rel_tol=1e-9, abs_tol=1e-300), (t, spend, weekly)
+        elif planned.fanpage_budget <= 0:
+            assert math.isclose(spend, used[t], rel_tol=1e-9, abs_tol=1e-300), (t, spend, used[t])
+        else:  # paid page views are not in the time series: at least the rest, and whole views
+            extra = spend - used[t]
+            assert extra >= -1e-6 * max(1.0, spend) and abs(extra - round(extra)) <= 1e-6 * max(1.0, spend)
         assert math.isclose(revenue, p.margin * purchases_total[t], rel_tol=1e-9), (t, revenue)
         assert profit == revenue - spend
     # shares of the same population, nested as the ODD defines them
@@ -169,8 +179,12 @@ def check_series(ts: pd.DataFrame, model, purchases_total: list[int]) -> None:
     planned = model.planned_brands[0]  # model.brand is the last week's, maybe an off week (7.12)
     capacity = planned.dialogue_budget / p.reply_cost
     assert (ts["replies"] <= math.floor(capacity) + 1).all()
-    if planned.fanpage_budget <= 0:
+    if not planned.has_page or (planned.fanpage_budget <= 0 and p.organic_reach == 0):
         assert (ts["followers"] == 0).all()
+    # only used capacity is spent: never more than the budget, up to one unit of rounding a
+    # week for the page's paid views and one reply for the dialogue (ODD section 9)
+    slack = (planned.fanpage_budget > 0) + (planned.dialogue_budget > 0) * p.reply_cost
+    assert (ts["spend"].diff().dropna() <= planned.weekly_spend + slack + 1e-9).all()
     # a talker reaches each neighbour at most once a week (7.5); each online talker posts at
     # most once, plus one backlash post per reply exposed as spin (7.7, 7.8)
     assert (ts["wom_positive"] + ts["wom_negative"] <= 2 * model.adjacency.n_edges).all()

@@ -17,7 +17,8 @@ SMALL = {"n_consumers": 300, "steps": 60}
 def runs():
     out = {}
     for strategy in STRATEGIES:
-        m = WordOfMouthModel({**SMALL, "strategy": strategy, "budget": 2.0, "hype": 0.6,
+        # replies cheap enough (reply_cost 200) that dialogue answers posts in 60 weeks at N = 300
+        m = WordOfMouthModel({**SMALL, "strategy": strategy, "budget": 2.0, "hype": 0.6, "reply_cost": 200.0,
                               "rival_strategy": "mixed", "scenario": "established"}, rng=7)
         purchases, aware, reinforced = [], [], []
         for _ in range(SMALL["steps"]):
@@ -69,12 +70,26 @@ def test_invariants_after_many_steps(runs, strategy):
     assert len(m.record) <= m.params.record_capacity
 
 
-def test_equal_budget_across_strategies(runs):
+def test_equal_budget_across_strategies_and_only_used_capacity_is_spent(runs):
+    budgets = {st: runs[st][0].brand.weekly_spend * SMALL["steps"] for st in STRATEGIES}
     spend = {st: runs[st][0].timeseries()["spend"].iloc[-1] for st in STRATEGIES}
-    assert spend.pop("none") == 0.0
+    assert budgets.pop("none") == spend.pop("none") == 0.0
     expected = 2.0 * SMALL["n_consumers"] * SMALL["steps"]
-    assert all(v == pytest.approx(expected) for v in spend.values())
+    assert all(v == pytest.approx(expected) for v in budgets.values())
+    assert spend["broadcast"] == spend["hype"] == pytest.approx(expected)  # impressions always delivered
+    # a reply costs reply_cost; capacity without an open post is not spent (ODD section 9)
+    m = runs["dialogue"][0]
+    replies = m.timeseries()["replies"].sum()
+    assert spend["dialogue"] == pytest.approx(replies * m.params.reply_cost)
+    assert 0 < spend["dialogue"] < expected and 0 < spend["fanpage"] < expected
     assert np.isnan(runs["none"][0].timeseries()["roi"]).all()  # ROI undefined without spend
+
+
+def test_version1_pays_the_whole_budget_of_every_channel():
+    for strategy in ("fanpage", "dialogue", "mixed"):
+        m = WordOfMouthModel({**SMALL, "strategy": strategy, "pay_unused_capacity": True}, rng=7)
+        m.run(10)
+        assert m.timeseries()["spend"].iloc[-1] == pytest.approx(m.params.budget * SMALL["n_consumers"] * 10)
 
 
 def test_dialogue_replies_and_others_do_not(runs):

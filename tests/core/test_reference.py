@@ -120,12 +120,14 @@ WORKERS = 2
 ENGINE_BASE_SEED, REFERENCE_BASE_SEED, MUTANT_BASE_SEED = 101, 202, 303
 BASE = {"n_consumers": 300, "mean_degree": 6, "network": "barabasi_albert", "steps": max(CHECKPOINTS)}
 # Stressed: more aware consumers at the start, dishonest replies (spin detection and backlash
-# posts), all three channels in mixed, a ring buffer that overflows, spread initial attitudes;
+# posts, replies cheap enough to answer most posts), all three channels in mixed, a fan page
+# with much organic reach, a ring buffer that overflows, spread initial attitudes;
 # fast forgetting, ads noticed more often, a purchase window that wraps within the run, a
 # sampled NPS survey every third week (nps_low etc. carried between surveys).
 STRESS = {"initial_awareness": 0.1, "honesty": 0.5, "hype": 0.6, "fanpage_share": 0.2,
           "record_capacity": 40, "initial_attitude_sd": 0.3, "awareness_decay": 0.2,
-          "ad_attention": 0.6, "scr_window": 4, "nps_every": 3, "nps_sample": 25}
+          "ad_attention": 0.6, "scr_window": 4, "nps_every": 3, "nps_sample": 25,
+          "reply_cost": 200.0, "organic_reach": 0.3}
 CASES = {
     "none": {"strategy": "none"},
     "broadcast": {"strategy": "broadcast"},
@@ -133,12 +135,16 @@ CASES = {
     "fanpage": {"strategy": "fanpage"},
     "dialogue": {"strategy": "dialogue"},
     "mixed": {"strategy": "mixed"},
-    "established_dialogue": {"strategy": "dialogue", "scenario": "established"},
+    # replies cheap enough (reply_cost 200, 1.5 a week at N = 300) that the dialogue rules act;
+    # at the calibrated default a brand of 300 consumers answers about one post in 26 weeks
+    "established_dialogue": {"strategy": "dialogue", "scenario": "established", "reply_cost": 200.0},
     "established_broadcast": {"strategy": "broadcast", "scenario": "established"},
+    # a page without budget: organic reach only (followers, awareness; nothing spent)
+    "organic_page": {"strategy": "fanpage", "budget": 0.0, "scenario": "established"},
     # Rivals of different qualities answer the posts about themselves (and the focal brand
     # answers its own): replies of every brand, read by everyone.
     "rival_dialogue": {"strategy": "dialogue", "rival_strategy": "dialogue", "rival_budget": 3.0,
-                       "rival_quality_spread": 0.3},
+                       "rival_quality_spread": 0.3, "reply_cost": 200.0},
     "stressed_dialogue": {"strategy": "dialogue", **STRESS, "budget": 3.0},
     "stressed_mixed": {"strategy": "mixed", **STRESS, "rival_strategy": "mixed"},
     # Heavy-tailed reach growing steeply with degree, answered posts read much more, half the
@@ -457,6 +463,7 @@ CERTAIN = {
     "initial_attitude_sd": 0.15, "follow_prob": 1.0, "follow_threshold": -1.0,
     "talk_base": 1.0, "talk_nonbuyer": 1.0, "wom_reach": 1.0, "weak_tie_strength": 1.0,
     "post_prob": 1.0, "post_reach": 0.0, "record_capacity": 100_000,
+    "organic_reach": 0.0,  # every page view paid for (and the budget pays them all)
 }
 DETERMINISTIC = {
     # No purchases: posts carry attitudes (all distinct), and 6 replies a week per brand for
@@ -466,6 +473,9 @@ DETERMINISTIC = {
     # backlash posts (sentiment exactly -backlash_sentiment, ties broken by slot order).
     "spin": {**CERTAIN, "purchase_freq": 0.0, "reply_cost": 200.0, "honesty": 0.0, "hype": 0.4,
              "spin_detection": 1.0},
+    # Every page post reaches every online follower organically: no paid view, so the focal
+    # brand spends its broadcast budget (none in mixed here) and its replies only.
+    "organic_page": {**CERTAIN, "purchase_freq": 0.0, "reply_cost": 200.0, "organic_reach": 1.0},
     # Everybody buys the focal brand every week: the rivals are unknown (and stay so: nobody
     # talks about them), there is no outside option, so the logit gives it probability 1
     # exactly; quality_noise = 0, with disappointment. A 4-week purchase window wraps; 300
@@ -509,7 +519,14 @@ def test_deterministic_channels_agree_exactly(setting):
     if setting == "purchases_events":
         assert ts["posts"].iloc[3:5].ge(300).all()  # a scandal post by every consumer
         assert engine.record.scandal[:engine.record.size].sum() == 600
-    elif setting != "purchases":
+    if setting != "purchases_events":
+        # what is not used is not spent: 300 followers x 3 posts paid of the page's 1200, 6 replies
+        # x 200 of the dialogue's 1200 (all posts answered in "purchases": 300 x 1)
+        weekly = ts["spend"].diff().iloc[1:]
+        paid_views = 0 if setting == "organic_page" else 300 * 3
+        assert weekly.eq(paid_views + (300 * 1.0 if setting == "purchases" else 6 * 200.0)).all()
+        assert ts["spend_week"].iloc[1:].eq(weekly).all()
+    if not setting.startswith("purchases"):
         assert ts["replies"].iloc[1:].eq(6).all()
         assert ts["posts"].iloc[1:].gt(0).all()  # the replies also answer posts of earlier weeks
         record = engine.record

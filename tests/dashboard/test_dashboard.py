@@ -46,7 +46,8 @@ UI_TIMEOUT_MS = 60_000
 # Without a browser: the model behind the page
 # ----------------------------------------------------------------------------------------
 def test_two_worlds_share_consumers_and_seed():
-    w = TwoWorlds(**{**lesson_controls("Honest dialogue, good product"), "n_consumers": 120})
+    # a budget that buys replies at N = 120 (at budget 1 the calibrated reply_cost buys 0.015 a week)
+    w = TwoWorlds(**{**lesson_controls("Honest dialogue, good product"), "n_consumers": 120, "budget": 50.0})
     a, b = w.sender, w.networked
     assert a.n_consumers == b.n_consumers == 120
     np.testing.assert_array_equal(a.state.segment, b.state.segment)

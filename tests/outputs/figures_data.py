@@ -148,6 +148,10 @@ seed = 12
 [base]
 n_consumers = 100
 network = "barabasi_albert"
+# a known brand and replies it can afford, so that dialogue answers posts and spends (unused
+# capacity is not spent: at a launch, or at the calibrated reply_cost, it would spend nothing)
+scenario = "established"
+reply_cost = 100.0
 [sweep]
 design = "grid"
 [sweep.parameters]

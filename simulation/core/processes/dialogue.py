@@ -49,7 +49,8 @@ def dialogue(state: ConsumerState, record: PublicRecord, params: Params, budget:
              brand: int = 0) -> Replies:
     """Brand ``brand`` answers up to ``budget / reply_cost`` open posts about it; returns the
     replies written and the capacity (capacity without posts to answer is unused: the
-    metric ``dialogue_utilisation``). The authors' state about the brand changes:
+    metric ``dialogue_utilisation``; it is not spent, the brand pays ``reply_cost`` per
+    reply written, docs/ODD.md section 9). The authors' state about the brand changes:
 
     For a complaint: if the reply departs from the true quality Q (``reply_claim != Q``),
     with probability ``spin_detection * (1 - honesty)`` the author detects spin (trust falls
