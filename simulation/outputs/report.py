@@ -163,13 +163,20 @@ def firm_roi_runs(data: Data) -> pd.DataFrame | None:
     ts, finals = data.timeseries, data.finals
     if not set(OBSERVED) <= set(ts) or "incremental_roi" not in finals or "strategy" not in finals:
         return None
+    # Only flighted runs (docs/ODD.md 4.11): without a schedule, spend varies only with what
+    # the channels used (replies, paid page views), which follows the market, not the firm's plan.
+    always = PARAMETERS["flighting"].default
     if data.kind == "sweep" and data.runs is not None and "params" in data.runs:
         keys = ["run_id"]
         params = data.runs.set_index("run_id")["params"].map(json.loads)
         margin = params.map(lambda p: p.get("margin", PARAMETERS["margin"].default)).astype(float)
+        flighted = set(params.index[params.map(lambda p: p.get("flighting", always) != always)])
+        finals = finals[finals["run_id"].isin(flighted)]
     else:
         keys = [c for c in (*data.varied, "strategy", "replicate", "seed") if c in ts]
         margin = float(_params_of(data).get("margin", PARAMETERS["margin"].default))
+        if _params_of(data).get("flighting", always) == always:
+            return None
     spent = finals[finals["spend"] > 0]
     if spent.empty:
         return None

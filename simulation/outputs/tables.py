@@ -44,7 +44,8 @@ INTERVAL_NOTE = ("Intervals: 95 % Student-t, on the logit (two bounds) or log (o
                  "declared range, so they stay inside it (docs/ODD.md, 4.11); [x, x]: every run gave the same value; "
                  f"{NO_INTERVAL}: a single run, no interval.")
 #: Decimals of a mean [lo, hi] cell per metric; every other metric gets 3.
-DIGITS: dict[str, int] = {"nps": 1, "profit": 1, "incremental_roi": 2, "estimated_roi": 2, "bias": 2}
+DIGITS: dict[str, int] = {"nps": 1, "profit": 1, "incremental_roi": 2, "estimated_roi": 2, "bias": 2,
+                           "sales_half_weeks": 1, "trust_half_weeks": 1}
 
 
 def _missing(value: Any) -> bool:

@@ -1,7 +1,7 @@
 """Recovery after an event: how deep sales and trust fall, and how soon half of it is back
 (docs/ODD.md, 7.12 and 7.13).
 
-For one run's weekly series x (focal sales per consumer, :func:`focal_sales`, or the mean
+For one run's weekly series x (focal sales, the metric ``sales``, or :func:`focal_sales`, or the mean
 ``trust`` in the focal brand) and an event starting in week s:
 
 * the series is smoothed with a trailing mean over ``SMOOTH_WEEKS`` weeks (weekly sales are
@@ -39,7 +39,8 @@ RECOVERY_SERIES = {"sales": "sales", "trust": "trust"}
 
 def focal_sales(timeseries: pd.DataFrame) -> pd.Series:
     """Focal purchases this week per consumer: ``market_share * category_purchases`` (a week
-    without category purchases, market share NaN, sold nothing)."""
+    without category purchases, market share NaN, sold nothing), for a timeseries without the
+    metric ``sales`` (focal purchases a week); drops are relative, so the unit drops out."""
     return timeseries["market_share"].fillna(0.0) * timeseries["category_purchases"]
 
 

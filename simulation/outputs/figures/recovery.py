@@ -66,7 +66,7 @@ def draw_event_window(table: pd.DataFrame, panel: str | None = None, ax=None, st
     with plt.rc_context(STYLE):
         ax.axvline(0.0, color="#444444", linewidth=0.9, linestyle=":", zorder=1)
         ax.set_xlabel("weeks since the event started")
-        ax.set_ylabel(f"focal purchases per consumer and week\n({SMOOTH_WEEKS}-week mean)")
+        ax.set_ylabel(f"focal purchases per week\n({SMOOTH_WEEKS}-week mean)")
         ax.set_title(panel, loc="left", fontsize=9.5)
     return ax
 
