@@ -137,7 +137,10 @@ CASES = {
     "mixed": {"strategy": "mixed"},
     # replies cheap enough (reply_cost 200, 1.5 a week at N = 300) that the dialogue rules act;
     # at the calibrated default a brand of 300 consumers answers about one post in 26 weeks
-    "established_dialogue": {"strategy": "dialogue", "scenario": "established", "reply_cost": 200.0},
+    # few posts about an unknown brand noticed (post_attention 0.1), so that a reference that
+    # notices every post read stays far off (test_detects_reference_ignoring_post_attention)
+    "established_dialogue": {"strategy": "dialogue", "scenario": "established", "reply_cost": 200.0,
+                             "post_attention": 0.1},
     "established_broadcast": {"strategy": "broadcast", "scenario": "established"},
     # a page without budget: organic reach only (followers, awareness; nothing spent)
     "organic_page": {"strategy": "fanpage", "budget": 0.0, "scenario": "established"},
@@ -152,7 +155,8 @@ CASES = {
     # complainers complaining more), many replies by every brand.
     "amplified": {"strategy": "dialogue", "budget": 4.0, "rival_strategy": "dialogue", "rival_budget": 4.0,
                   "reach_tail": 2.0, "reach_degree": 1.5, "reply_boost": 3.0, "post_attention": 0.5,
-                  "reply_post_boost": 1.0, "reply_post_positivity": 0.3, "complaint_invite": 1.0},
+                  "reply_post_boost": 1.0, "reply_post_positivity": 0.3, "complaint_invite": 1.0,
+                  "reply_cost": 200.0},
     # The focal brand spends in random weeks (pulses): both take the schedule from the same
     # stream, so off weeks (no ads, no page, no replies) fall on the same weeks in both.
     "pulsed_mixed": {"strategy": "mixed", "fanpage_share": 0.2, "flighting": "pulses", "pulse_prob": 0.5},
@@ -160,7 +164,7 @@ CASES = {
     # the ratings weigh heavily; rivals of different qualities answer posts too.
     "consult": {"strategy": "dialogue", "scenario": "established", "consult_native": 1.0, "consult_immigrant": 1.0,
                 "consult_posts": 5, "purchase_rating": 4.0, "rival_strategy": "dialogue", "rival_budget": 3.0,
-                "rival_quality_spread": 0.3},
+                "rival_quality_spread": 0.3, "reply_cost": 200.0},
     "bass": {"strategy": "broadcast", "n_brands": 1, "purchase_model": "bass", "bass_p": 0.02, "bass_q": 0.4},
     "version1": {**VERSION1, "strategy": "mixed"},
     # Events (ODD 7.12): a scandal about the focal brand in weeks 8-11 (its ads meet reactance
