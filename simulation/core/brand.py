@@ -66,7 +66,8 @@ class Brand:
         impressions are always delivered), the page's paid views (1 each) and its replies
         (``reply_cost`` each); the whole :attr:`weekly_spend` with ``pay_unused_capacity``.
         Paid views and replies are bought by stochastic rounding, so a channel used to
-        capacity spends its budget in expectation (a week may differ by less than one unit).
+        capacity spends its budget in expectation (a week may differ by less than one view or one
+        reply, i.e. up to ``reply_cost``).
 
         Examples
         --------

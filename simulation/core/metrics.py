@@ -406,11 +406,13 @@ METRICS: dict[str, Metric] = {
     "dialogue_utilisation": Metric(dialogue_utilisation, "share", "focal replies so far / the replies its dialogue "
                                    "budget bought so far, cumulative (NaN without that capacity)", UNIT_RANGE),
     "public_sentiment": Metric(public_sentiment, "-1..1", "recency-weighted mean sentiment of the public posts "
-                               "about the focal brand", SIGNED_RANGE),
+                               "about the focal brand (recency only: not the reach and reply boost readers see)",
+                               SIGNED_RANGE),
     "trust": Metric(trust, "0..1", "mean trust in the focal brand's messages", UNIT_RANGE),
     "spend": Metric(spend, "impression units", "focal brand's cumulative marketing spend", COUNT_RANGE),
-    "spend_week": Metric(spend_week, "impression units/week", "focal brand's marketing spend this week (its "
-                         "budget x on(t) of the spend schedule)", COUNT_RANGE),
+    "spend_week": Metric(spend_week, "impression units/week", "focal brand's marketing spend this week: what "
+                         "its channels used of this week's budgets (docs/ODD.md 7.11; x on(t) of the spend schedule)",
+                         COUNT_RANGE),
     "sales": Metric(sales, "purchases/week", "focal purchases this week (units sold: with spend_week, what the "
                     "firm observes)", COUNT_RANGE),
     "revenue": Metric(revenue, "impression units", "cumulative margin from focal purchases", COUNT_RANGE),

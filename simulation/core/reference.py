@@ -932,12 +932,12 @@ class ReferenceModel(RunMixin, mesa.Model):
         """Q_b this week: lowered by the size of every active defect of b, at least -1."""
         qualities = list(self.qualities)
         for event in self.params.events:
-            if event.kind == "defect" and event.step <= now < event.step + event.duration:
+            if event.kind == "defect" and event.active(now):
                 qualities[event.brand] = max(qualities[event.brand] - event.size, -1.0)
         return qualities
 
     def scandal_active(self, b: int, now: int) -> bool:
-        return any(event.kind == "scandal" and event.brand == b and event.step <= now < event.step + event.duration
+        return any(event.kind == "scandal" and event.brand == b and event.active(now)
                    for event in self.params.events)
 
     def reactance_threshold(self, b: int, now: int) -> float:
@@ -951,7 +951,7 @@ class ReferenceModel(RunMixin, mesa.Model):
         number of posts."""
         written = 0
         for event in self.params.events:
-            if event.kind != "scandal" or not event.step <= now < event.step + event.duration:
+            if event.kind != "scandal" or not event.active(now):
                 continue
             for c in self.consumers:
                 if c.online and self.rng.random() < event.size:

@@ -169,16 +169,17 @@ class PublicRecord:
 
     def sample(self, n_draws: int, now: int, recency: float, rng: np.random.Generator,
                weights: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
-        """Draw ``n_draws`` slots with replacement, recency-weighted (inverse CDF).
-        ``weights``: the (slots, weights) of :meth:`recency_weights`, if already computed."""
+        """Draw ``n_draws`` slots with replacement in proportion to ``weights`` (inverse CDF):
+        the (slots, weights) reading uses (:meth:`visibility`); recency weights
+        (:meth:`recency_weights`) when none are given."""
         slots, w = weights if weights is not None else self.recency_weights(now, recency)
         cdf = np.cumsum(w)
         picks = np.searchsorted(cdf, rng.random(n_draws) * cdf[-1], side="right")
         return slots[np.minimum(picks, len(slots) - 1)]
 
     def mean_sentiment(self, now: int, recency: float, brand: int = 0) -> float:
-        """Recency-weighted mean sentiment of the posts about ``brand`` (what a reader would
-        see on average); 0 when there are none."""
+        """Recency-weighted mean sentiment of the posts about ``brand`` (recency only, not the
+        reach and reply boost of :meth:`visibility`); 0 when there are none."""
         slots = self.slots()
         slots = slots[self.brand[slots] == brand]
         if len(slots) == 0:
