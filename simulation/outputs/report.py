@@ -542,7 +542,8 @@ def _make_event_window(data: Data, out: Path, metric: str) -> list[Figure]:
                 f"One panel per design point and event set: the focal brand's weekly sales ({SMOOTH_WEEKS}-week "
                 "trailing mean) from 8 weeks before to 40 weeks after the event's start (dotted line), mean per "
                 "strategy over replicates with its 95 % band. A line that dips and climbs back quickly is a "
-                "strategy that recovers fast; compare with the panel of the same scenario without the event.",
+                "strategy that recovers fast. The runs without the event (same seeds) are the reference of the "
+                "recovery table, not drawn here.",
                 lambda p: figures.plot_event_window(table, p, title=f"Focal sales around the event\n{_scenario(data)}"),
                 out)
 

@@ -32,7 +32,7 @@ from simulation.research.roi import roi_comparison
 
 __all__ = ["RoiEstimateTable", "draw_roi_estimate", "plot_roi_estimate", "roi_estimate_table"]
 
-_RUN_COLUMNS = ("strategy", "incremental_roi", "estimated_roi", "estimated_roi_lo", "estimated_roi_hi")
+_RUN_COLUMNS = ("strategy", "incremental_roi", "estimated_roi", "estimated_roi_lo", "estimated_roi_hi", "carryover")
 
 
 @dataclass(frozen=True)
