@@ -8,8 +8,9 @@ share of noticed reads about an unknown brand varies.
 Not a timed test: it measures a property of the model, never asserts one. ``post_attention``
 (docs/ODD.md 7.7) is an assumption (0.3, the value of ``ad_attention``); the table shows, for
 each value, the focal brand's share of all category purchases in the last 13 weeks (pooled over
-those weeks, as ``market_share_13w`` of the headline), mean [95 % t-interval] over replicates
-that share their seeds across values and strategies (common random numbers).
+those weeks: ``market_share_13w`` of the headline, :func:`simulation.research.headline.late_share`),
+mean [95 % t-interval] over replicates that share their seeds across values and strategies
+(common random numbers).
 """
 
 from __future__ import annotations
@@ -19,22 +20,16 @@ import sys
 import time
 
 import numpy as np
+import pandas as pd
 from scipy import stats
 
 from simulation.core.params import Params
 from simulation.research.executors import run_tasks
+from simulation.research.headline import SHARE_COLUMN, SHARE_WEEKS, late_share
 from simulation.research.tasks import Task, run_seed
 
 STRATEGIES = ("none", "broadcast", "dialogue", "mixed")
 VALUES = (0.1, 0.3, 0.6, 1.0)
-LAST_WEEKS = 13
-
-
-def share_last_weeks(frame, n: int, weeks: int = LAST_WEEKS) -> float:
-    """Focal purchases / category purchases over the last ``weeks`` weeks of one run."""
-    last = frame[frame["step"] > frame["step"].max() - weeks]
-    total = float((last["category_purchases"] * n).sum())
-    return float(last["sales"].sum()) / total if total > 0 else float("nan")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -58,13 +53,13 @@ def main(argv: list[str] | None = None) -> int:
     frames = run_tasks(tasks, workers=args.workers, progress=False)
     print(f"scenario {base.scenario}, N = {args.n}, {args.steps} weeks, {args.replicates} replicates; "
           f"{time.perf_counter() - start:.0f} s")
-    print(f"focal share of category purchases, last {LAST_WEEKS} weeks: mean [95 % t-interval]")
+    print(f"focal share of category purchases, last {SHARE_WEEKS} weeks: mean [95 % t-interval]")
     print(f"{'post_attention':>14s} " + " ".join(f"{st:>22s}" for st in STRATEGIES))
     for v in VALUES:
         cells = []
         for st in STRATEGIES:
-            x = np.array([share_last_weeks(f, base.n_consumers) for f in frames
-                          if f["strategy"].iloc[0] == st and f["post_attention"].iloc[0] == v])
+            runs = [f for f in frames if f["strategy"].iloc[0] == st and f["post_attention"].iloc[0] == v]
+            x = late_share(pd.concat(runs), ["replicate"])[SHARE_COLUMN].to_numpy()
             m, h = x.mean(), stats.t.ppf(0.975, len(x) - 1) * x.std(ddof=1) / np.sqrt(len(x))
             cells.append(f"{m:.3f} [{max(0.0, m - h):.3f}, {min(1.0, m + h):.3f}]")
         print(f"{v:14.1f} " + " ".join(f"{c:>22s}" for c in cells))
