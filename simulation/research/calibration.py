@@ -251,31 +251,41 @@ def ad_elasticity_short(runs: pd.DataFrame, delta: float, weeks: tuple[int, int]
 
 
 def bass_fit(runs: pd.DataFrame, periods_per_year: float = WEEKS_PER_YEAR) -> pd.DataFrame:
-    """Per seed: Bass p and q per year from the ``adopters`` share F(t) of a run.
+    """Per seed: Bass p and q per year, and the market potential m, from the ``adopters``
+    share F(t) of a run.
 
-    The weekly hazard of first purchase h_t = (F_{t+1} - F_t) / (1 - F_t) is regressed on F_t
-    by least squares (h = p + q F, the discrete Bass model); p and q are per step and are
-    multiplied by ``periods_per_year`` (the continuous Bass model in time t / 52 has
-    p and q 52 times those per week). NaN with fewer than 3 usable steps.
+    Bass's (1969) least-squares estimator: the new adopters of a step,
+    F_{t+1} - F_t = a + b F_t + c F_t^2, are regressed on the adopted share; then
+    m = (-b - sqrt(b^2 - 4ac)) / (2c), p = a / m and q = p + b (the discrete Bass model
+    (p + q F / m)(m - F) with the market potential m estimated, as in the studies Sultan,
+    Farley & Lehmann 1990 pool). p and q are per step and are multiplied by
+    ``periods_per_year`` (the continuous Bass model in time t / 52 has p and q 52 times
+    those per week). NaN with fewer than 4 usable steps or no real, positive m.
 
     Examples
     --------
     >>> f = [0.0]
-    >>> for _ in range(30):
-    ...     f.append(f[-1] + (0.002 + 0.01 * f[-1]) * (1 - f[-1]))
-    >>> fit = bass_fit(pd.DataFrame({"seed": 1, "step": range(31), "adopters": f}))
+    >>> for _ in range(60):
+    ...     f.append(f[-1] + (0.002 + 0.01 * f[-1] / 0.5) * (0.5 - f[-1]))
+    >>> fit = bass_fit(pd.DataFrame({"seed": 1, "step": range(61), "adopters": f}))
     >>> [round(float(v), 4) for v in fit.loc[1]]
-    [0.104, 0.52]
+    [0.104, 0.52, 0.5]
     """
     def one(g: pd.DataFrame) -> pd.Series:
         f = g.sort_values("step")["adopters"].to_numpy(dtype=float)
-        x, nxt = f[:-1], f[1:]
-        ok = x < 1.0
-        x, nxt = x[ok], nxt[ok]
-        if x.size < 3 or np.ptp(x) == 0:
-            return pd.Series({"p": math.nan, "q": math.nan})
-        q, p = np.polyfit(x, (nxt - x) / (1.0 - x), 1)
-        return pd.Series({"p": p * periods_per_year, "q": q * periods_per_year})
+        x, new = f[:-1], np.diff(f)
+        nan = pd.Series({"p": math.nan, "q": math.nan, "m": math.nan})
+        if x.size < 4 or np.unique(x).size < 3:
+            return nan
+        c, b, a = np.polyfit(x, new, 2)
+        disc = b * b - 4 * a * c
+        if c >= 0 or disc < 0:
+            return nan
+        m = (-b - math.sqrt(disc)) / (2 * c)
+        if m <= 0:
+            return nan
+        p = a / m
+        return pd.Series({"p": p * periods_per_year, "q": (p + b) * periods_per_year, "m": m})
 
     return runs.groupby("seed")[["step", "adopters"]].apply(one)
 

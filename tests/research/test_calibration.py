@@ -107,14 +107,17 @@ def test_short_term_elasticity_counts_only_the_burst_weeks():
     assert C.ad_elasticity_short(runs, delta=1.0, weeks=(1, 2)).loc[1] == 0.0
 
 
-def test_bass_fit_recovers_p_and_q_per_year():
-    """A discrete Bass path with p = 0.001, q = 0.008 per week gives 52 p and 52 q exactly."""
+def test_bass_fit_recovers_p_q_and_m():
+    """A discrete Bass path with p = 0.001, q = 0.008 per week and market potential m = 0.6
+    gives 52 p, 52 q and m (to rounding: the new adopters are exactly quadratic in F)."""
     f = [0.0]
-    for _ in range(80):
-        f.append(f[-1] + (0.001 + 0.008 * f[-1]) * (1 - f[-1]))
-    runs = pd.DataFrame({"seed": 5, "step": range(81), "adopters": f})
-    assert C.bass_p(runs).loc[5] == pytest.approx(0.052, rel=1e-9)
-    assert C.bass_q(runs).loc[5] == pytest.approx(0.416, rel=1e-9)
+    for _ in range(120):
+        f.append(f[-1] + (0.001 + 0.008 * f[-1] / 0.6) * (0.6 - f[-1]))
+    runs = pd.DataFrame({"seed": 5, "step": range(121), "adopters": f})
+    fit = C.bass_fit(runs).loc[5]
+    assert fit["p"] == pytest.approx(0.052, rel=1e-6) and fit["q"] == pytest.approx(0.416, rel=1e-6)
+    assert fit["m"] == pytest.approx(0.6, rel=1e-6)
+    assert C.bass_p(runs).loc[5] == fit["p"] and C.bass_q(runs).loc[5] == fit["q"]
     flat = pd.DataFrame({"seed": 1, "step": range(5), "adopters": 0.0})
     assert math.isnan(C.bass_p(flat).loc[1])  # nothing to fit
 
