@@ -49,9 +49,9 @@ Issue 11 asks for short-term about 0.1 and long-term about 0.2 at budgets 0.5-2,
 collapse of sales at a few impressions a week.
 
 The budget changes inside a run are made here, not in the engine: between two steps the
-focal brand is rebuilt with ``Brand.make`` at the new budget and put first in
-``model.brands``, and ``model.brand`` (the brand ``step`` books the spend of) is set to the
-same object (:func:`set_focal_budget`). Replicates run in ``--workers`` forked processes.
+focal brand is rebuilt with ``Brand.make`` at the new budget
+(``simulation.research.calibration.set_focal_budget``, shared with the calibration check).
+Replicates run in ``--workers`` forked processes.
 """
 
 from __future__ import annotations
@@ -67,10 +67,10 @@ from dataclasses import dataclass
 import benchlib
 import numpy as np
 
-from simulation.core.brand import Brand
 from simulation.core.model import WordOfMouthModel
 from simulation.core.network import build_graph
 from simulation.core.params import Params
+from simulation.research.calibration import set_focal_budget
 from simulation.research.stats import mean_ci
 
 SCENARIOS = ("launch", "established")
@@ -127,14 +127,6 @@ def new_model(params: Params, seed: int, graph) -> WordOfMouthModel:
     model = WordOfMouthModel(params, rng=seed, graph=graph)
     model.datacollector = _NoCollection()
     return model
-
-
-def set_focal_budget(model: WordOfMouthModel, budget: float) -> None:
-    """Give the focal brand (brand 0) the weekly budget ``budget`` from the next step on."""
-    p = model.params
-    focal = Brand.make(p.strategy, budget, p.quality, p.hype, p.honesty, p, model.n_consumers)
-    model.brands = (focal, *model.brands[1:])
-    model.brand = focal  # step() books the spend of model.brand: keep both the same object
 
 
 def weekly_sales(model: WordOfMouthModel, weeks: int) -> tuple[np.ndarray, np.ndarray]:

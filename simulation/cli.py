@@ -188,6 +188,16 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--out", default=None, metavar="DIR", help="output folder (default: DIR/facts)")
     f.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
+    c = sub.add_parser("calibrate", help="the model at today's defaults against published targets (--check)")
+    mode = c.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--check", action="store_true", help="measure every target: table and figure in --out")
+    mode.add_argument("--fit", action="store_true", help="fit the free parameters to the targets (not built yet)")
+    c.add_argument("--quick", action="store_true", help="small sizes (a smoke test for CI, not the published check)")
+    c.add_argument("--out", default="results/calibration", metavar="DIR", help="output folder (default: %(default)s)")
+    c.add_argument("--targets", default=None, metavar="FILE.toml",
+                   help="targets file (default: simulation/research/targets.toml)")
+    _add_run_options(c)
+
     pp = sub.add_parser("params", help="print the table of all parameters")
     pp.add_argument("--markdown", action="store_true", help="as a Markdown table")
     return parser
@@ -458,8 +468,20 @@ def cmd_facts(args) -> int:
     return main_facts(args.dir, out, progress=not args.no_progress)
 
 
+def cmd_calibrate(args) -> int:
+    if args.fit:
+        print("error: calibrate --fit is not built yet (issue 13, step 3); use --check", file=sys.stderr)
+        return EXIT_USAGE
+    from simulation.outputs.calibration_report import main_calibrate
+
+    _positive("--workers", args.workers)
+    _writable(args.out)
+    return main_calibrate(args.out, quick=args.quick, workers=args.workers, progress=not args.no_progress,
+                          targets=args.targets)
+
+
 COMMANDS = {"headline": cmd_headline, "simulate": cmd_simulate, "params": cmd_params,
-            "validate": cmd_validate, "facts": cmd_facts, "sweep": cmd_sweep,
+            "validate": cmd_validate, "facts": cmd_facts, "calibrate": cmd_calibrate, "sweep": cmd_sweep,
             "sensitivity": cmd_sensitivity, "export": cmd_export, "report": cmd_report,
             "animate": cmd_animate, "viz": cmd_viz}
 

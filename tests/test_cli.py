@@ -687,11 +687,12 @@ def _writing_commands(simulate_dir):
         "animate": ("animate", "--set", "n_consumers=50", "--steps", "2", "--no-progress"),
         "validate": ("validate", "--quick", "--no-progress"),
         "facts": ("facts", simulate_dir, "--no-progress"),
+        "calibrate": ("calibrate", "--check", "--quick", "--no-progress"),
     }
 
 
 COMMANDS_THAT_WRITE = ["simulate", "headline", "sweep", "sensitivity", "export", "report", "animate",
-                       "validate", "facts"]
+                       "validate", "facts", "calibrate"]
 
 
 @pytest.mark.parametrize("where", ["existing_file", "under_a_file"])
