@@ -15,10 +15,10 @@ mean [95 % t-interval] over replicates that share their seeds across values and 
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 
+import benchlib
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -33,17 +33,8 @@ VALUES = (0.1, 0.3, 0.6, 1.0)
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--replicates", type=int, default=10)
-    ap.add_argument("--steps", type=int, default=104)
-    ap.add_argument("--n", type=int, default=2000, help="n_consumers")
-    ap.add_argument("--seed", type=int, default=2026)
-    ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--quick", action="store_true", help="4 replicates, 52 weeks")
-    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
-    args = ap.parse_args(argv)
-    if args.quick:
-        args.replicates, args.steps = 4, 52
+    ap = benchlib.property_parser(__doc__.splitlines()[0], replicates=10, seed=2026)
+    args = benchlib.parse_property_args(ap, argv)
     overrides = {"scenario": "established", **Params.parse_assignments(args.set)}
     base = Params(**{"n_consumers": args.n, "steps": args.steps, **overrides})
     tasks = [Task({**base.to_dict(), "strategy": st, "post_attention": v}, run_seed(args.seed, r),

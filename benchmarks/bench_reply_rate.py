@@ -25,10 +25,10 @@ depends on other defaults (reach, consultation, posting), so rerun this after ch
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 
+import benchlib
 import numpy as np
 
 from simulation.core.params import Params
@@ -40,18 +40,9 @@ SCENARIOS = ("established", "launch")
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--replicates", type=int, default=8)
-    ap.add_argument("--steps", type=int, default=104)
-    ap.add_argument("--n", type=int, default=2000, help="n_consumers")
-    ap.add_argument("--seed", type=int, default=100)
+    ap = benchlib.property_parser(__doc__.splitlines()[0], replicates=8, seed=100)
     ap.add_argument("--target", type=float, default=0.15, help="reply rate aimed at (dialogue, established)")
-    ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--quick", action="store_true", help="4 replicates, 52 weeks")
-    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
-    args = ap.parse_args(argv)
-    if args.quick:
-        args.replicates, args.steps = 4, 52
+    args = benchlib.parse_property_args(ap, argv)
     overrides = Params.parse_assignments(args.set)
     base = Params(**{"n_consumers": args.n, "steps": args.steps, **overrides})
     tasks = [Task({**base.to_dict(), "strategy": st, "scenario": sc}, run_seed(args.seed, r),

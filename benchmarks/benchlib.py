@@ -6,6 +6,7 @@ and ``import benchlib`` works without installing anything.
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import statistics
@@ -129,3 +130,26 @@ def vmhwm_mib() -> float:
     except OSError:
         pass
     return float("nan")
+
+
+def property_parser(description: str, replicates: int, seed: int) -> argparse.ArgumentParser:
+    """The options of the scripts that measure a model property at the defaults (not a timing):
+    --replicates, --steps, --n, --seed, --workers, --quick (4 replicates, 52 weeks; applied by
+    :func:`parse_property_args`) and --set KEY=VALUE (repeatable)."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("--replicates", type=int, default=replicates)
+    ap.add_argument("--steps", type=int, default=104)
+    ap.add_argument("--n", type=int, default=2000, help="n_consumers")
+    ap.add_argument("--seed", type=int, default=seed)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--quick", action="store_true", help="4 replicates, 52 weeks")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    return ap
+
+
+def parse_property_args(ap: argparse.ArgumentParser, argv: list[str] | None = None) -> argparse.Namespace:
+    """Parse, then apply --quick."""
+    args = ap.parse_args(argv)
+    if args.quick:
+        args.replicates, args.steps = 4, 52
+    return args

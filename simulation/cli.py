@@ -96,6 +96,13 @@ def _add_event_option(p: argparse.ArgumentParser) -> None:
                         "kind defect | scandal, see docs/ODD.md 7.12")
 
 
+def _events(args) -> list:
+    """The events of the repeated ``--event`` options, each checked (one-line error otherwise)."""
+    from simulation.core.events import parse_event
+
+    return [parse_event(text) for text in args.events]
+
+
 def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=None, metavar="N",
                    help="worker processes (default: number of cores; 1 = in this process)")
@@ -306,12 +313,11 @@ def cmd_simulate(args) -> int:
     _positive("--steps", args.steps)
     _positive("--seed", args.seed, 0)
     _positive("--workers", args.workers)
-    from simulation.core.events import parse_event
     from simulation.core.presets import preset_values
 
     sets = Params.parse_assignments(args.sets)  # every value checked, repeats must agree
     _option_and_set(sets, "steps", args.steps, "--steps")
-    events = [parse_event(text) for text in args.events]
+    events = _events(args)
     _writable(args.out)
     base = Params.from_toml(args.params) if args.params else Params()
     preset = preset_values(args.preset) if args.preset else {}
@@ -391,9 +397,7 @@ def cmd_sweep(args) -> int:
 
     for name in ("replicates", "steps", "workers"):
         _positive(f"--{name}", getattr(args, name, None))
-    from simulation.core.events import parse_event
-
-    events = [parse_event(text) for text in args.events]
+    events = _events(args)
     exp = load_experiment(args.experiment, events=events, replicates=args.replicates, steps=args.steps)
     result, out = _sweep(args, exp)
     if result.interrupted:
@@ -443,12 +447,10 @@ def cmd_animate(args) -> int:
     _positive("--steps", args.steps)
     _positive("--fps", args.fps)
     _positive("--seed", args.seed, 0)
-    from simulation.core.events import parse_event
-
     values = Params.parse_assignments(args.sets)
     _option_and_set(values, "steps", args.steps, "--steps")
     if args.events:
-        values["events"] = [parse_event(text) for text in args.events]
+        values["events"] = _events(args)
     _writable(args.out, file=True)
     return main_animate(values, args.seed, args.out, args.steps, args.fps, not args.no_progress)
 

@@ -979,10 +979,11 @@ class ReferenceModel(RunMixin, mesa.Model):
             # inverse CDF: consumer i owns [cumulative[i-1], cumulative[i]) of [0, total)
             i = bisect.bisect_right(cumulative, rng.random() * total)
             received[self.consumers[min(i, len(cumulative) - 1)]] += 1
+        threshold = self.reactance_threshold(b, now)  # the brand's this week, for every consumer
         for consumer, k in received.items():                                 # phase 2
             noticed = consumer.notice_ads(k)
             if noticed > 0:  # an unnoticed ad neither persuades nor irritates nor reminds
-                consumer.receive_impressions(noticed, brand.ad_claim, b, self.reactance_threshold(b, now))
+                consumer.receive_impressions(noticed, brand.ad_claim, b, threshold)
         return n_impressions
 
     def fanpage(self, b: int, brand: Brand) -> tuple[int, int]:

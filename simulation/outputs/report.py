@@ -295,11 +295,10 @@ def recovery_table(data: Data) -> pd.DataFrame | None:
     rows = recovery_rows(data.timeseries, keys, starts, reference_set=empty)
     by = keys[:-1]
     bounds = {c: (0.0, float("inf")) for c in RECOVERY_COLUMNS}
-    table = confidence_table(rows, RECOVERY_COLUMNS, by, bounds=bounds)
+    table = confidence_table(rows, RECOVERY_COLUMNS, by, bounds=bounds, counts=True)
     cells = confidence_cells(table, RECOVERY_COLUMNS, by, n=True)
-    for name in ("sales", "trust"):
-        got = rows.groupby(by, sort=False)[f"{name}_half_weeks"].apply(lambda s: int(s.notna().sum()))
-        cells[f"{name}_recovered"] = got.to_numpy()
+    for name in ("sales", "trust"):  # runs with a finite half-recovery time: those that got there
+        cells[f"{name}_recovered"] = table[f"{name}_half_weeks_n"].astype(int).to_numpy()
     return cells
 
 
