@@ -51,6 +51,7 @@ __all__ = [
     "MEASURES",
     "RESULT_COLUMNS",
     "SIZES",
+    "Setup",
     "TARGETS_FILE",
     "CheckResult",
     "Measure",
@@ -344,13 +345,28 @@ def burst_run(task: Task) -> pd.DataFrame:
     return df
 
 
-def _run(tasks: list[Task], fn: Callable[[Task], pd.DataFrame], workers: int | None, progress: bool,
-         desc: str) -> pd.DataFrame:
-    """Every task through ``fn`` on ``workers`` (:func:`simulation.research.executors.execute`),
-    with a progress bar on stderr; the frames concatenated in task order."""
+@dataclass(frozen=True)
+class Setup:
+    """How the runs of a check are made: sizes (consumers, weeks, replicates), base seed,
+    ``base`` parameter values under every target's conditions (the candidate of a fit; empty =
+    today's defaults), and where they run (``workers``, dask ``scheduler``)."""
+
+    size: Mapping[str, int]
+    seed: int = 2013
+    base: Mapping[str, Any] = field(default_factory=dict)
+    workers: int | None = None
+    scheduler: str | None = None
+    progress: bool = True
+
+
+def _run(tasks: list[Task], fn: Callable[[Task], pd.DataFrame], setup: Setup, desc: str) -> pd.DataFrame:
+    """Every task through ``fn`` on the setup's workers or scheduler
+    (:func:`simulation.research.executors.execute`), with a progress bar on stderr; the frames
+    concatenated in task order."""
     out: list[pd.DataFrame | None] = [None] * len(tasks)
-    with tqdm(total=len(tasks), desc=desc, unit="run", disable=not progress, file=sys.stderr,
-              dynamic_ncols=True) as bar, contextlib.closing(execute(tasks, fn, workers=workers)) as done:
+    done_iter = execute(tasks, fn, workers=setup.workers, scheduler=setup.scheduler)
+    with tqdm(total=len(tasks), desc=desc, unit="run", disable=not setup.progress, file=sys.stderr,
+              dynamic_ncols=True) as bar, contextlib.closing(done_iter) as done:
         for i, frame in done:
             out[i] = frame
             bar.update()
@@ -359,29 +375,34 @@ def _run(tasks: list[Task], fn: Callable[[Task], pd.DataFrame], workers: int | N
 
 @dataclass(frozen=True)
 class Measure:
-    """How a target is measured: the runs (``runs(target, size, seed, workers, progress)``
-    returns their output) and the function of that output giving one value per replicate,
-    with the value's range (the interval is kept inside it)."""
+    """How a target is measured: the runs (``runs(target, setup)`` returns their output) and
+    the function of that output giving one value per replicate, with the value's range (the
+    interval is kept inside it)."""
 
     runs: Callable[..., pd.DataFrame]
     value: Callable[[pd.DataFrame, Target, Mapping[str, int]], pd.Series]
     bounds: tuple[float, float] = UNBOUNDED
 
 
-def _params(target: Target, size: Mapping[str, int], **extra) -> dict[str, Any]:
-    return {**target.conditions, **extra, "n_consumers": int(size["n_consumers"]), "steps": int(size["weeks"])}
+def _params(target: Target, setup: Setup, **extra) -> dict[str, Any]:
+    """The run's parameters: the setup's base values, the target's conditions over them, then
+    the measurement's own values and the sizes."""
+    size = setup.size
+    return {**setup.base, **target.conditions, **extra, "n_consumers": int(size["n_consumers"]),
+            "steps": int(size["weeks"])}
 
 
-def _plain_runs(target, size, seed, workers, progress) -> pd.DataFrame:
-    tasks = [Task(_params(target, size), run_seed(seed, r), {"replicate": r}) for r in range(size["replicates"])]
-    return _run(tasks, run_task, workers, progress, target.name)
+def _plain_runs(target: Target, setup: Setup) -> pd.DataFrame:
+    tasks = [Task(_params(target, setup), run_seed(setup.seed, r), {"replicate": r})
+             for r in range(setup.size["replicates"])]
+    return _run(tasks, run_task, setup, target.name)
 
 
-def _budget_runs(target, size, seed, workers, progress) -> pd.DataFrame:
+def _budget_runs(target: Target, setup: Setup) -> pd.DataFrame:
     budgets = [float(b) for b in target.settings.get("budgets", (0.5, 2.0))]
-    tasks = [Task(_params(target, size, budget=b), run_seed(seed, r), {"budget": b, "replicate": r})
-             for b in budgets for r in range(size["replicates"])]
-    return _run(tasks, run_task, workers, progress, target.name)
+    tasks = [Task(_params(target, setup, budget=b), run_seed(setup.seed, r), {"budget": b, "replicate": r})
+             for b in budgets for r in range(setup.size["replicates"])]
+    return _run(tasks, run_task, setup, target.name)
 
 
 def _short_settings(target: Target, size: Mapping[str, int]) -> tuple[int, int, float]:
@@ -391,21 +412,22 @@ def _short_settings(target: Target, size: Mapping[str, int]) -> tuple[int, int, 
     return warmup, burst, float(target.settings.get("delta", 1.0))
 
 
-def _burst_runs(target, size, seed, workers, progress) -> pd.DataFrame:
-    warmup, burst, delta = _short_settings(target, size)
+def _burst_runs(target: Target, setup: Setup) -> pd.DataFrame:
+    warmup, burst, delta = _short_settings(target, setup.size)
     labels = {"warmup": warmup, "burst": burst, "delta": delta}
-    tasks = [Task(_params(target, size), run_seed(seed, r), {"condition": c, "replicate": r, **labels})
-             for c in ("steady", "burst") for r in range(size["replicates"])]
-    return _run(tasks, burst_run, workers, progress, target.name)
+    tasks = [Task(_params(target, setup), run_seed(setup.seed, r), {"condition": c, "replicate": r, **labels})
+             for c in ("steady", "burst") for r in range(setup.size["replicates"])]
+    return _run(tasks, burst_run, setup, target.name)
 
 
-def _dj_runs(target, size, seed, workers, progress) -> pd.DataFrame:
-    s = target.settings
+def _dj_runs(target: Target, setup: Setup) -> pd.DataFrame:
+    s, size = target.settings, setup.size
     weeks = int(size["weeks"])
     return F.double_jeopardy_runs(spreads=s.get("spreads", F.DJ_DEFAULTS["spreads"]),
                                   n_consumers=int(size["n_consumers"]), weeks=weeks,
                                   window=min(int(s.get("window", 52)), weeks), replicates=int(size["replicates"]),
-                                  seed=seed, params=target.conditions, progress=progress)
+                                  seed=setup.seed, params={**setup.base, **target.conditions},
+                                  progress=setup.progress)
 
 
 def _short_value(runs, target, size):
@@ -458,7 +480,8 @@ def _conditions_text(target: Target) -> str:
 
 
 def check(targets: Sequence[Target] | None = None, quick: bool = False, workers: int | None = None, *,
-          size: Mapping[str, int] | None = None, seed: int = 2013, progress: bool = True) -> CheckResult:
+          size: Mapping[str, int] | None = None, seed: int = 2013, progress: bool = True,
+          params: Mapping[str, Any] | None = None, scheduler: str | None = None) -> CheckResult:
     """Measure every target at today's defaults; one row per target (:data:`RESULT_COLUMNS`).
 
     Parameters
@@ -476,6 +499,11 @@ def check(targets: Sequence[Target] | None = None, quick: bool = False, workers:
         random numbers).
     progress : bool
         A progress bar per target on stderr.
+    params : mapping, optional
+        Parameter values under every target's conditions (a fit's candidate); default: none,
+        today's defaults. Checked like any parameter set (one-line error on a bad name or value).
+    scheduler : str, optional
+        A dask scheduler (``"local"`` or ``"tcp://host:port"``) instead of local processes.
     """
     targets = read_targets() if targets is None else list(targets)
     mode = "quick" if quick else "full"
@@ -483,20 +511,23 @@ def check(targets: Sequence[Target] | None = None, quick: bool = False, workers:
     for key, value in sz.items():
         if int(value) < 1:
             raise WomsimError(f"calibration size {key} = {value}: allowed a whole number >= 1")
+    base = dict(params or {})
+    Params(**base)  # a bad name or value fails here, in one line, before any run
+    setup = Setup(sz, int(seed), base, workers, scheduler, progress)
     rows, values, cache = [], {}, {}
     for t in targets:
-        base = {"target": t.name, "measure": t.measure, "band_lo": t.band[0], "band_hi": t.band[1],
+        row = {"target": t.name, "measure": t.measure, "band_lo": t.band[0], "band_hi": t.band[1],
                 "published": t.published, "verified": t.verified, "source": t.source,
                 "conditions": _conditions_text(t)}
         if t.measure == NOT_MEASURED:
-            rows.append({**base, "measured": math.nan, "ci_lo": math.nan, "ci_hi": math.nan, "n": 0,
+            rows.append({**row, "measured": math.nan, "ci_lo": math.nan, "ci_hi": math.nan, "n": 0,
                          "within": "undetermined", "note": f"not measured yet: {t.reason}"})
             continue
         m = MEASURES[t.measure]
         # targets with the same runs (e.g. Bass p and q) share them
         key = (m.runs, repr(sorted(t.conditions.items())), repr(sorted(t.settings.items())))
         if key not in cache:
-            cache[key] = m.runs(t, sz, seed, workers, progress)
+            cache[key] = m.runs(t, setup)
         v = m.value(cache[key], t, sz).astype(float)
         values[t.name] = v
         mean, lo, hi = mean_ci(v.to_numpy(), bounds=m.bounds)
@@ -504,7 +535,7 @@ def check(targets: Sequence[Target] | None = None, quick: bool = False, workers:
         dropped = len(v) - n
         note = "; ".join(filter(None, [t.note, f"{dropped} replicate(s) without a finite value left out"
                                        if dropped else ""]))
-        rows.append({**base, "measured": mean, "ci_lo": lo, "ci_hi": hi, "n": n,
+        rows.append({**row, "measured": mean, "ci_lo": lo, "ci_hi": hi, "n": n,
                      "within": within(lo, hi, t.band, n), "note": note})
     table = pd.DataFrame(rows, columns=RESULT_COLUMNS)
     return CheckResult(table, values, {k: int(v) for k, v in sz.items()}, int(seed), mode)
