@@ -212,7 +212,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "fit.json beside it gives the estimate)")
     rb.add_argument("--max-draws", type=int, default=None, metavar="K", help="use the first K draws (default: all)")
     rb.add_argument("--replicates", type=int, default=None, metavar="R",
-                    help="seeds per draw, scenario and strategy (default: 3; --quick: 2)")
+                    help="seeds per draw, scenario and strategy (default: 4; --quick: 2)")
     rb.add_argument("--n-consumers", type=int, default=None, metavar="N",
                     help="consumers (default: the headline's 2000; --quick: 300)")
     rb.add_argument("--steps", type=int, default=None, metavar="T",
