@@ -28,8 +28,9 @@ The rules (:func:`winners`, :func:`win_table`, :func:`pair_table`):
 * **share of draws won**: wins / draws with a Wilson 95 % interval (:func:`wilson_interval`,
   inside [0, 1] by construction, sound at 0 and at n wins, where the Wald interval collapses).
   The draws are taken as a sample of the parameters' uncertainty; the interval is about the
-  finite number of draws. With few replicates per draw, the winner of a close draw is partly
-  the replicates' noise: the count of clear wins says how many wins are not.
+  finite number of draws, given the replicates' seeds (the same in every draw, so the seeds'
+  noise is shared by all draws and not in this interval). With few replicates per draw, the
+  winner of a close draw is partly that noise: the count of clear wins says how many wins are not.
 * **mean outcome over draws**: the mean over draws of each draw's mean over replicates, its
   standard deviation across draws and the central 95 % of draws (2.5 and 97.5 percentiles).
 * **dialogue vs broadcast**: per (draw, scenario) the paired mean difference dialogue -
@@ -336,6 +337,8 @@ def run_robustness(draws: Draws, exp: Experiment, *, workers: int | None = None,
     values = pd.DataFrame([*draws.values, *([draws.estimate] if draws.estimate is not None else [])],
                           columns=list(draws.names))
     values.insert(0, DRAW_COLUMN, [*draws.ids, *([ESTIMATE] if draws.estimate is not None else [])])
+    # draws are numbered, the estimate is named: one object column on both sides of the merge
+    finals[DRAW_COLUMN] = finals[DRAW_COLUMN].astype(object)
     table = finals[keys + metrics].merge(values.astype({DRAW_COLUMN: object}), on=DRAW_COLUMN, how="left")
     table = table[[*keys, *draws.names, *metrics]]
     at_estimate = table[DRAW_COLUMN].astype(str) == ESTIMATE
