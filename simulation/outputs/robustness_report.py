@@ -77,15 +77,26 @@ def _rows(table: pd.DataFrame, point: Mapping[str, Any]) -> pd.DataFrame:
 # ---------------------------------------------------------------------------- text
 
 
-def wins_markdown(wins: pd.DataFrame, design: Sequence[str], outcome: str = R.PRIMARY,
-                  markdown: bool = True) -> str:
+def _estimate_line(result: R.RobustnessResult, point: Mapping[str, Any], outcome: str) -> str:
+    """At the estimate: its winner, the margin over the runner-up [paired 95 % CI] (or why none)."""
+    w = result.estimate_winners_of(point, outcome)
+    if w is None:
+        return "At the estimate: not run (no fit.json beside the draws)."
+    if w["winner"] in (R.TIE, R.NO_WINNER):
+        return f"At the estimate: {w['winner'].strip('()')}."
+    return (f"At the estimate: {w['winner']} wins by {_num(w['margin'])} [{_num(w['margin_lo'])}, "
+            f"{_num(w['margin_hi'])}] over {w['runner_up']} ({'clear' if w['clear'] else 'not clear'}).")
+
+
+def wins_markdown(result: R.RobustnessResult, outcome: str = R.PRIMARY, markdown: bool = True) -> str:
     """The table of one outcome per design point: strategy, wins (clear), share [Wilson 95 %],
-    mean across draws (sd; central 95 % of draws), at the estimate (* = its winner)."""
+    mean across draws (sd; central 95 % of draws), at the estimate (* = its winner); under it,
+    the estimate's row: its winner and margin."""
     parts = []
     header = ["strategy", "wins (clear)", "share of draws [95 % CI]", "mean over draws (sd)",
               "central 95 % of draws", "at the estimate"]
-    t = wins[wins["outcome"] == outcome]
-    for point in _points(t, design):
+    t = result.wins[result.wins["outcome"] == outcome]
+    for point in _points(t, result.design):
         rows = _rows(t, point)
         body = [[r["strategy"], f"{int(r['wins'])} ({int(r['clear_wins'])})",
                  f"{_pct(r['share'])} [{_pct(r['share_lo'])}, {_pct(r['share_hi'])}]",
@@ -94,7 +105,10 @@ def wins_markdown(wins: pd.DataFrame, design: Sequence[str], outcome: str = R.PR
                 for _, r in rows.iterrows()]
         n = int(rows["draws"].iloc[0]) if len(rows) else 0
         title = f"{_label(point)}: {metric_label(outcome)}, {n} draws"
-        parts.append((f"**{title}**\n\n" if markdown else f"{title}\n") + render_table(header, body, markdown=markdown))
+        table = render_table(header, body, markdown=markdown)
+        sep = "\n\n" if markdown else "\n"
+        below = _estimate_line(result, point, outcome)
+        parts.append((f"**{title}**" if markdown else title) + sep + table + sep + below)
     return "\n\n".join(parts)
 
 
@@ -128,14 +142,10 @@ def statements(result: R.RobustnessResult, outcome: str = R.PRIMARY) -> list[str
                 p = p.iloc[0]
                 text += (f". {p['a']} beats {p['b']} in {int(p['a_wins'])} of {int(p['draws'])} draws "
                          f"({_pct(p['share'])}, [{_pct(p['share_lo'])}, {_pct(p['share_hi'])}])")
-        top = rows.loc[rows["estimate_winner"], "strategy"]
-        if len(top):
-            text += f". At the estimate {top.iloc[0]} wins"
-            w = result.estimate_winners_of(point, outcome)
-            if w is not None and math.isfinite(w["margin"]):
-                text += (f" by {_num(w['margin'])} [{_num(w['margin_lo'])}, {_num(w['margin_hi'])}] "
-                         f"over {w['runner_up']}")
-        out.append(text + ".")
+        if result.estimate_winners is not None:
+            out.append(f"{text}. {_estimate_line(result, point, outcome)}")
+        else:
+            out.append(text + ".")
     return out
 
 
@@ -265,7 +275,7 @@ def report_markdown(result: R.RobustnessResult, meta: Mapping[str, Any], outcome
     versions = ", ".join(f"{k} {v}" for k, v in meta["versions"].items())
     others = [m for m in dict.fromkeys(result.wins["outcome"]) if m != outcome]
     sentences = "\n".join(f"* {s}" for s in statements(result, outcome))
-    other_tables = "\n\n".join(f"### {metric_label(m)}\n\n{wins_markdown(result.wins, result.design, m)}"
+    other_tables = "\n\n".join(f"### {metric_label(m)}\n\n{wins_markdown(result, m)}"
                                for m in others)
     points = "; ".join(_label(p) for p in e["points"]) or "one"
     return f"""# Robustness of the headline over the calibrated parameters' uncertainty
@@ -296,7 +306,7 @@ in which the paired 95 % interval of the margin over the runner-up excludes 0. S
 Wilson 95 % interval; mean over draws of each draw's mean, its standard deviation across draws and the
 central 95 % of draws; at the estimate: the mean at the fit's estimate, * its winner.
 
-{wins_markdown(result.wins, result.design, outcome)}
+{wins_markdown(result, outcome)}
 
 ![Share of draws won](robustness_wins.png)
 
@@ -330,7 +340,7 @@ def write_robustness(result: R.RobustnessResult, out: str | Path, outcome: str =
     write_atomic(out / "pairs.csv", result.pairs.to_csv(index=False, float_format=FLOAT_FORMAT))
     meta = {**result.meta, "files": FILES, **provenance()}
     write_json(out / "robustness.json", meta)
-    tables = "\n\n".join(f"## {metric_label(m)}\n\n{wins_markdown(result.wins, result.design, m)}"
+    tables = "\n\n".join(f"## {metric_label(m)}\n\n{wins_markdown(result, m)}"
                          for m in dict.fromkeys(result.wins["outcome"]))
     write_atomic(out / "wins.md", f"# Wins per strategy across the draws\n\n{tables}\n")
     _figures(result, out, outcome)
@@ -361,7 +371,7 @@ def main_robustness(out: str | Path, *, draws: str | Path = R.DEFAULT_DRAWS, max
           f"strategies x {exp.replicates} replicates{' + the estimate' if d.estimate is not None else ''} = "
           f"{result.meta['runs']} runs of {exp.base.get('n_consumers')} consumers, {exp.steps} weeks "
           f"({time.perf_counter() - start:.1f} s)\n")
-    print(wins_markdown(result.wins, result.design, markdown=False))
+    print(wins_markdown(result, markdown=False))
     print()
     for s in statements(result):
         print(f"* {s}")
