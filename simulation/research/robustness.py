@@ -100,8 +100,8 @@ __all__ = [
 DEFAULT_DRAWS = REPO_ROOT / "results" / "calibration" / "fit" / "draws.csv"
 FIT_FILE = "fit.json"
 #: Replicates per (draw, scenario, strategy) by default: 50 draws x 2 scenarios x 6 strategies x 4
-#: replicates + the estimate's 48 = 2,448 runs of 2,000 consumers and 104 weeks, about 6.5 minutes on
-#: 2 idle cores (0.31 s of CPU per run; README, "Robustness of the headline"). 4 rather than 3: the
+#: replicates + the estimate's 48 = 2,448 runs of 2,000 consumers and 104 weeks, about 6.5 to 7 minutes
+#: on 2 idle cores (0.31 to 0.35 s of CPU per run; README, "Robustness of the headline"). 4 rather than 3: the
 #: t-quantile of a margin's paired interval drops from 4.30 to 3.18, for a third more time.
 DEFAULT_REPLICATES = 4
 #: ``--quick``: a smoke run (small market, a year, the first draws), not the published check.
