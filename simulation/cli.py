@@ -205,6 +205,27 @@ def build_parser() -> argparse.ArgumentParser:
                    help="targets file (default: simulation/research/targets.toml)")
     _add_run_options(c)
 
+    rb = sub.add_parser("robustness", help="the headline re-run over the calibrated parameters' draws: "
+                        "how often each strategy wins, per scenario")
+    rb.add_argument("--draws", default=None, metavar="FILE",
+                    help="draws of the fit, one row per draw (default: results/calibration/fit/draws.csv; "
+                         "fit.json beside it gives the estimate)")
+    rb.add_argument("--max-draws", type=int, default=None, metavar="K", help="use the first K draws (default: all)")
+    rb.add_argument("--replicates", type=int, default=None, metavar="R",
+                    help="seeds per draw, scenario and strategy (default: 4; --quick: 2)")
+    rb.add_argument("--n-consumers", type=int, default=None, metavar="N",
+                    help="consumers (default: the headline's 2000; --quick: 300)")
+    rb.add_argument("--steps", type=int, default=None, metavar="T",
+                    help="weeks (default: the headline's 104; --quick: 52)")
+    rb.add_argument("--seed", type=int, default=None, metavar="S", help="base seed (default: the headline's 2026)")
+    rb.add_argument("--quick", action="store_true",
+                    help="small sizes and the first 5 draws (a smoke test, not the published check)")
+    rb.add_argument("--experiment", default=None, metavar="FILE",
+                    help="the comparison to re-run (default: experiments/headline.toml)")
+    rb.add_argument("--out", default="results/robustness", metavar="DIR", help="output folder (default: %(default)s)")
+    rb.add_argument("--scheduler", default=None, metavar="ADDR", help="as for sweep")
+    _add_run_options(rb)
+
     pp = sub.add_parser("params", help="print the table of all parameters")
     pp.add_argument("--markdown", action="store_true", help="as a Markdown table")
     return parser
@@ -482,10 +503,24 @@ def cmd_calibrate(args) -> int:
                           targets=args.targets)
 
 
+def cmd_robustness(args) -> int:
+    from simulation.outputs.robustness_report import main_robustness
+    from simulation.research.robustness import DEFAULT_DRAWS
+
+    for name in ("max_draws", "replicates", "n_consumers", "steps", "workers"):
+        _positive(f"--{name.replace('_', '-')}", getattr(args, name))
+    _positive("--seed", args.seed, 0)
+    _writable(args.out)
+    return main_robustness(args.out, draws=args.draws or DEFAULT_DRAWS, max_draws=args.max_draws,
+                           replicates=args.replicates, n_consumers=args.n_consumers, steps=args.steps, seed=args.seed,
+                           quick=args.quick, experiment=args.experiment, workers=args.workers,
+                           scheduler=args.scheduler, progress=not args.no_progress)
+
+
 COMMANDS = {"headline": cmd_headline, "simulate": cmd_simulate, "params": cmd_params,
             "validate": cmd_validate, "facts": cmd_facts, "calibrate": cmd_calibrate, "sweep": cmd_sweep,
             "sensitivity": cmd_sensitivity, "export": cmd_export, "report": cmd_report,
-            "animate": cmd_animate, "viz": cmd_viz}
+            "animate": cmd_animate, "viz": cmd_viz, "robustness": cmd_robustness}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -688,11 +688,12 @@ def _writing_commands(simulate_dir):
         "validate": ("validate", "--quick", "--no-progress"),
         "facts": ("facts", simulate_dir, "--no-progress"),
         "calibrate": ("calibrate", "--check", "--quick", "--no-progress"),
+        "robustness": ("robustness", "--quick", "--no-progress"),
     }
 
 
 COMMANDS_THAT_WRITE = ["simulate", "headline", "sweep", "sensitivity", "export", "report", "animate",
-                       "validate", "facts", "calibrate"]
+                       "validate", "facts", "calibrate", "robustness"]
 
 
 @pytest.mark.parametrize("where", ["existing_file", "under_a_file"])

@@ -27,6 +27,9 @@ Imports :mod:`simulation.core` and :mod:`simulation.errors` only (never ``output
 ``headline``
     The six strategies at equal budget: runs and data files. (executors, experiment,
     runfiles, summaries)
+``robustness``
+    The headline re-run over the calibration's draws: the winner per draw, wins per
+    strategy with Wilson intervals. (headline, executors, stats)
 ``sensitivity``, ``facts``, ``validation``
     Sobol/Morris indices, stylized facts, docking checks: the numbers only; their tables,
     figures and files are written by ``simulation.outputs`` (``sensitivity_report``,

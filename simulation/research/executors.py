@@ -240,11 +240,14 @@ def execute(tasks: Sequence[Task], fn: TaskFunction, *, workers: int | None = No
 
 
 def run_tasks(tasks: Sequence[Task], workers: int | None = None, progress: bool = True,
-              desc: str = "runs") -> list[pd.DataFrame]:
+              desc: str = "runs", *, fn: TaskFunction = run_task,
+              scheduler: str | None = None) -> list[pd.DataFrame]:
     """Run tasks (labels as columns); results come back in task order.
 
     The first run that raises stops everything and its error propagates. With
     ``workers=1`` everything runs in this process (no pickling; easiest to debug).
+    ``fn`` (default :func:`~simulation.research.tasks.run_task`, the time series) may reduce
+    a run to what the caller keeps; ``scheduler`` as for :func:`execute`.
     """
     from tqdm import tqdm  # noqa: PLC0415 - keeps `import` of this module light
 
@@ -254,7 +257,7 @@ def run_tasks(tasks: Sequence[Task], workers: int | None = None, progress: bool 
                dynamic_ncols=True)
     results: list[pd.DataFrame | None] = [None] * len(tasks)
     try:
-        with contextlib.closing(execute(tasks, run_task, workers=workers)) as done:
+        with contextlib.closing(execute(tasks, fn, workers=workers, scheduler=scheduler)) as done:
             for i, frame in done:
                 results[i] = frame
                 bar.update()

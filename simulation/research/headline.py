@@ -101,11 +101,17 @@ def late_share(ts: pd.DataFrame, keys: Sequence[str], weeks: int = SHARE_WEEKS) 
     return share.reset_index()
 
 
+def run_outcomes(ts: pd.DataFrame, keys: Sequence[str]) -> pd.DataFrame:
+    """One row per run (``keys``): its final metrics and :data:`SHARE_COLUMN`; everything of
+    the headline's outcomes but the incremental ROI, which needs the baseline's run too."""
+    keys = list(keys)
+    return final_rows(ts, keys).merge(late_share(ts, keys), on=keys, how="left")
+
+
 def headline_summary(ts: pd.DataFrame, design: Sequence[str] = ()) -> pd.DataFrame:
     """One row per run: the final metrics, :data:`SHARE_COLUMN` and ``incremental_roi``
     (paired on seed within the ``design`` columns)."""
-    keys = [*design, "strategy", "replicate", "seed"]
-    summary = final_rows(ts, keys).merge(late_share(ts, keys), on=keys, how="left")
+    summary = run_outcomes(ts, [*design, "strategy", "replicate", "seed"])
     summary["incremental_roi"] = incremental_roi(summary, within=design)
     return summary
 
