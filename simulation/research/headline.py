@@ -154,7 +154,7 @@ def leaders(summary: pd.DataFrame, design: Sequence[str] = (), metrics: Sequence
             first, second = means.index[:2]
             diff = (wide[first] - wide[second]).to_numpy(dtype=float)
             d, lo, hi = mean_ci(diff)
-            low, high = metric_range(m)
+            low, high = DERIVED_RANGES.get(m) or metric_range(m)
             width = high - low  # inf for an unbounded metric: nothing to clip
             lo, hi = max(lo, -width), min(hi, width)
             rows.append({**dict(zip(design, point)), "metric": m, "first": first, "second": second,

@@ -162,3 +162,8 @@ def test_leaders_need_values_in_half_the_runs_and_keep_differences_in_range():
                          for s, v in (("a", x), ("b", y))])
     lead = H.leaders(wild, [], ["nps"]).iloc[0]
     assert -200 <= lead["diff_lo"] <= lead["diff_hi"] <= 200  # a difference of two NPS values
+    # the pooled late share is derived (DERIVED_RANGES, not a model metric): its difference stays in [-1, 1]
+    share = pd.DataFrame([{"strategy": s, "seed": seed, H.SHARE_COLUMN: v}
+                          for seed, (x, y) in enumerate([(1.0, 0.0), (0.0, 0.9)]) for s, v in (("a", x), ("b", y))])
+    lead = H.leaders(share, [], [H.SHARE_COLUMN]).iloc[0]
+    assert -1 <= lead["diff_lo"] <= lead["diff_hi"] <= 1
