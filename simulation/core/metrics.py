@@ -40,6 +40,8 @@ class Tally:
     previous_focal: int = 0       # buyers whose previous purchase was focal
     defections: int = 0           # ... who chose another brand now
     impressions: int = 0
+    organic_views: int = 0        # focal page posts seen for free this week
+    page_followers: int = 0       # focal page's followers when it posted (online or not)
     nps: float = math.nan
     nps_low: float = math.nan
     nps_high: float = math.nan
@@ -280,6 +282,13 @@ def followers(m) -> float:
     return float(m.state.follower[:, 0].mean())
 
 
+def organic_reach_rate(m) -> float:
+    """The focal page's free views this week / (its followers x ``fanpage_posts``): the mean
+    share of all its fans, online or not, that an unpaid page post reached, as Manson (2014)
+    measures organic reach (docs/ODD.md, 4.11). NaN without followers or posts."""
+    return _ratio(m.tally.organic_views, m.tally.page_followers * m.params.fanpage_posts)
+
+
 def brand_table(m, since: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Per-brand purchase measures of the run, brand 0 (focal) first (docs/ODD.md, 4.11 Observation).
 
@@ -431,6 +440,9 @@ METRICS: dict[str, Metric] = {
     "trust_immigrants": Metric(trust_immigrants, "0..1", "mean trust in the focal brand among digital immigrants",
                                UNIT_RANGE),
     "followers": Metric(followers, "share", "share of consumers following the focal brand's page", UNIT_RANGE),
+    "organic_reach_rate": Metric(organic_reach_rate, "share", "focal page's free (organic) views this week / "
+                                 "(its followers, online or not, x fanpage_posts): the share of its fans an unpaid "
+                                 "post reached (NaN without followers or posts)", UNIT_RANGE),
 }
 
 METRIC_NAMES = tuple(METRICS)

@@ -117,6 +117,7 @@ class WordOfMouthModel(RunMixin, mesa.Model):
             page = proc.fanpage(s, p, brand.fanpage_budget, brand.quality, rng, b, brand.has_page)
             if b == 0:
                 focal_paid_views = page.paid
+                tally.organic_views, tally.page_followers = page.free, page.followers
         bought = proc.purchase(s, p, rng, self.adjacency, t, self.record)
         tally.occasions, tally.consultations = bought.occasions, bought.consulted
         tally.purchases, tally.category_purchases = bought.focal, bought.category

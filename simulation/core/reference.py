@@ -897,9 +897,10 @@ class ReferenceModel(RunMixin, mesa.Model):
             if b == 0:
                 tally.impressions = delivered
         for b, brand in enumerate(self.brands):                             # 3. fan page
-            views, paid = self.fanpage(b, brand)
+            views, paid, free, fans = self.fanpage(b, brand)
             if b == 0:
                 focal_paid_views = paid
+                tally.organic_views, tally.page_followers = free, fans
         self.purchase(t)                                                    # 4. purchase
         qualities = self.qualities_in_week(t)  # lowered by an active defect (ODD 7.12)
         for c in self.consumers:                                            # 5. experience
@@ -994,16 +995,17 @@ class ReferenceModel(RunMixin, mesa.Model):
         not seen so make the demand for paid views; supply = stochastic_round(fanpage_budget)
         (drawn only with a budget and a demand); if supply < demand each of them is shown
         with probability supply / demand. A follower shown no post is not reminded. Returns
-        (views, paid views)."""
+        (views, paid views, free views, followers online or not)."""
         p, rng = self.params, self.rng
         if not brand.has_page or (brand.fanpage_budget <= 0 and p.organic_reach <= 0):
-            return 0, 0
+            return 0, 0, 0, 0
         newcomers = [c for c in self.consumers if c.follow_page(b)]          # phase 1
         for c in newcomers:                                                  # phase 2
             c.follower[b] = True
+        fans = sum(1 for c in self.consumers if c.follower[b])
         audience = [c for c in self.consumers if c.follower[b] and c.online]
         if not audience or p.fanpage_posts == 0:
-            return 0, 0
+            return 0, 0, 0, fans
         free = [0] * len(audience)
         if p.organic_reach > 0:
             free = [sum(rng.random() < p.organic_reach for _ in range(p.fanpage_posts)) for _ in audience]
@@ -1020,7 +1022,7 @@ class ReferenceModel(RunMixin, mesa.Model):
         for c, f, k in zip(audience, free, paid):
             if f + k > 0:
                 c.see_page_posts(f + k, brand.quality, b)  # the page always states Q
-        return sum(free) + sum(paid), sum(paid)
+        return sum(free) + sum(paid), sum(paid), sum(free), fans
 
     def spend(self, paid_views: int, replies: int) -> float:
         """The focal brand's spend this week: its whole budget with pay_unused_capacity;

@@ -40,6 +40,7 @@ from tqdm import tqdm
 from simulation.core.brand import Brand
 from simulation.core.metrics import NPS_RANGE, SIGNED_RANGE, UNBOUNDED, UNIT_RANGE
 from simulation.core.params import Params, closest
+from simulation.core.processes.purchase import brand_utility, choice_probabilities
 from simulation.core.tomlfile import read_toml
 from simulation.errors import WomsimError
 from simulation.research import facts as F
@@ -64,12 +65,18 @@ __all__ = [
     "check",
     "double_jeopardy",
     "nps",
+    "organic_reach",
     "read_targets",
+    "recovery_effects",
+    "recovery_run",
     "reply_rate",
     "set_focal_budget",
     "validate_target",
     "within",
+    "wom_ad_ratio",
+    "wom_elasticity",
     "wom_ratio",
+    "wom_run",
 ]
 
 TARGETS_FILE = Path(__file__).with_name("targets.toml")
@@ -308,6 +315,99 @@ def double_jeopardy(brands: pd.DataFrame) -> pd.Series:
     return cors.set_index("seed")["rho_purchase_frequency"]
 
 
+def organic_reach(runs: pd.DataFrame) -> pd.Series:
+    """Per seed: mean over weeks 1-T of ``organic_reach_rate`` (the share of the focal page's
+    fans, online or not, that an unpaid post reached that week; weeks without followers, NaN,
+    left out).
+
+    Examples
+    --------
+    >>> runs = pd.DataFrame({"seed": 1, "step": [0, 1, 2, 3], "organic_reach_rate": [0.5, 0.02, None, 0.04]})
+    >>> round(float(organic_reach(runs).loc[1]), 6)
+    0.03
+    """
+    return _weeks(runs).groupby("seed")["organic_reach_rate"].mean()
+
+
+def _point_biserial(group: pd.DataFrame, outcome: str) -> float:
+    """Pearson correlation of ``resolved`` (0/1) with ``outcome``: the effect size r a
+    meta-analysis pools; NaN with fewer than 2 authors in either group or no variation."""
+    treated = group["resolved"].astype(bool)
+    y = group[outcome].astype(float)
+    if treated.sum() < 2 or (~treated).sum() < 2 or not y.std() > 0:
+        return math.nan
+    return float(np.corrcoef(treated.astype(float), y)[0, 1])
+
+
+def recovery_effects(runs: pd.DataFrame) -> pd.DataFrame:
+    """Per seed: the effect of resolving a complaint on its author, as effect sizes r.
+
+    ``runs`` has one row per author of an answered complaint about the focal brand
+    (:func:`recovery_run`): ``seed``, ``resolved`` (the reply resolved it), and the author's
+    ``attitude_gain`` and ``intention_gain`` over the reply's week (attitude to the focal brand,
+    and the logit probability of choosing it on a purchase occasion: the model's repurchase
+    intention). Whether an answered complaint is resolved is a coin (``resolve_prob``) the
+    author's state does not enter, so the two groups differ by the resolution alone (a
+    randomised comparison inside the run). Columns ``satisfaction`` and ``intention``: the
+    point-biserial correlation of ``resolved`` with each gain (NaN with fewer than 2 authors in
+    a group), the effect size r that de Matos, Henrique & Rossi (2007) pool.
+
+    Examples
+    --------
+    >>> runs = pd.DataFrame({"seed": 1, "resolved": [True, True, False, False],
+    ...                      "attitude_gain": [0.3, 0.5, 0.1, 0.3], "intention_gain": [0.1, 0.0, 0.1, 0.0]})
+    >>> fx = recovery_effects(runs)
+    >>> round(float(fx.loc[1, "satisfaction"]), 4), float(fx.loc[1, "intention"])
+    (0.7071, 0.0)
+    """
+    rows = {seed: {"satisfaction": _point_biserial(g, "attitude_gain"),
+                   "intention": _point_biserial(g, "intention_gain")} for seed, g in runs.groupby("seed")}
+    return pd.DataFrame.from_dict(rows, orient="index", columns=["satisfaction", "intention"]).rename_axis("seed")
+
+
+def _log_ratio(a: pd.Series, b: pd.Series) -> pd.Series:
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.log(a.astype(float) / b.astype(float))
+
+
+def wom_elasticity(runs: pd.DataFrame) -> pd.Series:
+    """Per seed: ln(S_wom / S_base) / ln(V_wom / V_base), S = total focal ``sales`` and V =
+    total focal ``wom_volume`` over weeks 1-T of the runs with ``condition`` ``wom`` (more word
+    of mouth) and ``base`` on the same seed: the arc elasticity of sales to WOM volume (NaN
+    when a total is 0 or the volume did not change).
+
+    Examples
+    --------
+    >>> runs = pd.DataFrame({"seed": 1, "step": 1, "condition": ["base", "wom"], "sales": [10.0, 20.0],
+    ...                      "wom_volume": [100.0, 400.0]})
+    >>> float(wom_elasticity(runs).loc[1])
+    0.5
+    """
+    t = _weeks(runs).groupby(["seed", "condition"])[["sales", "wom_volume"]].sum().unstack("condition")
+    e = _log_ratio(t["sales"]["wom"], t["sales"]["base"]) / _log_ratio(t["wom_volume"]["wom"],
+                                                                        t["wom_volume"]["base"])
+    return e.where(np.isfinite(e))
+
+
+def wom_ad_ratio(runs: pd.DataFrame, delta: float) -> pd.Series:
+    """Per seed: :func:`wom_elasticity` / the ad elasticity of the same seed, ln(S_ad / S_base)
+    / ln(1 + ``delta``) (``condition`` ``ad``: the focal budget x (1 + delta) from week 0); NaN
+    when the ad elasticity is <= 0 (a ratio to no or a negative ad effect says nothing about
+    which lever is stronger).
+
+    Examples
+    --------
+    >>> runs = pd.DataFrame({"seed": 1, "step": 1, "condition": ["base", "wom", "ad"], "sales": [10.0, 20.0, 12.0],
+    ...                      "wom_volume": [100.0, 400.0, 110.0]})
+    >>> round(float(wom_ad_ratio(runs, delta=0.2).loc[1]), 6)
+    0.5
+    """
+    sales = _weeks(runs).groupby(["seed", "condition"])["sales"].sum().unstack("condition")
+    ad = _log_ratio(sales["ad"], sales["base"]) / math.log1p(delta)
+    r = wom_elasticity(runs) / ad.where(ad > 0)
+    return r.where(np.isfinite(r))
+
+
 # ---------------------------------------------------------------------------- runs
 
 
@@ -341,6 +441,77 @@ def burst_run(task: Task) -> pd.DataFrame:
     df = pd.DataFrame({"step": np.arange(1, len(sales) + 1), "sales": sales})
     df.insert(0, "seed", task.seed)
     for i, (key, value) in enumerate(lab.items()):
+        df.insert(i, key, value)
+    return df
+
+
+def _focal_intention(model) -> np.ndarray:
+    """Per consumer: the probability of choosing the focal brand on an occasion without
+    consulting the record (the logit of docs/ODD.md 7.3 on today's state)."""
+    s, p = model.state, model.params
+    utility = brand_utility(s.attitude, s.loyalty, s.trust, s.expectation, p)
+    return choice_probabilities(utility, s.aware, p)[:, 0]
+
+
+def recovery_run(task: Task) -> pd.DataFrame:
+    """One run, week by week, enrolling each author the first week the focal brand answers a
+    complaint of theirs (exactly one that week; authors whose reply was caught as spin are not
+    enrolled: their complaint could not be resolved). Per enrolled author: ``resolved`` and the
+    gains over that week of the attitude to the focal brand and of the focal choice
+    probability (:func:`_focal_intention`), end of the week minus end of the week before. Read
+    from the model's state and public record only (no model change, no extra random draw);
+    labels as columns."""
+    model = create_model(task.params, rng=task.seed)
+    record, rows, enrolled = model.record, [], set()
+    for week in range(1, int(task.params["steps"]) + 1):
+        attitude, intention = model.state.attitude[:, 0].copy(), _focal_intention(model)
+        replied, seq = record.replied.copy(), record.seq.copy()
+        model.step()
+        slots = record.slots()
+        # a reply of this week: replied now, and not before (or the slot held an older post)
+        new = (record.replied[slots] & ~(replied[slots] & (seq[slots] == record.seq[slots]))
+               & (record.brand[slots] == 0) & (record.sentiment[slots] < 0) & ~record.spin[slots])
+        slots = slots[new]
+        authors, first, count = np.unique(record.author[slots], return_index=True, return_counts=True)
+        after_a, after_i = model.state.attitude[:, 0], _focal_intention(model)
+        for author, slot in zip(authors[count == 1], slots[first[count == 1]]):
+            if author in enrolled:
+                continue
+            enrolled.add(author)
+            rows.append({"week": week, "resolved": bool(record.resolved[slot]),
+                         "attitude_gain": after_a[author] - attitude[author],
+                         "intention_gain": after_i[author] - intention[author]})
+        enrolled.update(authors[count > 1].tolist())  # several at once: not a single coin
+    # a run without any enrolled author keeps one empty row, so its replicate counts (as NaN)
+    empty = [{"week": 0, "resolved": False, "attitude_gain": math.nan, "intention_gain": math.nan}]
+    df = pd.DataFrame(rows or empty, columns=["week", "resolved", "attitude_gain", "intention_gain"])
+    df.insert(0, "seed", task.seed)
+    for i, (key, value) in enumerate(task.labels.items()):
+        df.insert(i, key, value)
+    return df
+
+
+def _focal_wom_volume(model) -> float:
+    """The expected private WOM messages about the focal brand this week: over the talkers whose
+    topic is brand 0, the sum of their ties' delivery probabilities min(wom_reach w, 1)
+    (docs/ODD.md 7.5). The expectation given who talked, so it needs no record of the draws."""
+    s = model.state
+    src, _, w = model.adjacency.edges_from(np.flatnonzero(s.talked & (s.topic == 0)))
+    return float(np.minimum(model.params.wom_reach * w, 1.0).sum()) if len(src) else 0.0
+
+
+def wom_run(task: Task) -> pd.DataFrame:
+    """One run of the task's parameters from week 0; per week the focal ``sales`` and
+    ``wom_volume`` (:func:`_focal_wom_volume`), labels as columns."""
+    model = create_model(task.params, rng=task.seed)
+    sales, volume = [], []
+    for _ in range(int(task.params["steps"])):
+        model.step()
+        sales.append(float(model.tally.purchases))
+        volume.append(_focal_wom_volume(model))
+    df = pd.DataFrame({"step": np.arange(1, len(sales) + 1), "sales": sales, "wom_volume": volume})
+    df.insert(0, "seed", task.seed)
+    for i, (key, value) in enumerate(task.labels.items()):
         df.insert(i, key, value)
     return df
 
@@ -430,6 +601,28 @@ def _dj_runs(target: Target, setup: Setup) -> pd.DataFrame:
                                   progress=setup.progress)
 
 
+def _recovery_runs(target: Target, setup: Setup) -> pd.DataFrame:
+    tasks = [Task(_params(target, setup), run_seed(setup.seed, r), {"replicate": r})
+             for r in range(setup.size["replicates"])]
+    return _run(tasks, recovery_run, setup, target.name)
+
+
+def _wom_settings(target: Target) -> tuple[float, float]:
+    """(WOM shift, budget shift): wom_reach x (1 + wom_delta), budget x (1 + delta)."""
+    return float(target.settings.get("wom_delta", 0.5)), float(target.settings.get("delta", 0.5))
+
+
+def _wom_runs(target: Target, setup: Setup) -> pd.DataFrame:
+    wom_delta, delta = _wom_settings(target)
+    base = _params(target, setup)
+    p = Params(**base)
+    conditions = {"base": {}, "wom": {"wom_reach": min(1.0, p.wom_reach * (1.0 + wom_delta))},
+                  "ad": {"budget": p.budget * (1.0 + delta)}}
+    tasks = [Task({**base, **extra}, run_seed(setup.seed, r), {"condition": c, "replicate": r})
+             for c, extra in conditions.items() for r in range(setup.size["replicates"])]
+    return _run(tasks, wom_run, setup, target.name)
+
+
 def _short_value(runs, target, size):
     warmup, burst, delta = _short_settings(target, size)
     return ad_elasticity_short(runs, delta, (warmup + 1, warmup + burst))
@@ -444,6 +637,13 @@ MEASURES: dict[str, Measure] = {
     "double_jeopardy": Measure(_dj_runs, lambda runs, t, s: double_jeopardy(runs), SIGNED_RANGE),
     "bass_p": Measure(_plain_runs, lambda runs, t, s: bass_p(runs)),
     "bass_q": Measure(_plain_runs, lambda runs, t, s: bass_q(runs)),
+    "organic_reach": Measure(_plain_runs, lambda runs, t, s: organic_reach(runs), UNIT_RANGE),
+    "recovery_satisfaction": Measure(_recovery_runs, lambda runs, t, s: recovery_effects(runs)["satisfaction"],
+                                     SIGNED_RANGE),
+    "recovery_intention": Measure(_recovery_runs, lambda runs, t, s: recovery_effects(runs)["intention"],
+                                  SIGNED_RANGE),
+    "wom_ad_ratio": Measure(_wom_runs, lambda runs, t, s: wom_ad_ratio(runs, _wom_settings(t)[1])),
+    "wom_elasticity": Measure(_wom_runs, lambda runs, t, s: wom_elasticity(runs)),
 }
 
 

@@ -58,8 +58,10 @@ NAN_WHEN = {
     "reply_rate": lambda ts, m: ts["posts"].cumsum() == 0,  # no post about the focal brand yet
 }
 # NaN when nobody bought the focal brand recently / this week, or nobody had a purchase
-# occasion this week (consulted; not visible in the series).
-MAY_BE_NAN = ("scr", "repeat_rate", "defection_rate", "resolution_rate", "dialogue_utilisation", "consulted")
+# occasion this week (consulted; not visible in the series), or the focal page had no followers
+# when it posted (organic_reach_rate; checked against the followers left after forgetting below).
+MAY_BE_NAN = ("scr", "repeat_rate", "defection_rate", "resolution_rate", "dialogue_utilisation", "consulted",
+              "organic_reach_rate")
 
 
 def test_every_metric_unit_has_bounds():
@@ -137,6 +139,10 @@ def check_series(ts: pd.DataFrame, model, purchases_total: list[int]) -> None:
         assert ((x >= lo) & (x <= hi)).all(), (name, x.min(), x.max())
         if UNIT_BOUNDS[unit] is COUNT:
             assert (x == np.round(x)).all(), name
+    # forgetting only removes followers (7.9): followers left at a week's end were posted to that
+    # week, unless the page was dormant (an off week of the schedule without organic reach, 7.2)
+    posted_to = (ts["step"] >= 1) & (ts["followers"] > 0) & (p.fanpage_posts > 0) & (p.organic_reach > 0)
+    assert ts.loc[posted_to, "organic_reach_rate"].notna().all()
     for name in CUMULATIVE:
         assert (np.diff(ts[name]) >= 0).all(), (name, ts[name].tolist())
     # money (2.3, 7.11, 7.14): with pay_unused_capacity budget x N x on(t) every week for every

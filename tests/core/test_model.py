@@ -53,7 +53,7 @@ def test_invariants_after_many_steps(runs, strategy):
     ts = m.timeseries()
     assert list(ts["step"]) == list(range(SMALL["steps"] + 1))
     defined_later = ["roi", "market_share", "scr", "repeat_rate", "defection_rate", "nps", "nps_low", "nps_high",
-                     "reply_rate", "resolution_rate", "dialogue_utilisation", "consulted"]
+                     "reply_rate", "resolution_rate", "dialogue_utilisation", "consulted", "organic_reach_rate"]
     finite = ts.drop(columns=defined_later)
     assert np.isfinite(finite.to_numpy(dtype=float)).all()
     for col in ("spend", "revenue", "customers", "repeat_customers"):

@@ -96,7 +96,7 @@ def test_fanpage_reaches_only_online_followers_and_gains_followers():
     p = P(follow_prob=1.0, follow_threshold=0.3, fanpage_posts=2, fanpage_effect=0.5, ad_effect=0.1)
     s = make_state(4, p, aware=[True, True, True, False], attitude=[0.5, 0.1, 0.5, 0.9],
                    online=[True, True, False, True], trust=1.0)
-    views, paid = proc.fanpage(s, p.replace(organic_reach=0.0), budget=100.0, claim=1.0, rng=RNG(0))
+    views, paid, *_ = proc.fanpage(s, p.replace(organic_reach=0.0), budget=100.0, claim=1.0, rng=RNG(0))
     assert s.follower[:, 0].tolist() == [True, False, False, False]  # aware, likes it, online
     assert views == paid == 2
     assert s.attitude[:, 0][0] == pytest.approx(0.5 + (1 - (1 - 0.05) ** 2) * 0.5)
@@ -112,19 +112,21 @@ def test_organic_reach_without_budget_is_a_binomial_share_of_online_followers(re
     for seed in range(3):
         s = make_state(n + 1, p, aware=True, attitude=0.5, online=True, follower=True, trust=1.0)
         s.online[-1] = False  # an offline follower sees nothing
-        views, paid = proc.fanpage(s, p, budget=0.0, claim=0.3, rng=RNG(seed))
+        views, paid, free, fans = proc.fanpage(s, p, budget=0.0, claim=0.3, rng=RNG(seed))
         share, sd = views / (3 * n), np.sqrt(reach * (1 - reach) / (3 * n))
         assert paid == 0 and abs(share - reach) <= 4 * sd, (seed, share)
+        assert free == views and fans == n + 1  # the offline follower is a fan the posts missed
         assert s.reinforced[:-1, 0].sum() < n and not s.reinforced[-1, 0]
 
 
 def test_paid_page_views_top_up_the_organic_ones_and_only_they_cost():
     p = P(fanpage_posts=3, organic_reach=0.5, follow_prob=0.0)
     s = make_state(1000, p, aware=True, attitude=0.5, online=True, follower=True, trust=1.0)
-    views, paid = proc.fanpage(s, p, budget=1e6, claim=0.3, rng=RNG(0))
+    views, paid, free, fans = proc.fanpage(s, p, budget=1e6, claim=0.3, rng=RNG(0))
     assert views == 3000 and 1300 < paid < 1700  # every post seen; about half of them paid for
+    assert free == views - paid and fans == 1000
     s = make_state(1000, p, aware=True, attitude=0.5, online=True, follower=True, trust=1.0)
-    views, paid = proc.fanpage(s, p, budget=100.0, claim=0.3, rng=RNG(0))
+    views, paid, *_ = proc.fanpage(s, p, budget=100.0, claim=0.3, rng=RNG(0))
     # supply-limited: each of the ~1500 unseen posts shown with probability 100 / demand, so
     # paid ~ Binomial(demand, 100 / demand), mean 100, sd < 10: within 4 sd
     assert abs(paid - 100) <= 40
@@ -142,9 +144,9 @@ def test_a_page_without_budget_runs_only_on_organic_reach_and_version1_pages_nee
     s = make_state(3, p, aware=True, attitude=0.5, online=True)
     rng = RNG(0)
     before = rng.bit_generator.state
-    assert proc.fanpage(s, p.replace(**VERSION1), budget=0.0, claim=0.3, rng=rng) == (0, 0)
+    assert proc.fanpage(s, p.replace(**VERSION1), budget=0.0, claim=0.3, rng=rng) == (0, 0, 0, 0)
     assert rng.bit_generator.state == before and not s.follower.any()  # v1: no draw, no page
-    assert proc.fanpage(s, p, budget=10.0, claim=0.3, rng=rng, has_page=False) == (0, 0)
+    assert proc.fanpage(s, p, budget=10.0, claim=0.3, rng=rng, has_page=False) == (0, 0, 0, 0)
 
 
 # --- purchase and experience ----------------------------------------------------------

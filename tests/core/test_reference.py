@@ -520,6 +520,10 @@ def test_deterministic_channels_agree_exactly(setting):
         assert ts["followers"].iloc[1:5].gt(0).all() and ts["followers"].iloc[5:9].eq(0).all()
     else:
         assert ts["followers"].iloc[1:].gt(0).all()
+    if setting == "organic_page":  # every follower online, every post seen for free
+        assert ts["organic_reach_rate"].iloc[1:].eq(1.0).all()
+    elif setting != "purchases_events":  # no organic reach: every view paid for
+        assert ts["organic_reach_rate"].iloc[1:].eq(0.0).all()
     if setting == "purchases_events":
         assert ts["posts"].iloc[3:5].ge(300).all()  # a scandal post by every consumer
         assert engine.record.scandal[:engine.record.size].sum() == 600

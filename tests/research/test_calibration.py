@@ -15,6 +15,7 @@ import pytest
 
 from simulation.errors import WomsimError
 from simulation.research import calibration as C
+from simulation.research.tasks import Task
 
 from conftest import describe, run_cli
 
@@ -32,7 +33,8 @@ def test_the_shipped_targets_are_valid_and_cover_the_issue():
     targets = C.read_targets()
     measures = {t.measure for t in targets}
     assert {"wom_ratio", "ad_elasticity_short", "ad_elasticity_long", "reply_rate", "nps", "double_jeopardy",
-            "bass_p", "bass_q"} <= measures
+            "bass_p", "bass_q", "organic_reach", "recovery_satisfaction", "recovery_intention",
+            "wom_ad_ratio"} <= measures
     assert all(t.source and t.verified in C.VERIFIED for t in targets)
     assert all(t.reason for t in targets if t.measure == C.NOT_MEASURED)
 
@@ -129,6 +131,68 @@ def test_double_jeopardy_is_the_rank_correlation_per_run():
     assert C.double_jeopardy(brands).tolist() == [1.0, -1.0]
 
 
+def test_organic_reach_is_the_mean_weekly_rate_without_undefined_weeks():
+    runs = pd.DataFrame({"seed": [1] * 4 + [2] * 4, "step": [0, 1, 2, 3] * 2,
+                         "organic_reach_rate": [0.9, 0.03, math.nan, 0.05, math.nan, 0.0, 0.06, 0.03]})
+    assert C.organic_reach(runs).round(12).to_dict() == {1: 0.04, 2: 0.03}
+
+
+def test_recovery_effects_are_point_biserial_correlations():
+    """A gain of exactly +d for the resolved and noise the same in both groups: r equals the
+    closed form d sqrt(pq) / sd(y); a gain unrelated to resolution gives r = 0; a replicate
+    with one resolved author gives NaN."""
+    rng = np.random.default_rng(5)
+    noise = rng.normal(0.0, 0.1, 200)
+    resolved = np.arange(200) % 2 == 0
+    gain = noise - noise[resolved].mean() * resolved - noise[~resolved].mean() * ~resolved + 0.3 * resolved
+    runs = pd.DataFrame({"seed": 1, "resolved": resolved, "attitude_gain": gain,
+                         "intention_gain": np.tile([0.1, 0.1, 0.2, 0.2], 50)})  # same mix in both groups
+    lonely = pd.DataFrame({"seed": 2, "resolved": [True, False, False], "attitude_gain": [1.0, 0.0, 0.1],
+                           "intention_gain": [0.0, 0.1, 0.2]})
+    fx = C.recovery_effects(pd.concat([runs, lonely]))
+    expected = 0.3 * 0.5 / np.std(gain)  # d sqrt(p q) / sd, p = q = 1/2, population sd
+    assert fx.loc[1, "satisfaction"] == pytest.approx(expected, rel=1e-9)
+    assert fx.loc[1, "intention"] == pytest.approx(0.0, abs=1e-12)
+    assert np.isnan(fx.loc[2]).all()
+
+
+def test_wom_elasticity_and_its_ratio_to_the_ad_elasticity():
+    """Sales ~ V^0.4 and ~ budget^0.1 give 0.4 and a ratio of 4; a seed whose ad shift lowered
+    sales has no ratio (NaN), but still its WOM elasticity."""
+    rows = []
+    for seed, ad_sales in ((1, 100.0 * 1.5 ** 0.1), (2, 90.0)):
+        rows += [{"seed": seed, "step": 1, "condition": "base", "sales": 100.0, "wom_volume": 50.0},
+                 {"seed": seed, "step": 1, "condition": "wom", "sales": 100.0 * 3 ** 0.4, "wom_volume": 150.0},
+                 {"seed": seed, "step": 1, "condition": "ad", "sales": ad_sales, "wom_volume": 55.0}]
+    runs = pd.DataFrame(rows)
+    assert C.wom_elasticity(runs).round(12).tolist() == [0.4, 0.4]
+    ratio = C.wom_ad_ratio(runs, delta=0.5)
+    assert ratio.loc[1] == pytest.approx(4.0) and np.isnan(ratio.loc[2])
+
+
+def test_recovery_run_enrols_answered_complainers_once():
+    """A small market of a poor product whose brand can answer every post (seed 4, 30 weeks):
+    with resolve_prob = 1 every enrolled author is resolved, with 0 none is; at 0.5 both groups
+    exist and the resolved gain far more attitude (the pull toward +1 is 0.3 of the way)."""
+    params = {"n_consumers": 300, "steps": 30, "scenario": "established", "strategy": "dialogue",
+              "budget": 10.0, "reply_cost": 100.0, "quality": -0.3, "post_prob": 0.5}
+    for prob in (1.0, 0.0):
+        out = C.recovery_run(Task({**params, "resolve_prob": prob}, 4, {"replicate": 0}))
+        assert len(out) >= 3 and out["resolved"].eq(prob == 1.0).all() and out["replicate"].eq(0).all()
+    out = C.recovery_run(Task({**params, "resolve_prob": 0.5}, 4, {"replicate": 0}))
+    gains = out.groupby("resolved")["attitude_gain"].mean()
+    assert len(out) >= 10 and out["resolved"].nunique() == 2 and gains[True] > gains[False] + 0.2
+    assert out["seed"].eq(4).all() and out["week"].between(1, 30).all()
+
+
+def test_wom_run_counts_no_volume_without_word_of_mouth():
+    params = {"n_consumers": 200, "steps": 8, "scenario": "established", "strategy": "broadcast"}
+    off = C.wom_run(Task({**params, "wom_reach": 0.0}, 2, {"condition": "base"}))
+    on = C.wom_run(Task(params, 2, {"condition": "base"}))
+    assert off["wom_volume"].eq(0.0).all() and on["wom_volume"].sum() > 0
+    assert list(on["step"]) == list(range(1, 9)) and on["condition"].eq("base").all()
+
+
 def test_within_uses_the_whole_interval():
     band = (0.1, 0.2)
     assert C.within(0.11, 0.19, band, 5) == "yes"
@@ -142,8 +206,8 @@ def test_a_burst_raises_the_budget_and_a_steady_run_does_not():
     differ in it (the budget change reaches the engine; it once was undone by the spend schedule)."""
     params = {"n_consumers": 400, "steps": 10, "scenario": "established", "strategy": "broadcast"}
     labels = {"warmup": 6, "burst": 4, "delta": 3.0}
-    steady = C.burst_run(C.Task(params, 11, {"condition": "steady", **labels}))
-    burst = C.burst_run(C.Task(params, 11, {"condition": "burst", **labels}))
+    steady = C.burst_run(Task(params, 11, {"condition": "steady", **labels}))
+    burst = C.burst_run(Task(params, 11, {"condition": "burst", **labels}))
     assert steady["sales"].iloc[:6].tolist() == burst["sales"].iloc[:6].tolist()
     assert steady["sales"].iloc[6:].tolist() != burst["sales"].iloc[6:].tolist()
 

@@ -24,10 +24,14 @@ from simulation.core.state import ConsumerState, stochastic_round
 
 
 class PageWeek(NamedTuple):
-    """One page's week: follower-post views in all, and how many of them were paid for."""
+    """One page's week: follower-post views in all, how many of them were paid for, how many
+    were free (organic), and the page's followers, online or not, when it posted (the fans an
+    unpaid post could reach: the denominator of ``organic_reach_rate``, docs/ODD.md 4.11)."""
 
     views: int
     paid: int
+    free: int = 0
+    followers: int = 0
 
 
 def fanpage(state: ConsumerState, params: Params, budget: float, claim: float,
@@ -47,7 +51,8 @@ def fanpage(state: ConsumerState, params: Params, budget: float, claim: float,
     (``organic_reach = 0``) nor budget the page is dormant: nobody follows it and nothing is
     drawn, as in version 1.
 
-    Returns the views and the paid views (what the page's budget was used for).
+    Returns the views, the paid views (what the page's budget was used for), the free views
+    and the number of followers (counted, not drawn: no random number).
     """
     organic = params.organic_reach
     if not has_page or (budget <= 0 and organic <= 0):
@@ -56,10 +61,11 @@ def fanpage(state: ConsumerState, params: Params, budget: float, claim: float,
     follower = state.follower[:, b]  # a view: following writes through
     candidates = state.online & state.aware[:, b] & ~follower & (state.attitude[:, b] >= params.follow_threshold)
     follower |= candidates & (rng.random(state.n) < params.follow_prob)
+    fans = int(np.count_nonzero(follower))
     idx = np.flatnonzero(follower & state.online)
     posts = params.fanpage_posts
     if len(idx) * posts == 0:
-        return PageWeek(0, 0)
+        return PageWeek(0, 0, 0, fans)
     # organic_reach = 0 draws nothing: version 1's page, where every view was paid for
     free = rng.binomial(posts, organic, size=len(idx)) if organic > 0 else np.zeros(len(idx), dtype=np.int64)
     unseen = posts - free
@@ -72,4 +78,4 @@ def fanpage(state: ConsumerState, params: Params, budget: float, claim: float,
     seen = k > 0
     apply_exposures(state, idx[seen], k[seen], claim, params, strength=params.fanpage_effect,
                     reactance=False, brand=b)
-    return PageWeek(int(k.sum()), int(paid.sum()))
+    return PageWeek(int(k.sum()), int(paid.sum()), int(free.sum()), fans)
