@@ -28,7 +28,7 @@ from simulation.outputs.figures.style import OKABE_ITO, STYLE, save_figure
 from simulation.outputs.tables import render_table
 from simulation.research import calibration as C
 from simulation.research import fit as F
-from simulation.research.provenance import provenance, write_atomic, write_json
+from simulation.research.provenance import display_path, provenance, write_atomic, write_json
 
 __all__ = ["FILES", "main_fit", "parameter_table", "plot_history", "targets_after", "write_fit"]
 
@@ -130,7 +130,7 @@ def _md(result: F.Fit, params: pd.DataFrame, after: pd.DataFrame, meta: dict) ->
 
 {len(result.trials)} trials (optuna TPE, seed {s.seed}); each trial runs the fit targets at
 {s.size['n_consumers']} consumers, {s.size['weeks']} weeks, {s.size['replicates']} replicates (seeds
-`run_seed({s.seed}, r)` in every trial: common random numbers). Spec `{s.path}` (hash `{s.digest()}`).
+`run_seed({s.seed}, r)` in every trial: common random numbers). Spec `{display_path(s.path)}` (hash `{s.digest()}`).
 Commit `{meta['git_commit']}`; created {meta['created']}.
 
 Best trial {result.best_trial}: loss {result.loss:.4g}.
@@ -165,7 +165,7 @@ def write_fit(result: F.Fit, out: Path) -> list[Path]:
     after = targets_after(result)
     prov = provenance()
     prov["versions"]["optuna"] = metadata.version("optuna")
-    meta = {**result.summary(), "spec": result.spec.path, "files": FILES, **prov}
+    meta = {**result.summary(), "spec": display_path(result.spec.path), "files": FILES, **prov}
     write_json(out / "fit.json", meta)
     write_atomic(out / "draws.csv", result.draws.to_csv(index=False, float_format="%.8g"))
     write_atomic(out / "trials.csv", result.trials.to_csv(index=False, float_format="%.8g"))
