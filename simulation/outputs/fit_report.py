@@ -185,11 +185,15 @@ def main_fit(out: str | Path, *, spec_path: str | Path | None = None, targets: s
              quick: bool = False, trials: int | None = None, workers: int | None = None,
              scheduler: str | None = None, progress: bool = True, say=None) -> int:
     """CLI entry (``python run.py calibrate --fit``): fit (resuming ``out/fit/study.db``), write
-    ``out/fit/``, print the parameter table and the targets at the estimate; 0."""
+    ``out/fit/``, print the parameter table and the targets at the estimate; 0. ``quick``: the
+    sizes and trials of :data:`simulation.research.fit.QUICK`, in this process by default."""
     all_targets = C.read_targets(targets) if targets else C.read_targets()
     spec = F.read_fit_spec(spec_path or F.FIT_FILE, all_targets)
     if quick:
         spec = spec.with_overrides(trials=F.QUICK["trials"], size=F.QUICK["size"])
+        # runs of a fraction of a second: starting worker pools (one per target and candidate)
+        # would cost more than the runs, so --quick runs in this process unless told otherwise
+        workers = 1 if workers is None and scheduler is None else workers
     spec = spec.with_overrides(trials=trials)
     folder = Path(out) / "fit"
     result = F.fit(spec, folder, workers=workers, scheduler=scheduler, progress=progress, say=say)

@@ -93,7 +93,7 @@ FIT_KEYS = {"targets": None, "trials": 80, "size": {"n_consumers": 2000, "weeks"
 FREE_KEYS = ("name", "low", "high", "log", "why")
 SIZE_KEYS = ("n_consumers", "weeks", "replicates")
 #: ``--quick``: a smoke test of the whole fit for CI, not a fit (sizes and trials over the spec's).
-QUICK: dict[str, Any] = {"size": {"n_consumers": 200, "weeks": 40, "replicates": 2}, "trials": 6}
+QUICK: dict[str, Any] = {"size": {"n_consumers": 200, "weeks": 30, "replicates": 2}, "trials": 6}
 #: Finite-difference step on the sampled scale, as a share of the range.
 STEP = 0.05
 #: Not identified: the parameter's column of the range-scaled W^(1/2) G is below this share of
@@ -342,12 +342,18 @@ def measure(theta: Mapping[str, float], spec: FitSpec, *, workers: int | None = 
 
 
 def _quiet_optuna() -> None:
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    # ERROR, not WARNING: optuna logs every failed trial (an interrupt included) with its
+    # traceback as a warning; the error itself reaches the caller anyway (catch=()).
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
 
 
 def _storage(db: Path) -> optuna.storages.RDBStorage:
     db.parent.mkdir(parents=True, exist_ok=True)
-    return optuna.storages.RDBStorage(f"sqlite:///{db}")
+    try:
+        return optuna.storages.RDBStorage(f"sqlite:///{db}")
+    except Exception as exc:  # noqa: BLE001 - SQLAlchemy's errors, without importing it: one line
+        raise WomsimError(f"{db} cannot be opened as an optuna study ({type(exc).__name__}); "
+                          "use a new --out or delete that file") from None
 
 
 def _complete(study: optuna.Study) -> list[optuna.trial.FrozenTrial]:
@@ -358,7 +364,7 @@ def open_study(db: Path, spec: FitSpec) -> tuple[optuna.Study, int]:
     """The study of ``db`` (created if new) and the number of trials a killed run left
     RUNNING, now marked FAIL and their parameters queued again (this process is the only
     driver of the study, so a RUNNING trial at the start belongs to a dead one). A study made
-    with a different spec (anything but ``trials``) is refused."""
+    with a different spec (anything but ``trials``) is refused, as is a file that is not a study."""
     _quiet_optuna()
     storage = _storage(db)
     names = optuna.study.get_all_study_names(storage)
@@ -382,12 +388,14 @@ def run_study(db: Path, spec: FitSpec, *, workers: int | None = None, scheduler:
     """Run trials until the study of ``db`` has ``spec.trials`` COMPLETE ones (a re-run after
     a kill runs only the missing ones); each trial stores its moments as the user attribute
     ``moments``. The sampler is TPE seeded with ``spec.seed`` plus the number of trials
-    already in the study, so a resumed fit does not repeat the first draws."""
-    study, stale = open_study(db, spec)
+    already in the study, so a resumed fit does not repeat the first draws. A trial cut off by
+    Ctrl-C or SIGTERM is failed and its parameters queued again, like one cut off by a kill."""
+    study, _ = open_study(db, spec)
     done = len(_complete(study))
+    queued = len(study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.WAITING,)))
     if done and say:
-        say(f"resuming: {done} of {spec.trials} trials done" + (f" ({stale} interrupted trial(s) run again)"
-                                                                if stale else ""))
+        again = f" ({queued} interrupted trial(s) run again first)" if queued and done < spec.trials else ""
+        say(f"resuming: {done} of {spec.trials} trials done{again}")
     study.sampler = optuna.samplers.TPESampler(seed=spec.seed + len(study.trials))
     bands = spec.bands
 
@@ -400,7 +408,13 @@ def run_study(db: Path, spec: FitSpec, *, workers: int | None = None, scheduler:
     with tqdm(total=spec.trials, initial=min(done, spec.trials), desc="fit", unit="trial", disable=not progress,
               file=sys.stderr, dynamic_ncols=True) as bar:
         while done < spec.trials:
-            study.optimize(objective, n_trials=1, catch=())
+            try:
+                study.optimize(objective, n_trials=1, catch=())
+            except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the resumed fit runs this trial first
+                last = study.trials[-1]
+                if last.state == optuna.trial.TrialState.FAIL:
+                    study.enqueue_trial(dict(last.params))
+                raise
             done = len(_complete(study))
             bar.n = min(done, spec.trials)
             bar.set_postfix_str(f"best loss {study.best_value:.3g}", refresh=False)

@@ -234,7 +234,7 @@ def _complete(db) -> list[tuple[int, dict, float]]:
 
 @pytest.mark.slow
 def test_a_killed_fit_resumes_without_rerunning_its_trials(tmp_path):
-    out, trials = tmp_path / "cal", 8
+    out, trials = tmp_path / "cal", 6
     args = ["calibrate", "--fit", "--quick", "--trials", str(trials), "--workers", "1", "--no-progress",
             "--out", out]
     db = out / "fit" / "study.db"
