@@ -181,6 +181,7 @@ def _whole(label: str, key: str, value: Any, low: int) -> int:
 def _free(entry: Any, label: str, fit_targets: Sequence[C.Target]) -> Free:
     if not isinstance(entry, Mapping):
         raise WomsimError(f"{label}: expected a table of keys, got {type(entry).__name__}")
+    plain = label
     if isinstance(entry.get("name"), str):
         label = f"{label} ({entry['name']!r})"
     for key in entry:
@@ -192,7 +193,7 @@ def _free(entry: Any, label: str, fit_targets: Sequence[C.Target]) -> Free:
     name = entry["name"]
     if not isinstance(name, str) or name not in PARAMETERS:
         near = closest(str(name), PARAMETERS)
-        raise WomsimError(f"{label}: unknown parameter {name!r}" + (f" (did you mean '{near}'?)" if near else ""))
+        raise WomsimError(f"{plain}: unknown parameter {name!r}" + (f" (did you mean '{near}'?)" if near else ""))
     spec = PARAMETERS[name]
     if spec.kind is not float:
         raise WomsimError(f"{label}: '{name}' is {spec.kind.__name__}-valued; only real-valued parameters can be free")
