@@ -198,11 +198,18 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("calibrate", help="the model at today's defaults against published targets (--check)")
     mode = c.add_mutually_exclusive_group(required=True)
     mode.add_argument("--check", action="store_true", help="measure every target: table and figure in --out")
-    mode.add_argument("--fit", action="store_true", help="fit the free parameters to the targets (not built yet)")
+    mode.add_argument("--fit", action="store_true",
+                      help="fit the free parameters to the targets (simulated method of moments; resumes "
+                           "OUT/fit/study.db)")
     c.add_argument("--quick", action="store_true", help="small sizes (a smoke test for CI, not the published check)")
     c.add_argument("--out", default="results/calibration", metavar="DIR", help="output folder (default: %(default)s)")
     c.add_argument("--targets", default=None, metavar="FILE.toml",
                    help="targets file (default: simulation/research/targets.toml)")
+    c.add_argument("--fit-spec", default=None, metavar="FILE.toml",
+                   help="--fit: free parameters, fit targets, sizes (default: simulation/research/fit.toml)")
+    c.add_argument("--trials", type=int, default=None, metavar="N", help="--fit: trials (default: the spec's)")
+    c.add_argument("--scheduler", default=None, metavar="ADDR",
+                   help="run on dask: 'local' (a LocalCluster) or tcp://host:port (default: local processes)")
     _add_run_options(c)
 
     rb = sub.add_parser("robustness", help="the headline re-run over the calibrated parameters' draws: "
@@ -492,15 +499,28 @@ def cmd_facts(args) -> int:
 
 
 def cmd_calibrate(args) -> int:
-    if args.fit:
-        print("error: calibrate --fit is not built yet (issue 13, step 3); use --check", file=sys.stderr)
-        return EXIT_USAGE
-    from simulation.outputs.calibration_report import main_calibrate
-
     _positive("--workers", args.workers)
+    if args.scheduler is not None and args.scheduler != "local" and "://" not in args.scheduler:
+        raise WomsimError(f"--scheduler {args.scheduler!r}: allowed 'local' or a dask address such as tcp://host:8786")
+    _positive("--trials", args.trials)
     _writable(args.out)
-    return main_calibrate(args.out, quick=args.quick, workers=args.workers, progress=not args.no_progress,
-                          targets=args.targets)
+    if not args.fit:
+        if args.fit_spec or args.trials is not None:
+            raise WomsimError("--fit-spec and --trials belong to calibrate --fit, not --check")
+        from simulation.outputs.calibration_report import main_calibrate
+
+        return main_calibrate(args.out, quick=args.quick, workers=args.workers, progress=not args.no_progress,
+                              targets=args.targets, scheduler=args.scheduler)
+    from simulation.outputs.fit_report import main_fit
+
+    try:
+        return main_fit(args.out, spec_path=args.fit_spec, targets=args.targets, quick=args.quick, trials=args.trials,
+                        workers=args.workers, scheduler=args.scheduler, progress=not args.no_progress,
+                        say=lambda line: print(line, file=sys.stderr))
+    except KeyboardInterrupt:
+        print(f"interrupted ({_interrupts.how}): the finished trials are in {Path(args.out) / 'fit' / 'study.db'}; "
+              "run the same command again to resume", file=sys.stderr)
+        return _interrupts.exit_code
 
 
 def cmd_robustness(args) -> int:

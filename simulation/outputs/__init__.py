@@ -16,4 +16,6 @@ Modules (each depends only on the ones named and on ``core/``, ``research/``):
 - ``facts_report``        the stylized-facts report (``run.py facts``); uses tables, figures.checks
 - ``validation_report``   the docking checks' files (``run.py validate``); uses tables, figures.checks
 - ``sensitivity_report``  Sobol / Morris indices' files (``run.py sensitivity``); uses tables, figures
+- ``calibration_report``  the calibration check's files (``run.py calibrate --check``); uses tables, figures
+- ``fit_report``          the calibration fit's files (``run.py calibrate --fit``); uses calibration_report
 """

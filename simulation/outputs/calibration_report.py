@@ -150,10 +150,10 @@ def write_calibration(result: C.CheckResult, out: Path, targets_path: Path = C.T
 
 
 def main_calibrate(out: str | Path, quick: bool = False, workers: int | None = None, progress: bool = True,
-                   targets: str | Path | None = None) -> int:
+                   targets: str | Path | None = None, scheduler: str | None = None) -> int:
     """CLI entry (``python run.py calibrate --check``): measure, write ``out/``, print the table; 0."""
     path = Path(targets) if targets else C.TARGETS_FILE
-    result = C.check(C.read_targets(path), quick=quick, workers=workers, progress=progress)
+    result = C.check(C.read_targets(path), quick=quick, workers=workers, progress=progress, scheduler=scheduler)
     write_calibration(result, Path(out), path)
     print(format_calibration(result.table))
     counts = result.table["within"].value_counts()

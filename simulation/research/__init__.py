@@ -34,4 +34,9 @@ Imports :mod:`simulation.core` and :mod:`simulation.errors` only (never ``output
     Sobol/Morris indices, stylized facts, docking checks: the numbers only; their tables,
     figures and files are written by ``simulation.outputs`` (``sensitivity_report``,
     ``facts_report``, ``validation_report``). (SALib; tasks, executors, summaries, stats)
+``calibration``, ``fit``
+    The published targets and the check against them; the calibration fit (simulated
+    method of moments, an optuna study that resumes) over the free parameters of
+    ``fit.toml``; written by ``calibration_report`` and ``fit_report``. (optuna; facts,
+    executors, stats, tasks)
 """

@@ -251,10 +251,3 @@ conditions = { scenario = "established", strategy = "dialogue" }
     meta = json.loads((out / "calibration.json").read_text())
     assert meta["mode"] == "quick" and "git_commit" in meta
     assert pd.read_csv(out / "calibration.csv")["target"].tolist() == ["reply"]
-
-
-def test_calibrate_fit_says_it_is_not_built():
-    result = run_cli("calibrate", "--fit")
-    assert result.returncode == 2, describe(result)
-    lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and "not built yet" in lines[0]
