@@ -724,8 +724,9 @@ def check(targets: Sequence[Target] | None = None, quick: bool = False, workers:
                          "within": "undetermined", "note": f"not measured yet: {t.reason}"})
             continue
         m = MEASURES[t.measure]
-        # targets with the same runs (e.g. Bass p and q) share them
-        key = (m.runs, repr(sorted(t.conditions.items())), repr(sorted(t.settings.items())))
+        # targets with the same runs share them (Bass p and q; and WOM ratio, reply rate and NPS, whose
+        # conditions differ only by values that are today's defaults): compare the resolved parameters
+        key = (m.runs, repr(sorted(Params(**_params(t, setup)).to_dict().items())), repr(sorted(t.settings.items())))
         if key not in cache:
             cache[key] = m.runs(t, setup)
         v = m.value(cache[key], t, sz).astype(float)
