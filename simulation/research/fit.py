@@ -40,6 +40,7 @@ import hashlib
 import json
 import math
 import sys
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from itertools import combinations
@@ -89,7 +90,7 @@ STUDY_NAME = "womsim-fit"
 PENALTY = 1.0e4
 Z95 = 1.959963984540054
 FIT_KEYS = {"targets": None, "trials": 80, "size": {"n_consumers": 2000, "weeks": 104, "replicates": 6},
-            "seed": 2013}
+            "seed": 2013, "start": None}
 FREE_KEYS = ("name", "low", "high", "log", "why")
 SIZE_KEYS = ("n_consumers", "weeks", "replicates")
 #: ``--quick``: a smoke test of the whole fit for CI, not a fit (sizes and trials over the spec's).
@@ -139,6 +140,7 @@ class FitSpec:
     size: Mapping[str, int]
     seed: int
     path: str = ""
+    start: Mapping[str, float] = field(default_factory=dict)
 
     @property
     def bands(self) -> dict[str, tuple[float, float]]:
@@ -149,7 +151,7 @@ class FitSpec:
         return {"targets": [[t.name, list(t.band), dict(t.conditions), dict(t.settings), t.measure]
                             for t in self.targets],
                 "free": [[f.name, f.low, f.high, f.log] for f in self.free],
-                "size": dict(self.size), "seed": self.seed}
+                "size": dict(self.size), "seed": self.seed, "start": dict(self.start)}
 
     def digest(self) -> str:
         text = json.dumps(self.key(), sort_keys=True, default=str)
@@ -157,7 +159,7 @@ class FitSpec:
 
     def with_overrides(self, trials: int | None = None, size: Mapping[str, int] | None = None) -> FitSpec:
         return FitSpec(self.targets, self.held_out, self.free, int(trials or self.trials),
-                       {**self.size, **(size or {})}, self.seed, self.path)
+                       {**self.size, **(size or {})}, self.seed, self.path, self.start)
 
 
 def _unknown_key(label: str, key: str, known: Sequence[str]) -> WomsimError:
@@ -278,7 +280,26 @@ def validate_spec(data: Mapping[str, Any], targets: Sequence[C.Target], where: s
     if dup is not None:
         raise WomsimError(f"{where}: free parameter {dup!r} appears more than once")
     held = tuple(t for t in targets if t.measure != C.NOT_MEASURED and t.name not in names)
-    return FitSpec(fit_targets, held, free, trials, size, seed, where)
+    start = _start(fit_table.get("start", {}), f"{label} start", free)
+    return FitSpec(fit_targets, held, free, trials, size, seed, where, start)
+
+
+def _start(table: Any, label: str, free: Sequence[Free]) -> dict[str, float]:
+    """The optional first point of the search (e.g. the best trial of an earlier, wider fit):
+    free parameters only, each inside its searched range."""
+    if not isinstance(table, Mapping):
+        raise WomsimError(f"{label}: expected a table {{parameter = value}} of free parameters")
+    by_name = {f.name: f for f in free}
+    out = {}
+    for key, value in table.items():
+        if key not in by_name:
+            raise _unknown_key(label, key, tuple(by_name))
+        x = _number(label, key, value)
+        f = by_name[key]
+        if not f.low <= x <= f.high:
+            raise WomsimError(f"{label}: {key} = {x:g} is outside its searched range [{f.low:g}, {f.high:g}]")
+        out[key] = x
+    return out
 
 
 def read_fit_spec(path: str | Path = FIT_FILE, targets: Sequence[C.Target] | None = None) -> FitSpec:
@@ -346,6 +367,8 @@ def _quiet_optuna() -> None:
     # ERROR, not WARNING: optuna logs every failed trial (an interrupt included) with its
     # traceback as a warning; the error itself reaches the caller anyway (catch=()).
     optuna.logging.set_verbosity(optuna.logging.ERROR)
+    # multivariate TPE and enqueueing are flagged experimental: a warning per study, not news to a user
+    warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
 
 
 def _storage(db: Path) -> optuna.storages.RDBStorage:
@@ -374,6 +397,8 @@ def open_study(db: Path, spec: FitSpec) -> tuple[optuna.Study, int]:
     if new:
         study.set_user_attr("spec_hash", spec.digest())
         study.set_user_attr("spec", spec.key())
+        if spec.start:  # the declared start point is the first trial; unnamed free parameters come from TPE
+            study.enqueue_trial(dict(spec.start), skip_if_exists=True)
     elif study.user_attrs.get("spec_hash") != spec.digest():
         raise WomsimError(f"{db} holds a fit of a different spec (free parameters, ranges, targets, size or seed "
                           "changed): use a new --out or delete that study.db")
@@ -397,7 +422,9 @@ def run_study(db: Path, spec: FitSpec, *, workers: int | None = None, scheduler:
     if done and say:
         again = f" ({queued} interrupted trial(s) run again first)" if queued and done < spec.trials else ""
         say(f"resuming: {done} of {spec.trials} trials done{again}")
-    study.sampler = optuna.samplers.TPESampler(seed=spec.seed + len(study.trials))
+    # multivariate TPE: the free parameters act together (attention and effect of ads, say),
+    # which the independent default models badly
+    study.sampler = optuna.samplers.TPESampler(seed=spec.seed + len(study.trials), multivariate=True)
     bands = spec.bands
 
     def objective(trial: optuna.Trial) -> float:
