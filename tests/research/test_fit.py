@@ -49,10 +49,11 @@ def _one_free(**changes):
 
 def test_the_shipped_spec_is_valid_and_holds_out_the_rest():
     spec = F.read_fit_spec()
-    assert {t.name for t in spec.held_out} >= {"long-term ad elasticity", "double jeopardy"}
+    assert {t.name for t in spec.held_out} >= {"double jeopardy", "WOM elasticity of sales"}
     assert not {t.name for t in spec.targets} & {t.name for t in spec.held_out}
     assert all(t.measure != C.NOT_MEASURED for t in (*spec.targets, *spec.held_out))
-    assert all(f.why for f in spec.free) and len(spec.free) == 8
+    assert all(f.why for f in spec.free) and len(spec.free) == len(spec.targets)  # as many moments as parameters
+    assert set(spec.start) <= {f.name for f in spec.free}
     assert spec.size["replicates"] >= 2
 
 
@@ -76,7 +77,6 @@ def test_the_shipped_spec_is_valid_and_holds_out_the_rest():
     (_data(free=_one_free() * 2), r"free parameter 'nps_intercept' appears more than once"),
     (_data(free=[]), r"no \[\[free\]\] parameter"),
     (_data(targets=["brand reply rat"]), r"unknown target 'brand reply rat' \(did you mean 'brand reply rate'\?\)"),
-    (_data(targets=["fan-page organic reach"]), r"target 'fan-page organic reach' is not measured"),
     (_data(targets=[]), r"'targets' must be a non-empty list"),
     (_data(targets=["brand reply rate", "brand reply rate"]), r"appears twice"),
     (_data(trials=0), r"'trials' = 0: allowed a whole number >= 1"),
@@ -84,11 +84,21 @@ def test_the_shipped_spec_is_valid_and_holds_out_the_rest():
     (_data(size={"replicates": 1}), r"size: 'replicates' = 1: allowed a whole number >= 2"),
     (_data(size={"weks": 10}), r"unknown key 'weks' \(did you mean 'weeks'\?\)"),
     (_data(size={"weeks": 2.5}), r"'weeks' = 2.5: allowed a whole number >= 1"),
+    (_data(start={"nps_intercep": 6.0}), r"start: unknown key 'nps_intercep' \(did you mean 'nps_intercept'\?\)"),
+    (_data(start={"nps_intercept": 3.0}), r"start: nps_intercept = 3 is outside its searched range \[4, 9\]"),
+    (_data(start={"nps_intercept": "6"}), r"start: 'nps_intercept' = '6': expected a finite number"),
+    (_data(start=6.0), r"start: expected a table"),
 ])
 def test_bad_declarations_give_one_line_errors(data, message):
     with pytest.raises(WomsimError, match=message) as err:
         F.validate_spec(data, TARGETS, "f.toml")
     assert "\n" not in str(err.value) and str(err.value).startswith("f.toml")
+
+
+def test_a_target_not_measured_cannot_be_fitted():
+    unmeasured = dataclasses.replace(NPS, measure=C.NOT_MEASURED, reason="no counter yet")
+    with pytest.raises(WomsimError, match=r"target 'NPS, moderately good product' is not measured \(no counter yet\)"):
+        F.validate_spec({"fit": {"targets": [NPS.name]}, "free": _one_free()}, [unmeasured], "f.toml")
 
 
 def test_a_zero_width_band_cannot_be_fitted():
@@ -218,6 +228,17 @@ def test_a_toy_fit_recovers_a_known_parameter(tmp_path):
     lo, hi = result.unc.interval["nps_intercept"]
     assert lo <= truth <= hi and result.unc.identified.all()
     assert len(result.trials) == 15 and result.trials["loss"].min() == pytest.approx(result.loss)
+
+
+def test_the_declared_start_is_the_first_trial_and_part_of_the_spec(tmp_path):
+    size = {"n_consumers": 60, "weeks": 4, "replicates": 2}
+    free = [{"name": "nps_intercept", "low": 4.0, "high": 9.0, "why": "toy"}]
+    spec = _toy_spec([NPS], free, 2, size, 1)
+    started = dataclasses.replace(spec, start={"nps_intercept": 7.25})
+    assert spec.digest() != started.digest()  # a different start is a different study
+    result = F.fit(started, tmp_path / "fit", workers=1, progress=False)
+    first = result.trials.sort_values("trial").iloc[0] if "trial" in result.trials else result.trials.iloc[0]
+    assert first["nps_intercept"] == 7.25
 
 
 # ---------------------------------------------------------------------------- the command
