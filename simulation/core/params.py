@@ -257,12 +257,14 @@ _SPECS: list[Spec] = [
        meaning="attitude: category occasions and a logit choice among known brands; bass (one "
                "brand): first purchase by the network Bass hazard bass_p + bass_q * adopted share "
                "of neighbours"),
-    _p("bass_p", 0.03, float, 0.0, 1.0, unit="per week", group="purchase",
-       meaning="Bass innovation coefficient (purchase_model = bass)",
-       source="Sultan, Farley & Lehmann 1990 (mean over 213 applications)"),
-    _p("bass_q", 0.38, float, 0.0, 10.0, unit="per week", group="purchase",
-       meaning="Bass imitation coefficient (purchase_model = bass)",
-       source="Sultan, Farley & Lehmann 1990"),
+    _p("bass_p", 0.03, float, 0.0, 1.0, unit="per step", group="purchase",
+       meaning="Bass innovation coefficient (purchase_model = bass), per step: the published value is per year, "
+               "so in the bass preset a step stands for a year",
+       source="Sultan, Farley & Lehmann 1990 (mean over 213 applications, per year)"),
+    _p("bass_q", 0.38, float, 0.0, 10.0, unit="per step", group="purchase",
+       meaning="Bass imitation coefficient (purchase_model = bass), per step: the published value is per year, "
+               "so in the bass preset a step stands for a year",
+       source="Sultan, Farley & Lehmann 1990 (per year)"),
     _p("purchase_freq", 0.25, float, 0.0, 1.0, unit="per week", group="purchase",
        meaning="probability of a category purchase occasion in a week (need, not brand, drives it)"),
     _p("purchase_intercept", -1.0, float, -50.0, 50.0, unit="logit", group="purchase",
