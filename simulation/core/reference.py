@@ -993,8 +993,8 @@ class ReferenceModel(RunMixin, mesa.Model):
         online follower meets each of the fanpage_posts posts of the week: seen for free with
         probability organic_reach (one draw per post; none at organic_reach = 0); the posts
         not seen so make the demand for paid views; supply = stochastic_round(fanpage_budget)
-        (drawn only with a budget and a demand); if supply < demand each of them is shown
-        with probability supply / demand. A follower shown no post is not reminded. Returns
+        (drawn only with a budget and a demand); if supply < demand exactly supply of them
+        are shown, chosen uniformly at random (selection sampling over the unseen views). A follower shown no post is not reminded. Returns
         (views, paid views, free views, followers online or not)."""
         p, rng = self.params, self.rng
         if not brand.has_page or (brand.fanpage_budget <= 0 and p.organic_reach <= 0):
@@ -1016,9 +1016,17 @@ class ReferenceModel(RunMixin, mesa.Model):
             supply = stochastic_round(brand.fanpage_budget, rng)
             if supply >= demand:
                 paid = unseen
-            else:  # each unseen post is shown with probability supply / demand (a binomial)
-                share = supply / demand
-                paid = [sum(rng.random() < share for _ in range(u)) for u in unseen]
+            else:  # exactly `supply` of the demand unseen views, each set equally likely (selection sampling)
+                wanted, left = supply, demand
+                paid = []
+                for u in unseen:
+                    shown = 0
+                    for _ in range(u):
+                        if rng.random() * left < wanted:
+                            shown += 1
+                            wanted -= 1
+                        left -= 1
+                    paid.append(shown)
         for c, f, k in zip(audience, free, paid):
             if f + k > 0:
                 c.see_page_posts(f + k, brand.quality, b)  # the page always states Q

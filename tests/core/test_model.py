@@ -8,7 +8,7 @@ from simulation import WordOfMouthModel
 from simulation.core.metrics import METRIC_NAMES
 from simulation.core.params import STRATEGIES
 from simulation.research.executors import run_tasks
-from simulation.research.tasks import Task, run_seed
+from simulation.research.tasks import Task, create_model, run_seed
 
 SMALL = {"n_consumers": 300, "steps": 60}
 
@@ -280,3 +280,20 @@ def test_the_lasting_layer_keeps_every_post_in_bounded_memory_over_10000_weeks()
     assert len(m.record.posts_about) <= m.params.n_brands  # one entry per brand, not per post
     rating = ts["public_rating"].iloc[-1]
     assert rating == pytest.approx(t.sentiment / (t.posts + m.params.rating_prior_posts))
+
+
+@pytest.mark.parametrize("engine", ["vectorised", "reference"])
+def test_a_binding_page_budget_pays_for_no_more_views_than_it_buys(engine):
+    # every one of 20 consumers follows and is online, 1 post a week, no organic reach: demand 20
+    # views, supply stochastic_round(0.5 x 20) = 10; a binomial per follower paid up to 14 (found
+    # by the fuzz test), exactly `supply` views are paid now
+    model = create_model(dict(n_consumers=20, strategy="fanpage", budget=0.5, pay_unused_capacity=False,
+                              follow_prob=1.0, follow_threshold=-1.0, initial_awareness=1.0, online_native=1.0,
+                              online_immigrant=1.0, fanpage_posts=1, organic_reach=0.0, n_brands=1,
+                              engine=engine), rng=1)
+    weekly = []
+    for _ in range(10):
+        model.step()
+        weekly.append(float(model.datacollector.get_model_vars_dataframe()["spend"].iloc[-1]))
+    spend = np.diff([0.0, *weekly])
+    assert (spend <= 10.0 + 1e-9).all() and spend[1:].max() == 10.0, spend

@@ -43,8 +43,8 @@ def fanpage(state: ConsumerState, params: Params, budget: float, claim: float,
     week; each reaches each online follower for free with probability ``organic_reach``
     (a binomial per follower). The budget buys paid views, 1 impression unit per
     follower-post, of the posts a follower did not see organically: when the supply
-    (stochastic_round(budget)) cannot pay for all of them, each is shown with probability
-    supply / demand. Page posts persuade like ads scaled by ``fanpage_effect``; followers
+    (stochastic_round(budget)) cannot pay for all of them, exactly ``supply`` of them are
+    shown, chosen uniformly at random among them (a multivariate hypergeometric draw). Page posts persuade like ads scaled by ``fanpage_effect``; followers
     chose the page, so they cause no irritation and no reactance.
 
     A brand without a page (``has_page`` false) does nothing. With neither organic reach
@@ -73,7 +73,9 @@ def fanpage(state: ConsumerState, params: Params, budget: float, claim: float,
     paid = np.zeros(len(idx), dtype=np.int64)
     if budget > 0 and demand > 0:
         supply = stochastic_round(budget, rng)
-        paid = unseen if supply >= demand else rng.binomial(unseen, supply / demand)
+        # exactly `supply` of the unseen views, uniformly at random: a binomial per follower would
+        # pay for more views than the budget buys in some weeks
+        paid = unseen if supply >= demand else rng.multivariate_hypergeometric(unseen, supply)
     k = free + paid
     seen = k > 0
     apply_exposures(state, idx[seen], k[seen], claim, params, strength=params.fanpage_effect,
