@@ -97,7 +97,7 @@ import simulation.core.processes as proc
 from simulation.core.metrics import METRIC_NAMES
 from simulation.core.model import WordOfMouthModel
 from simulation.core.params import Params
-from simulation.core.presets import VERSION1
+from simulation.core.presets import VERSION1, preset_values
 from simulation.core.processes.broadcast import apply_exposures
 from simulation.core.processes.dialogue import reply_order as engine_reply_order
 from simulation.core.processes.influence import social_influence
@@ -166,6 +166,15 @@ CASES = {
                 "consult_posts": 5, "purchase_rating": 4.0, "rival_strategy": "dialogue", "rival_budget": 3.0,
                 "rival_quality_spread": 0.3, "reply_cost": 200.0},
     "bass": {"strategy": "broadcast", "n_brands": 1, "purchase_model": "bass", "bass_p": 0.02, "bass_q": 0.4},
+    # Goldenberg, Libai & Muller (2001): cliques of 10, 5 weak contacts a week outside the clique,
+    # advertising; and three brands competing for one adoption each with a seeding program of the
+    # focal brand on the default graph (weak contacts among all others), the other processes on.
+    "goldenberg": {"strategy": "broadcast", "n_brands": 1, "purchase_model": "goldenberg", "network": "cliques",
+                   "clique_size": 10, "weak_contacts": 5, "goldenberg_alpha": 0.01, "goldenberg_beta_w": 0.02,
+                   "goldenberg_beta_s": 0.05},
+    "goldenberg_rivals": {"strategy": "dialogue", "purchase_model": "goldenberg", "weak_contacts": 8,
+                          "goldenberg_alpha": 0.005, "goldenberg_beta_w": 0.02, "goldenberg_beta_s": 0.05,
+                          "seed_share": 0.05},
     "version1": {**VERSION1, "strategy": "mixed"},
     # Events (ODD 7.12): a scandal about the focal brand in weeks 8-11 (its ads meet reactance
     # sooner, dialogue answers the scandal posts, readers lose trust) and a defect of the first
@@ -543,6 +552,38 @@ def test_deterministic_channels_agree_exactly(setting):
         assert (engine.state.recent[:, 0] == 4).all() and (engine.state.history == 0).all()
         assert ts["consulted"].iloc[1:].eq(1.0).all()
     _assert_same_run(engine, reference)
+
+
+@pytest.mark.parametrize("brands", [1, 3])
+def test_goldenberg_seeding_through_strong_ties_agrees_exactly(brands):
+    """No advertising, no weak-tie effect (the contacts are still drawn), every strong tie
+    certain (goldenberg_beta_s = 1): the seeds of week 1 (the same permutation in both) make
+    their whole cliques adopt in week 2 and nothing happens after; rivals silent, experiences
+    without noise. (With rivals, the topic a consumer would talk about is a random tie-break
+    among brands it feels nothing about, drawn differently: nobody talks in this preset.)"""
+    params = {**preset_values("goldenberg"), "n_consumers": 300, "clique_size": 7, "n_brands": brands,
+              "rival_budget": 0.0, "goldenberg_alpha": 0.0, "goldenberg_beta_w": 0.0, "goldenberg_beta_s": 1.0,
+              "seed_share": 0.05, "quality_noise": 0.0}
+    engine, reference = _run_both(params, 5)
+    adopters = engine.timeseries()["adopters"].to_numpy()
+    assert adopters[1] == 15 / 300 and adopters[2] > adopters[1] and (adopters[2:] == adopters[2]).all()
+    cliques = np.flatnonzero(engine.state.purchases[:, 0]) // 7
+    assert set(np.flatnonzero(engine.state.purchases[:, 0]).tolist()) == {
+        i for i in range(300) if i // 7 in set(cliques.tolist())}
+    _assert_same_run(engine, reference, skip=("topic",) if brands > 1 else ())
+
+
+@pytest.mark.parametrize("case", ["goldenberg", "goldenberg_rivals"])
+def test_goldenberg_adoptions_agree_exactly(case):
+    """Adoption draws from its own stream in the engine's order in both (weak contacts, the
+    seeding permutation, one uniform per consumer and brand): with every other process on and
+    random, the same seed gives the same adopters of the same brands in the same weeks."""
+    engine, reference = _run_both({**BASE, **CASES[case]}, 8)
+    adopted = engine.state.purchases >= 1
+    assert 0.2 < adopted.any(axis=1).mean() < 1.0  # diffusion under way, not over
+    np.testing.assert_array_equal(reference.state.purchases >= 1, adopted)
+    np.testing.assert_array_equal(reference.state.history, engine.state.history)
+    np.testing.assert_array_equal(reference.timeseries()["adopters"], engine.timeseries()["adopters"])
 
 
 @pytest.mark.parametrize("flighting", ["on_off", "pulses"])
