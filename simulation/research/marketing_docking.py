@@ -47,7 +47,8 @@ from simulation.research.tasks import Task, create_model, run_seed
 FACTORS = ("clique_size", "weak_contacts", "goldenberg_alpha", "goldenberg_beta_w", "goldenberg_beta_s")
 RANGES = {"clique_size": (5, 29), "weak_contacts": (5, 29), "goldenberg_alpha": (0.0005, 0.01),
           "goldenberg_beta_w": (0.005, 0.015), "goldenberg_beta_s": (0.01, 0.07)}
-WEAK, STRONG, WOM = ("weak_contacts", "goldenberg_beta_w"), ("clique_size", "goldenberg_beta_s"), FACTORS[:2] + FACTORS[3:]
+WEAK, STRONG = ("weak_contacts", "goldenberg_beta_w"), ("clique_size", "goldenberg_beta_s")
+WOM = WEAK + STRONG  # the word-of-mouth factors (all but advertising)
 STAGES = (0.15, 0.95)  # adoption shares whose first week is regressed
 MAX_WEEKS = 1000
 
@@ -155,6 +156,7 @@ class GoldenbergResult:
     runs: pd.DataFrame
     coefficients: pd.DataFrame
     claims: list[Claim]
+    elasticities: pd.DataFrame | None = None  # the same regression on the logs of the factors
 
 
 def goldenberg_runs(levels: int = 2, replicates: int = 4, n: int = 3000, workers=None,
@@ -176,30 +178,43 @@ def goldenberg_runs(levels: int = 2, replicates: int = 4, n: int = 3000, workers
     return pd.DataFrame(rows)
 
 
-def goldenberg_coefficients(runs: pd.DataFrame) -> pd.DataFrame:
+def goldenberg_coefficients(runs: pd.DataFrame, elasticities: bool = False) -> pd.DataFrame:
     """Standardized coefficients of log weeks to each stage on the factors (rows: factors;
-    columns: (stage, coef | se | t)); R^2 per stage in ``attrs``."""
+    columns: (stage, coef | se | t)); R^2 per stage in ``attrs``. ``elasticities``: on the
+    logs of the factors instead, unstandardized (d log weeks / d log factor), which does not
+    depend on how wide a factor's range is."""
     tables, r2 = {}, {}
+    X = runs[list(FACTORS)].astype(float)
+    if elasticities:
+        X = np.log(X)
     for s in STAGES:
         col = f"t{round(100 * s)}"
-        table = standardized_regression(runs[list(FACTORS)].astype(float), np.log(runs[col].to_numpy(float)))
+        table = standardized_regression(X, np.log(runs[col].to_numpy(float)))
+        if elasticities:
+            table[["coef", "se"]] = table[["coef", "se"]].div(X.std(ddof=0), axis=0)
         tables[col], r2[col] = table, table.attrs["r2"]
     out = pd.concat(tables, axis=1)
     out.attrs["r2"] = r2
     return out
 
 
-def goldenberg_claims(coefficients: pd.DataFrame) -> list[Claim]:
+def goldenberg_claims(coefficients: pd.DataFrame, elasticities: pd.DataFrame | None = None) -> list[Claim]:
     """The paper's relational claims on the standardized coefficients (their sizes: a factor
-    that speeds adoption has a negative coefficient on log time)."""
+    that speeds adoption has a negative coefficient on log time). With ``elasticities``, the
+    details also give the weak/strong comparison of the tie effects in elasticities."""
     size = coefficients.xs("coef", axis=1, level=1).abs()
     paper = "Goldenberg, Libai & Muller 2001"
     claims = []
     for col in size.columns:
         weak, strong = float(size.loc[list(WEAK), col].sum()), float(size.loc[list(STRONG), col].sum())
+        detail = f"weak {weak:.3f}, strong {strong:.3f}"
+        if elasticities is not None:
+            e = elasticities[(col, "coef")].abs()
+            detail += (f"; elasticities beta_w {e['goldenberg_beta_w']:.3f} vs beta_s {e['goldenberg_beta_s']:.3f}, "
+                       f"w {e['weak_contacts']:.3f} vs s {e['clique_size']:.3f}")
         claims.append(Claim(paper, f"weak ties at least as strong as strong ties ({col})",
                             weak / strong, "|b(w)| + |b(beta_w)| >= |b(s)| + |b(beta_s)| (ratio >= 1)",
-                            weak >= strong, f"weak {weak:.3f}, strong {strong:.3f}"))
+                            weak >= strong, detail))
     ratio = {col: float(size.loc["goldenberg_alpha", col] / size.loc[list(WOM), col].sum()) for col in size.columns}
     early, late = ratio["t15"], ratio["t95"]
     claims.append(Claim(paper, "advertising's effect concentrated early", early / late,
@@ -216,8 +231,8 @@ def check_goldenberg(levels: int = 2, replicates: int = 4, n: int = 3000, worker
                      progress: bool = True) -> GoldenbergResult:
     """The factorial runs, the regression and the claims (docs/ODD.md, 4.13)."""
     runs = goldenberg_runs(levels, replicates, n, workers, progress)
-    coefficients = goldenberg_coefficients(runs)
-    return GoldenbergResult(runs, coefficients, goldenberg_claims(coefficients))
+    coefficients, elasticities = goldenberg_coefficients(runs), goldenberg_coefficients(runs, elasticities=True)
+    return GoldenbergResult(runs, coefficients, goldenberg_claims(coefficients, elasticities), elasticities)
 
 
 # --- Libai, Muller & Peres (2013) ----------------------------------------------------------
@@ -299,7 +314,8 @@ def check_libai(replicates: int = 10, n: int = 3000, workers=None, progress: boo
     mono, duo = summary.loc[1], summary.loc[2]
     claims = [
         Claim(paper, "no rival: (almost) pure acceleration", float(mono["share"]),
-              "|expansion share| <= 0.05 and everybody adopts", bool(abs(mono["share"]) <= 0.05 and mono["adopted"] >= 0.99),
+              "|expansion share| <= 0.05 and everybody adopts",
+              bool(abs(mono["share"]) <= 0.05 and mono["adopted"] >= 0.99),
               f"{int(mono['runs'])} paired runs, share 95 % CI [{mono['low']:.3f}, {mono['high']:.3f}], "
               f"adopted {mono['adopted']:.3f}"),
         Claim(paper, "a rival: a clear expansion share", float(duo["share"]),
