@@ -215,6 +215,16 @@ def goldenberg_claims(coefficients: pd.DataFrame, elasticities: pd.DataFrame | N
         claims.append(Claim(paper, f"weak ties at least as strong as strong ties ({col})",
                             weak / strong, "|b(w)| + |b(beta_w)| >= |b(s)| + |b(beta_s)| (ratio >= 1)",
                             weak >= strong, detail))
+    if elasticities is not None:
+        # "Despite the relative inferiority of the weak tie parameter ..., their effect
+        # approximates or exceeds that of strong ties": the parameters themselves, in
+        # elasticities (free of the ranges' widths); "approximates" read as within 10 %.
+        e = elasticities.xs("coef", axis=1, level=1).abs()
+        worst = float((e.loc["goldenberg_beta_w"] / e.loc["goldenberg_beta_s"]).min())
+        claims.append(Claim(paper, "weak-tie parameter's effect approximates or exceeds the strong-tie one's",
+                            worst, "|e(beta_w)| >= 0.9 |e(beta_s)| at 15 % and 95 % (elasticities; min ratio)",
+                            worst >= 0.9, ", ".join(f"{c} {e.loc['goldenberg_beta_w', c]:.3f} vs "
+                                                    f"{e.loc['goldenberg_beta_s', c]:.3f}" for c in e.columns)))
     ratio = {col: float(size.loc["goldenberg_alpha", col] / size.loc[list(WOM), col].sum()) for col in size.columns}
     early, late = ratio["t15"], ratio["t95"]
     claims.append(Claim(paper, "advertising's effect concentrated early", early / late,

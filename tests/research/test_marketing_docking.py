@@ -58,6 +58,12 @@ def test_goldenberg_claims_on_synthetic_coefficients():
     assert held[0].measured == pytest.approx(1.5)
     not_held = md.goldenberg_claims(_coefficients(weak=0.1, strong=0.2, alpha15=0.1, alpha95=0.3))
     assert [c.passed for c in not_held] == [False, False, False, True]
+    # the parameters' elasticities: beta_w within 10 % of beta_s at both stages, or not
+    close = md.goldenberg_claims(held_table := _coefficients(weak=0.3, strong=0.2, alpha15=0.5, alpha95=0.1),
+                                 _coefficients(weak=0.19, strong=0.2, alpha15=0.5, alpha95=0.1))
+    assert len(close) == 5 and close[2].passed and close[2].measured == pytest.approx(0.95)
+    far = md.goldenberg_claims(held_table, _coefficients(weak=0.1, strong=0.2, alpha15=0.5, alpha95=0.1))
+    assert not far[2].passed
     slower = _coefficients(weak=0.3, strong=0.2, alpha15=0.5, alpha95=0.1)
     slower.loc["goldenberg_alpha", ("t95", "coef")] = 0.05  # more advertising, slower: a sign claim fails
     assert not md.goldenberg_claims(slower)[-1].passed
