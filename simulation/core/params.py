@@ -162,9 +162,10 @@ _SPECS: list[Spec] = [
     _p("weak_tie_strength", 0.3, float, 0.01, 1.0, unit="0..1", group="network",
        meaning="strength of a tie with no shared neighbours; embedded ties rise to 1",
        source="Granovetter 1973; Onnela et al. 2007 (overlap)"),
-    _p("clique_size", 10, int, 1, 5_000_000, unit="consumers", group="network",
+    _p("clique_size", 10, int, 1, 1000, unit="consumers", group="network",
        meaning="consumers per clique in cliques (consumers 0..s-1, s..2s-1, ...; the last clique "
-               "holds the remainder): each is tied to the others of its clique only",
+               "holds the remainder): each is tied to the others of its clique only (at most 1,000, "
+               "as explicit complete graphs)",
        source="Goldenberg, Libai & Muller 2001, Talk of the network, Marketing Letters 12(3), "
               "211-223 (personal networks of size 5 to 29)"),
     # --- time ----------------------------------------------------------------------------

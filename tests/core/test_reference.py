@@ -24,7 +24,8 @@ competing for category purchases):
    posts, an overflowing ring buffer, spread initial attitudes, fast forgetting, a short
    purchase window that wraps, sampled NPS surveys every third week; amplified reach and
    replies that change later posting; the Bass purchase model
-   with one brand; the ``version1`` preset) we run ``SEEDS`` = 30 seeds of the engine and 30
+   with one brand; the Goldenberg purchase model on cliques, and with three brands competing
+   and a seeding program; the ``version1`` preset) we run ``SEEDS`` = 30 seeds of the engine and 30
    *different* seeds of the reference (independent samples; N = 300 consumers on a
    Barabasi-Albert graph of mean degree 6, 26 weeks) and compare every metric of
    ``metrics.METRIC_NAMES`` at weeks 5, 13 and 26.
@@ -46,7 +47,7 @@ competing for category purchases):
    Every test (i) and (ii) of one case is one comparison of a Bonferroni family of m
    (m is about 100 to 120, depending on the case): a comparison rejects at p < 0.01 / m, so the
    family-wise error rate is <= 1 % per case: if the implementations are equivalent, a case
-   raises a false alarm with probability at most 1 % (at most about 13 % for the file's 14
+   raises a false alarm with probability at most 1 % (at most about 18 % for the file's 20
    cases together; less in practice, because the metrics are strongly correlated and
    Bonferroni is then conservative). The base seeds are fixed, so a failure is
    reproducible. Why it can fail: any real difference in a process (a wrong rate, a missing
@@ -78,7 +79,10 @@ pool of ``WORKERS`` = 2 processes. The 780 runs of the first 13 cases need about
 (65 s of it the 390 reference runs) and the mutants about 10 s: the whole file took 67 s on 2
 cores with little else running (3.3 minutes while other jobs kept the load average at 7).
 Issue 12's cases (``amplified``, ``pulsed_mixed``, ``consult``, ``events`` and the fan page's)
-add 60 runs each: see the integrator's measurement in the commit that merged them.
+add 60 runs each: see the integrator's measurement in the commit that merged them; so do
+issue 13's ``goldenberg`` and ``goldenberg_rivals``. Their adoptions also agree exactly, seed
+for seed (adoption has its own random stream, drawn in the same order in both:
+``test_goldenberg_adoptions_agree_exactly``).
 """
 
 from __future__ import annotations
