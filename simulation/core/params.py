@@ -289,7 +289,7 @@ _SPECS: list[Spec] = [
     _p("weak_contacts", 17, int, 0, 10_000, unit="contacts/week", group="purchase",
        meaning="purchase_model = goldenberg: weak contacts each consumer meets per week, drawn anew every "
                "week, uniformly (with replacement) among the consumers outside its clique (cliques) or "
-               "among all others (other networks)",
+               "among all others (other networks); none if one clique holds everyone",
        source="Goldenberg, Libai & Muller 2001 (design range 5 to 29)"),
     _p("seed_share", 0.0, float, 0.0, 1.0, unit="share", group="purchase",
        meaning="purchase_model = goldenberg: share of consumers, chosen at random, given the focal brand in "
@@ -789,12 +789,6 @@ def _check_combinations(v: dict[str, Any]) -> None:
         raise ParameterError(
             f"parameter 'purchase_model' = 'bass' needs n_brands = 1 (got n_brands = {v['n_brands']}): "
             "the Bass hazard is a one-brand docking setting")
-    if (v["purchase_model"] == "goldenberg" and v["weak_contacts"] > 0 and v["network"] == "cliques"
-            and v["clique_size"] >= v["n_consumers"]):
-        raise ParameterError(
-            f"parameter 'clique_size' = {v['clique_size']} leaves nobody outside the clique to meet as a "
-            f"weak contact (n_consumers = {v['n_consumers']}): allowed clique_size < n_consumers, or "
-            "weak_contacts = 0")
     total = v["dialogue_share"] + v["fanpage_share"]
     if total > 1 + 1e-12:
         raise ParameterError(

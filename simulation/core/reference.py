@@ -514,13 +514,14 @@ class ReferenceConsumer(FixedAgent):
     def meet_weak_contacts(self, everyone: list[ReferenceConsumer]) -> None:
         """Draw this week's weak contacts: ``weak_contacts`` times, one uniform u picks the
         floor(u k)-th of the k consumers outside one's own clique (on ``cliques``: oneself and
-        one's ties, consecutive indices; elsewhere oneself only), counted in index order."""
+        one's ties, consecutive indices; elsewhere oneself only), counted in index order; no draw if
+        nobody is outside."""
         p = self.params
         group = [self.index] + ([c.index for c in self.ties] if p.network == "cliques" else [])
         first, size = min(group), len(group)
         outside = len(everyone) - size
         self.weak = []
-        for _ in range(p.weak_contacts):
+        for _ in range(p.weak_contacts if outside > 0 else 0):  # one clique of everyone: nobody to meet
             r = math.floor(self.model.adoption_rng.random() * outside)
             self.weak.append(everyone[r if r < first else r + size])  # step over the own clique
 

@@ -13,7 +13,6 @@ from simulation.core.params import Params
 from simulation.core.presets import preset_values
 from simulation.core.processes.goldenberg import draw_weak_contacts, goldenberg_choice, goldenberg_hazard
 from simulation.core.state import NO_BRAND
-from simulation.errors import ParameterError
 
 
 def test_cliques_are_disjoint_complete_groups_of_consecutive_consumers():
@@ -128,9 +127,13 @@ def test_choice_matches_the_hazard_in_frequency():
 
 
 def test_a_clique_holding_everyone_leaves_no_weak_contact():
-    with pytest.raises(ParameterError, match="clique_size"):
-        Params(purchase_model="goldenberg", network="cliques", n_consumers=10, clique_size=10, weak_contacts=2)
-    Params(purchase_model="goldenberg", network="cliques", n_consumers=10, clique_size=10, weak_contacts=0)
+    p = Params(purchase_model="goldenberg", network="cliques", n_consumers=10, clique_size=20, weak_contacts=2)
+    rng = np.random.default_rng(1)
+    before = rng.bit_generator.state
+    assert draw_weak_contacts(10, p, rng).shape == (10, 0) and rng.bit_generator.state == before
+    model = WordOfMouthModel({**preset_values("goldenberg"), **p.differing(), "goldenberg_alpha": 0.2}, rng=3)
+    model.run(5)  # advertising and the clique still work
+    assert 0 < model.state.purchases.sum() <= 10
 
 
 def test_the_preset_diffuses_to_everybody():

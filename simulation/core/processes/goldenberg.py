@@ -53,7 +53,7 @@ def draw_weak_contacts(n: int, params: Params, rng: np.random.Generator) -> np.n
     """The weak contacts of this week, an (n, ``weak_contacts``) index array: contact r of a
     consumer is the floor(u (n - g))-th consumer outside its group of g (:func:`own_group`),
     in index order, u uniform on [0, 1); independent draws (with replacement). No draw
-    without weak contacts.
+    without weak contacts, or when one clique holds everyone (nobody outside to meet).
 
     Examples
     --------
@@ -63,9 +63,9 @@ def draw_weak_contacts(n: int, params: Params, rng: np.random.Generator) -> np.n
     ((4, 3), True)
     """
     w = params.weak_contacts
-    if w == 0:
-        return np.empty((n, 0), dtype=np.int64)
     start, size = own_group(n, params)
+    if w == 0 or (size == n).all():
+        return np.empty((n, 0), dtype=np.int64)
     r = np.floor(rng.random((n, w)) * (n - size)[:, None]).astype(np.int64)
     return r + np.where(r >= start[:, None], size[:, None], 0)
 
