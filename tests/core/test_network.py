@@ -439,7 +439,7 @@ def test_describe_graph_measures_the_graph_and_names_ignored_parameters(tmp_path
     d = describe_graph(build(network="complete", n_consumers=1500)[0])  # mean field
     assert (d["edges"], d["mean_degree"], d["components"]) == (1500 * 1499 // 2, 1499, 1)
     d = describe_graph(build(network="watts_strogatz", n_consumers=50)[0])
-    assert d["ignored"] == ["triangle_p", "homophily"] and d["random"] and "file" not in d
+    assert d["ignored"] == ["triangle_p", "homophily", "clique_size"] and d["random"] and "file" not in d
     assert (d["nodes"], d["edges"]) == (50, 150)
     for source in generators.USED_PARAMETERS:
         assert set(generators.USED_PARAMETERS[source]) <= set(generators.GRAPH_PARAMETERS)

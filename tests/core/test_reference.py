@@ -335,8 +335,8 @@ def test_detects_engine_choice_ignoring_loyalty(monkeypatch):
     0.5, a utility bonus of 1) stay less with them, so the focal brand gains share."""
     original = proc.purchase
 
-    def purchase_without_loyalty(state, params, rng, adj=None, step=1, record=None):
-        return original(state, params.replace(purchase_loyalty=0.0), rng, adj, step, record)
+    def purchase_without_loyalty(state, params, rng, adj=None, step=1, record=None, adoption_rng=None):
+        return original(state, params.replace(purchase_loyalty=0.0), rng, adj, step, record, adoption_rng)
 
     monkeypatch.setattr(proc, "purchase", purchase_without_loyalty)
     case = "broadcast"
