@@ -102,10 +102,11 @@ def invalid_values(spec: Spec) -> list[Invalid]:
 # per-agent reference hands out impressions and reads one at a time, so it gets less.
 CHEAP = {
     "vectorised": {"n_consumers": (20, 150), "steps": (1, 15), "budget": (0.0, 1000.0),
-                   "rival_budget": (0.0, 1000.0), "post_reach": (0.0, 1000.0), "record_capacity": (10, 10_000)},
+                   "rival_budget": (0.0, 1000.0), "post_reach": (0.0, 1000.0), "record_capacity": (10, 10_000),
+                   "weak_contacts": (0, 50)},
     "reference": {"n_consumers": (20, 150), "steps": (1, 15), "budget": (0.0, 20.0), "rival_budget": (0.0, 20.0),
                   "n_brands": (1, 6), "post_reach": (0.0, 50.0), "record_capacity": (10, 10_000),
-                  "fanpage_posts": (0, 20)},
+                  "fanpage_posts": (0, 20), "weak_contacts": (0, 50)},
 }
 # KNOWN (reported, issue 10 item 15): a positive budget below about margin x 1e-308 per
 # consumer-week (1e-299 at the largest margin) makes roi = (revenue - spend) / spend overflow

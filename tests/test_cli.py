@@ -128,7 +128,7 @@ def test_simulate_run_json_records_the_graph_measured(spec_run):
     assert (graph["source"], graph["nodes"], graph["edges"]) == ("barabasi_albert", N, 3 * (N - 3))
     assert graph["mean_degree"] == pytest.approx(2 * 3 * (N - 3) / N, abs=1e-6)
     assert graph["components"] == 1 and graph["random"] and graph["seed"] == meta["seeds"][0]
-    assert graph["ignored"] == ["rewire_p", "triangle_p", "homophily"] and "file" not in graph
+    assert graph["ignored"] == ["rewire_p", "triangle_p", "homophily", "clique_size"] and "file" not in graph
 
 
 def test_simulate_on_a_file_graph_records_the_file(tmp_path):
@@ -145,7 +145,7 @@ def test_simulate_on_a_file_graph_records_the_file(tmp_path):
     assert graph["file"]["header"] == ["Source", "Target", "Weight"]
     assert graph["tie_strength"] == "file weights" and not graph["random"]
     # The parameters the file overrides are marked, not passed off as the graph's size.
-    assert graph["ignored"] == ["n_consumers", "mean_degree", "rewire_p", "triangle_p", "homophily"]
+    assert graph["ignored"] == ["n_consumers", "mean_degree", "rewire_p", "triangle_p", "homophily", "clique_size"]
     assert "graph file" in graph["ignored_reason"] and meta["params"]["n_consumers"] == 2000
     # The user is told what the weights mean, before the runs.
     assert "note: graph 'file:" in result.stderr and "weights used as tie strength" in result.stderr
@@ -171,7 +171,7 @@ def test_sweep_json_records_each_graph(tmp_path):
     out = tmp_path / "out"
     ok(run_cli("sweep", exp, "--out", out, "--workers", 1, "--no-progress", "--no-report"))
     graphs = {g["source"]: g for g in json.loads((out / "sweep.json").read_text())["graphs"]}
-    everything = ["n_consumers", "mean_degree", "rewire_p", "triangle_p", "homophily"]
+    everything = ["n_consumers", "mean_degree", "rewire_p", "triangle_p", "homophily", "clique_size"]
     karate, complete, pajek = graphs["karate"], graphs["complete"], graphs[f"file:{path}"]
     assert (karate["nodes"], karate["edges"], karate["ignored"]) == (34, 78, everything)
     assert (complete["nodes"], complete["edges"], complete["components"]) == (40, 780, 1)

@@ -68,6 +68,10 @@ class WordOfMouthModel(RunMixin, mesa.Model):
         # The survey's own stream, spawned from the model's Generator (no draw from it): how
         # many customers are asked changes no other random number of the run.
         self.survey_rng = self.rng.spawn(1)[0]
+        # Adoption in the Goldenberg model has its own stream too (docs/ODD.md, 7.3): two runs
+        # that differ in a seeding program or a rival use the same numbers for the same consumer
+        # and week (common random numbers), whatever the other processes draw.
+        self.adoption_rng = self.rng.spawn(1)[0] if p.purchase_model == "goldenberg" else None
         # The focal brand's spend schedule (docs/ODD.md, 7.14); "always" draws nothing.
         self.planned_brands = self.brands
         self.flights = FlightPlan(p, self.rng)
@@ -118,7 +122,7 @@ class WordOfMouthModel(RunMixin, mesa.Model):
             if b == 0:
                 focal_paid_views = page.paid
                 tally.organic_views, tally.page_followers = page.free, page.followers
-        bought = proc.purchase(s, p, rng, self.adjacency, t, self.record)
+        bought = proc.purchase(s, p, rng, self.adjacency, t, self.record, self.adoption_rng)
         tally.occasions, tally.consultations = bought.occasions, bought.consulted
         tally.purchases, tally.category_purchases = bought.focal, bought.category
         tally.repeat_purchases, tally.previous_focal = bought.repeat, bought.was_focal

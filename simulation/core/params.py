@@ -37,7 +37,7 @@ from simulation.core.tomlfile import read_toml
 from simulation.errors import ParameterError
 
 ENGINES = ("vectorised", "reference")
-PURCHASE_MODELS = ("attitude", "bass")
+PURCHASE_MODELS = ("attitude", "bass", "goldenberg")
 STRATEGIES = ("none", "broadcast", "hype", "fanpage", "dialogue", "mixed")
 SCENARIOS = ("launch", "established")
 FLIGHTINGS = ("always", "on_off", "pulses")
@@ -50,6 +50,7 @@ GENERATED_NETWORKS = (
     "stochastic_block",
     "complete",
     "empty",
+    "cliques",
 )
 BUILTIN_NETWORKS = ("karate", "les_miserables")
 NETWORKS = GENERATED_NETWORKS + BUILTIN_NETWORKS
@@ -161,6 +162,12 @@ _SPECS: list[Spec] = [
     _p("weak_tie_strength", 0.3, float, 0.01, 1.0, unit="0..1", group="network",
        meaning="strength of a tie with no shared neighbours; embedded ties rise to 1",
        source="Granovetter 1973; Onnela et al. 2007 (overlap)"),
+    _p("clique_size", 10, int, 1, 1000, unit="consumers", group="network",
+       meaning="consumers per clique in cliques (consumers 0..s-1, s..2s-1, ...; the last clique "
+               "holds the remainder): each is tied to the others of its clique only (at most 1,000, "
+               "as explicit complete graphs)",
+       source="Goldenberg, Libai & Muller 2001, Talk of the network, Marketing Letters 12(3), "
+              "211-223 (personal networks of size 5 to 29)"),
     # --- time ----------------------------------------------------------------------------
     _p("steps", 104, int, 1, 100_000, unit="weeks", group="time",
        meaning="number of weekly steps to simulate"),
@@ -256,7 +263,8 @@ _SPECS: list[Spec] = [
     _p("purchase_model", "attitude", str, group="purchase", choices=PURCHASE_MODELS,
        meaning="attitude: category occasions and a logit choice among known brands; bass (one "
                "brand): first purchase by the network Bass hazard bass_p + bass_q * adopted share "
-               "of neighbours"),
+               "of neighbours; goldenberg: one adoption per consumer, of brand b with probability "
+               "1 - (1 - goldenberg_alpha)(1 - goldenberg_beta_w)^j_b (1 - goldenberg_beta_s)^m_b"),
     _p("bass_p", 0.03, float, 0.0, 1.0, unit="per step", group="purchase",
        meaning="Bass innovation coefficient (purchase_model = bass), per step: the published value is per year, "
                "so in the bass preset a step stands for a year",
@@ -265,6 +273,31 @@ _SPECS: list[Spec] = [
        meaning="Bass imitation coefficient (purchase_model = bass), per step: the published value is per year, "
                "so in the bass preset a step stands for a year",
        source="Sultan, Farley & Lehmann 1990 (per year)"),
+    # Goldenberg, Libai & Muller (2001): strong ties (the graph, cliques in their design),
+    # weak ties (random contacts redrawn each week) and advertising (docs/ODD.md, 7.3)
+    _p("goldenberg_alpha", 0.01, float, 0.0, 1.0, unit="per week", group="purchase",
+       meaning="purchase_model = goldenberg: probability that advertising alone makes a non-adopter adopt a "
+               "brand in a week",
+       source="Goldenberg, Libai & Muller 2001, Talk of the network, Marketing Letters 12(3), 211-223 "
+              "(design range 0.0005 to 0.01)"),
+    _p("goldenberg_beta_w", 0.01, float, 0.0, 1.0, unit="per contact", group="purchase",
+       meaning="purchase_model = goldenberg: probability that one adopter among this week's weak contacts "
+               "makes a non-adopter adopt",
+       source="Goldenberg, Libai & Muller 2001 (design range 0.005 to 0.015)"),
+    _p("goldenberg_beta_s", 0.04, float, 0.0, 1.0, unit="per tie", group="purchase",
+       meaning="purchase_model = goldenberg: probability that one adopting neighbour (strong tie) makes a "
+               "non-adopter adopt",
+       source="Goldenberg, Libai & Muller 2001 (design range 0.01 to 0.07)"),
+    _p("weak_contacts", 17, int, 0, 10_000, unit="contacts/week", group="purchase",
+       meaning="purchase_model = goldenberg: weak contacts each consumer meets per week, drawn anew every "
+               "week, uniformly (with replacement) among the consumers outside its clique (cliques) or "
+               "among all others (other networks); none if one clique holds everyone",
+       source="Goldenberg, Libai & Muller 2001 (design range 5 to 29)"),
+    _p("seed_share", 0.0, float, 0.0, 1.0, unit="share", group="purchase",
+       meaning="purchase_model = goldenberg: share of consumers, chosen at random, given the focal brand in "
+               "week 1 (a seeding program; 0 = none)",
+       source="Libai, Muller & Peres 2013, Decomposing the value of word-of-mouth seeding programs, "
+              "Journal of Marketing Research 50(2), 161-176"),
     _p("purchase_freq", 0.25, float, 0.0, 1.0, unit="per week", group="purchase",
        meaning="probability of a category purchase occasion in a week (need, not brand, drives it)"),
     _p("purchase_intercept", -1.0, float, -50.0, 50.0, unit="logit", group="purchase",

@@ -65,6 +65,16 @@ PRESETS: dict[str, Preset] = {p.name: p for p in [
            "F(t+1) = F(t) + (p + q F(t)) (1 - F(t)).",
            {**_QUIET, "purchase_model": "bass", "initial_awareness": 0.0,
             "talk_base": 0.0, "talk_positive": 0.0, "talk_negative": 0.0, "steps": 30}),
+    Preset("goldenberg",
+           "Goldenberg, Libai & Muller (2001), Talk of the network: 3,000 consumers in cliques of "
+           "clique_size (strong ties), weak_contacts random others outside one's clique redrawn every "
+           "week (weak ties), one product; a non-adopter adopts with probability "
+           "1 - (1 - goldenberg_alpha)(1 - goldenberg_beta_w)^j (1 - goldenberg_beta_s)^m, j and m "
+           "the adopters among its weak contacts and its clique; every other process off. The metric "
+           "`adopters` is the adopted share.",
+           {**_QUIET, "purchase_model": "goldenberg", "network": "cliques", "n_consumers": 3000,
+            "initial_awareness": 0.0, "talk_base": 0.0, "talk_positive": 0.0, "talk_negative": 0.0,
+            "steps": 100}),
     Preset("degroot",
            "DeGroot (1974) averaging: every consumer tells every neighbour their attitude each "
            "week over ties of strength 1 and moves toward the mean by 1 - (1 - wom_influence)^k; "

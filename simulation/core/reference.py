@@ -52,7 +52,10 @@ brand with two uniforms (the engine reuses one), and between them, for an online
 whether they consult the record. The NPS survey has its own stream,
 ``self.survey_rng``, spawned from ``self.rng`` as in the engine, and draws the sample and
 the answers' noise in the engine's order, so a survey of the same customers gives the same
-answers. Elsewhere the engine draws whole arrays in another order, so with the same seed
+answers. Adoption in the Goldenberg model (``purchase_model = "goldenberg"``) has its own
+stream too, ``self.adoption_rng``, drawn in the engine's order (weak contacts, the week-1
+seeding permutation, one uniform per consumer and brand), so the same seed gives the same
+adoptions. Elsewhere the engine draws whole arrays in another order, so with the same seed
 the two start from the same state (step 0) and then follow different but equally likely
 paths.
 
@@ -347,6 +350,7 @@ class ReferenceConsumer(FixedAgent):
         self.consulted = False  # ... on which the consumer consulted the public record
         self.ties: Mapping[ReferenceConsumer, float] = {}
         self.reach_scale = 1.0  # expected reach of one's posts (set by the model from the degree)
+        self.weak: list[ReferenceConsumer] = []  # this week's weak contacts (goldenberg)
 
     @property
     def params(self) -> Params:
@@ -499,6 +503,53 @@ class ReferenceConsumer(FixedAgent):
         share = adopted / degree if degree > 0 else 0.0
         return min(p.bass_p + p.bass_q * share, 1.0)
 
+    # --- 7.3 adoption by strong and weak ties (purchase_model = goldenberg) ---------------
+    def adopted(self) -> int:
+        """The brand this consumer has adopted (bought at least once), -1 if none."""
+        for b in self.brands:
+            if self.purchases[b] >= 1:
+                return b
+        return NO_BRAND
+
+    def meet_weak_contacts(self, everyone: list[ReferenceConsumer]) -> None:
+        """Draw this week's weak contacts: ``weak_contacts`` times, one uniform u picks the
+        floor(u k)-th of the k consumers outside one's own clique (on ``cliques``: oneself and
+        one's ties, consecutive indices; elsewhere oneself only), counted in index order; no draw if
+        nobody is outside."""
+        p = self.params
+        group = [self.index] + ([c.index for c in self.ties] if p.network == "cliques" else [])
+        first, size = min(group), len(group)
+        outside = len(everyone) - size
+        self.weak = []
+        for _ in range(p.weak_contacts if outside > 0 else 0):  # one clique of everyone: nobody to meet
+            r = math.floor(self.model.adoption_rng.random() * outside)
+            self.weak.append(everyone[r if r < first else r + size])  # step over the own clique
+
+    def adoption_probability(self, brand: int) -> float:
+        """1 - (1 - alpha)(1 - beta_w)^j (1 - beta_s)^m: j adopters of ``brand`` among this
+        week's weak contacts, m among one's ties (the strong ties)."""
+        p = self.params
+        j = sum(1 for c in self.weak if c.adopted() == brand)
+        m = sum(1 for c in self.ties if c.adopted() == brand)
+        return 1.0 - ((1.0 - p.goldenberg_alpha) * (1.0 - p.goldenberg_beta_w) ** j
+                      * (1.0 - p.goldenberg_beta_s) ** m)
+
+    def adopt(self) -> int:
+        """The brand adopted this week, -1 for none. One uniform u_b per brand (from the
+        adoption's own stream, like the weak contacts and the seeds), drawn by
+        adopters too (the numbers of a week do not depend on who has adopted); a consumer
+        who has adopted adopts nothing more; brand b fires if u_b < its probability; of
+        those that fire, the one with the smallest u_b / probability is adopted."""
+        draws = [self.model.adoption_rng.random() for _ in self.brands]
+        if self.adopted() != NO_BRAND:
+            return NO_BRAND
+        best, best_ratio = NO_BRAND, math.inf
+        for b, u in zip(self.brands, draws):
+            h = self.adoption_probability(b)
+            if u < h and u / h < best_ratio:
+                best, best_ratio = b, u / h
+        return best
+
     def choose_brand(self, now: int = 1) -> int:
         """The brand bought this week, -1 for none.
 
@@ -507,10 +558,12 @@ class ReferenceConsumer(FixedAgent):
         v picks an option by inverse CDF over :meth:`choice_probabilities` in
         brand order, the outside option last (the first option whose cumulative
         probability exceeds v). Bass model (one brand): the brand with probability
-        :meth:`bass_hazard`.
+        :meth:`bass_hazard`. Goldenberg model: :meth:`adopt`.
         """
         p, rng = self.params, self.rng
         self.occasion = self.consulted = False
+        if p.purchase_model == "goldenberg":
+            return self.adopt()
         if p.purchase_model == "bass":
             hazard = self.bass_hazard()
             return 0 if hazard > 0.0 and rng.random() < hazard else NO_BRAND
@@ -840,6 +893,8 @@ class ReferenceModel(RunMixin, mesa.Model):
         self.brand: Brand = self.brands[0]
         self.qualities = [brand.quality for brand in self.brands]
         self.survey_rng = self.rng.spawn(1)[0]  # as the engine: the survey's own stream
+        # as the engine: the Goldenberg adoption's own stream (common random numbers, ODD 7.3)
+        self.adoption_rng = self.rng.spawn(1)[0] if p.purchase_model == "goldenberg" else None
         self.planned_brands = self.brands  # as the engine: the same spend schedule (an input)
         self.flights = FlightPlan(p, self.rng)
         n = initial.n
@@ -994,7 +1049,8 @@ class ReferenceModel(RunMixin, mesa.Model):
         probability organic_reach (one draw per post; none at organic_reach = 0); the posts
         not seen so make the demand for paid views; supply = stochastic_round(fanpage_budget)
         (drawn only with a budget and a demand); if supply < demand exactly supply of them
-        are shown, chosen uniformly at random (selection sampling over the unseen views). A follower shown no post is not reminded. Returns
+        are shown, chosen uniformly at random (selection sampling over the unseen views). A
+        follower shown no post is not reminded. Returns
         (views, paid views, free views, followers online or not)."""
         p, rng = self.params, self.rng
         if not brand.has_page or (brand.fanpage_budget <= 0 and p.organic_reach <= 0):
@@ -1047,7 +1103,16 @@ class ReferenceModel(RunMixin, mesa.Model):
         focal brand and of any brand; among the buyers, those whose previous purchase was
         the focal brand, how many of them bought it again (repeat) or another (defected);
         occasions, and those on which the consumer consulted the record."""
+        seeds: list[int] = []
+        if self.params.purchase_model == "goldenberg":                      # phase 0
+            for c in self.consumers:
+                c.meet_weak_contacts(self.consumers)
+            if step == 1:  # the seeding program: drawn whatever seed_share, given after the choices
+                n = len(self.consumers)
+                seeds = self.adoption_rng.permutation(n)[:round(self.params.seed_share * n)].tolist()
         choices = [c.choose_brand(step) for c in self.consumers]             # phase 1
+        for i in seeds:
+            choices[i] = 0
         tally = self.tally
         tally.occasions = sum(c.occasion for c in self.consumers)
         tally.consultations = sum(c.consulted for c in self.consumers)

@@ -14,6 +14,11 @@ Checks, each with its expected value, measured value and tolerance:
 * **Friedkin-Johnsen** (1990): with stubbornness, to (I - Lambda W)^-1 (I - Lambda) x(0).
 * **Two implementations agree**: engine vs. per-agent reference, in distribution
   (:func:`compare_samples`).
+* **Docking with published marketing ABMs** (:mod:`simulation.research.marketing_docking`;
+  relational equivalence, Axtell et al. 1996): the claims of Goldenberg, Libai & Muller
+  (2001) and Libai, Muller & Peres (2013). Reported as claims (``binding = False``): a claim
+  not reproduced is a finding about the two models, not a failure of the code, so it does not
+  make the command fail.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ from simulation.core.model import WordOfMouthModel
 from simulation.core.params import Params
 from simulation.core.presets import preset_values
 from simulation.research.executors import run_tasks
+from simulation.research.marketing_docking import Claim, GoldenbergResult, LibaiResult, check_goldenberg, check_libai
 from simulation.research.tasks import Task, run_seed
 
 BASS_PAIRS = ((0.03, 0.38), (0.01, 0.5), (0.1, 0.2))
@@ -48,9 +54,12 @@ class Check:
     tolerance: str
     passed: bool
     detail: str = ""
+    binding: bool = True  # False: a published claim (docking), reported but not a failure
 
     @property
     def status(self) -> str:
+        if not self.binding:
+            return "held" if self.passed else "NOT HELD"
         return "PASS" if self.passed else "FAIL"
 
 
@@ -258,10 +267,23 @@ class ValidationResult:
     friedkin_johnsen: dict  # network -> (weeks x consumers attitudes, equilibrium)
     agreement: dict = field(default_factory=dict)  # strategy -> compare_samples table
     seconds: float = 0.0
+    goldenberg: GoldenbergResult | None = None  # the factorial runs, coefficients and claims
+    libai: LibaiResult | None = None            # the paired seeding runs, summary and claims
 
     @property
     def failed(self) -> list[Check]:
-        return [c for c in self.checks if not c.passed]
+        """The binding checks that failed (a published claim not held is not among them)."""
+        return [c for c in self.checks if c.binding and not c.passed]
+
+    @property
+    def claims(self) -> list[Check]:
+        return [c for c in self.checks if not c.binding]
+
+
+def claim_checks(claims: list[Claim]) -> list[Check]:
+    """The published claims as non-binding checks of the validation table."""
+    return [Check(f"{c.paper}: {c.claim}", c.criterion, c.measured, "relational (Axtell et al. 1996)",
+                  c.passed, c.detail, binding=False) for c in claims]
 
 
 def run_validation(workers=None, progress=True, quick: bool = False) -> ValidationResult:
@@ -274,4 +296,10 @@ def run_validation(workers=None, progress=True, quick: bool = False) -> Validati
     checks = bass_checks + sparse_checks + dg_checks + fj_checks
     agreement_checks, tables = check_agreement(seeds=10 if quick else 20, workers=workers, progress=progress)
     checks += agreement_checks
-    return ValidationResult(checks, bass, sparse, dg, fj, tables, round(time.perf_counter() - start, 1))
+    # the marketing docking: the full factorial at two levels (32 cells) either way, fewer runs if quick
+    goldenberg = check_goldenberg(levels=2, replicates=2 if quick else 4, n=1000 if quick else 3000,
+                                  workers=workers, progress=progress)
+    libai = check_libai(replicates=4 if quick else 10, n=1000 if quick else 3000, workers=workers, progress=progress)
+    checks += claim_checks(goldenberg.claims + libai.claims)
+    return ValidationResult(checks, bass, sparse, dg, fj, tables, round(time.perf_counter() - start, 1),
+                            goldenberg, libai)

@@ -430,16 +430,16 @@ def test_describe_graph_measures_the_graph_and_names_ignored_parameters(tmp_path
     d = describe_graph(build(network=f"file:{two}", n_consumers=2000, mean_degree=6)[0])
     assert (d["nodes"], d["edges"], d["components"]) == (5, 3, 2)
     assert d["mean_degree"] == pytest.approx(1.2) and d["tie_strength"] == "embeddedness"
-    assert d["ignored"] == ["n_consumers", "mean_degree", "rewire_p", "triangle_p", "homophily"]
+    assert d["ignored"] == ["n_consumers", "mean_degree", "rewire_p", "triangle_p", "homophily", "clique_size"]
     assert d["file"]["sha256"] == hashlib.sha256(two.read_bytes()).hexdigest()
     assert describe_graph(build(network="karate")[0])["ignored"] == d["ignored"]
     d = describe_graph(build(network="complete", n_consumers=30)[0])
-    assert d["ignored"] == ["mean_degree", "rewire_p", "triangle_p", "homophily"]
+    assert d["ignored"] == ["mean_degree", "rewire_p", "triangle_p", "homophily", "clique_size"]
     assert (d["nodes"], d["edges"], d["components"], d["random"]) == (30, 435, 1, False)
     d = describe_graph(build(network="complete", n_consumers=1500)[0])  # mean field
     assert (d["edges"], d["mean_degree"], d["components"]) == (1500 * 1499 // 2, 1499, 1)
     d = describe_graph(build(network="watts_strogatz", n_consumers=50)[0])
-    assert d["ignored"] == ["triangle_p", "homophily"] and d["random"] and "file" not in d
+    assert d["ignored"] == ["triangle_p", "homophily", "clique_size"] and d["random"] and "file" not in d
     assert (d["nodes"], d["edges"]) == (50, 150)
     for source in generators.USED_PARAMETERS:
         assert set(generators.USED_PARAMETERS[source]) <= set(generators.GRAPH_PARAMETERS)

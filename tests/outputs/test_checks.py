@@ -9,10 +9,11 @@ import numpy as np
 import pandas as pd
 from matplotlib import image
 
-from simulation.outputs.figures.checks import plot_validation, plot_wearout
-from simulation.outputs.validation_report import format_checks, write_validation
+from simulation.outputs.figures.checks import plot_marketing_docking, plot_validation, plot_wearout
+from simulation.outputs.validation_report import format_checks, format_coefficients, write_validation
 from simulation.research.facts import MODEL_CONDITION, REFERENCE_CONDITION
-from simulation.research.validation import Check, ValidationResult, bass_recursion
+from simulation.research.marketing_docking import Claim, GoldenbergResult, LibaiResult
+from simulation.research.validation import Check, ValidationResult, bass_recursion, claim_checks
 
 
 def _nonblank(png) -> None:
@@ -87,3 +88,42 @@ def test_plot_and_write_validation(tmp_path):
     assert csv["status"].tolist() == ["PASS", "FAIL"]
     meta = json.loads((tmp_path / "out" / "validation.json").read_text())
     assert meta["seconds"] == 1.5 and len(meta["checks"]) == 2 and "git_commit" in meta
+
+
+def _docking() -> tuple[GoldenbergResult, LibaiResult]:
+    factors = ["clique_size", "weak_contacts", "goldenberg_alpha", "goldenberg_beta_w", "goldenberg_beta_s"]
+    columns = pd.MultiIndex.from_product([["t15", "t95"], ["coef", "se", "t"]])
+    values = np.array([[-0.3, 0.02, -15, -0.4, 0.02, -20], [-0.2, 0.02, -10, -0.3, 0.02, -15],
+                       [-0.5, 0.02, -25, -0.25, 0.02, -12], [-0.1, 0.02, -5, -0.2, 0.02, -10],
+                       [-0.2, 0.02, -10, -0.3, 0.02, -15]])
+    coefficients = pd.DataFrame(values, index=pd.Index(factors, name="factor"), columns=columns)
+    coefficients.attrs["r2"] = {"t15": 0.9, "t95": 0.93}
+    runs = pd.DataFrame({f: [1.0, 2.0] for f in factors} | {"t15": [3.0, 4.0], "t95": [9.0, 12.0]})
+    summary = pd.DataFrame({"value": [40.0, 270.0], "acceleration": [40.0, 14.0], "expansion": [0.0, 256.0],
+                            "share": [0.0, 0.95]}, index=pd.Index([1, 2], name="brands"))
+    claim = Claim("P", "c", 1.0, "x", False)
+    return (GoldenbergResult(runs, coefficients, [claim], coefficients * 2),
+            LibaiResult(pd.DataFrame({"brands": [1, 2]}), summary, [claim]))
+
+
+def test_marketing_docking_figures_tables_and_claims(tmp_path):
+    goldenberg, libai = _docking()
+    paths = plot_marketing_docking(tmp_path / "figs", goldenberg.coefficients, libai.summary)
+    assert sorted(p.stem for p in paths if p.suffix == ".png") == ["goldenberg", "libai"]
+    for p in paths:
+        if p.suffix == ".png":
+            _nonblank(p)
+    base = _result()
+    claims = claim_checks([Claim("P", "held", 1.2, "ratio >= 1", True), Claim("P", "not held", 0.5, "r", False)])
+    result = ValidationResult(base.checks + claims, base.bass, base.sparse, base.degroot, base.friedkin_johnsen,
+                              base.agreement, 1.0, goldenberg, libai)
+    # a published claim not held is reported, not a failure of the command
+    assert [c.check for c in result.failed] == ["DeGroot consensus, karate"]
+    assert [c.status for c in result.claims] == ["held", "NOT HELD"]
+    names = {p.name for p in write_validation(result, tmp_path / "out")}
+    assert {"goldenberg_runs.csv", "goldenberg_coefficients.csv", "goldenberg_elasticities.csv", "libai_runs.csv",
+            "libai_summary.csv", "goldenberg.png", "libai.png"} <= names
+    csv = pd.read_csv(tmp_path / "out" / "validation.csv")
+    assert csv["status"].tolist() == ["PASS", "FAIL", "held", "NOT HELD"] and csv["binding"].tolist()[-1] == False  # noqa: E712
+    text = format_coefficients(goldenberg.coefficients).splitlines()
+    assert text[0].split()[:1] == ["factor"] and "-0.500 (0.020)" in text[4] and text[-1].split()[0] == "R^2"

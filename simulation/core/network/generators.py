@@ -93,6 +93,10 @@ def build_graph(params: Params, rng: np.random.Generator) -> tuple[nx.Graph, np.
         carry no explicit connections).
     ``empty``
         N isolated consumers: no word of mouth, the pure sender-receiver world.
+    ``cliques``
+        Disjoint cliques of ``clique_size`` consecutive consumers, the last one holding the
+        remainder (:func:`clique_graph`); drawn from no random number. The strong ties of
+        Goldenberg, Libai & Muller (2001).
     ``karate``, ``les_miserables``
         networkx's built-in graphs (34 and 77 nodes); ``n_consumers`` and
         ``mean_degree`` are ignored, and so are their ``weight`` edge attributes:
@@ -171,7 +175,7 @@ COMPLETE_EXPLICIT_MAX = 1000  # complete graphs above this size are kept implici
 
 # The parameters that shape the graph, and which of them each source uses (immigrant_share
 # is left out: every source uses it for the segments, stochastic_block for its blocks too).
-GRAPH_PARAMETERS = ("n_consumers", "mean_degree", "rewire_p", "triangle_p", "homophily")
+GRAPH_PARAMETERS = ("n_consumers", "mean_degree", "rewire_p", "triangle_p", "homophily", "clique_size")
 USED_PARAMETERS = {
     "barabasi_albert": ("n_consumers", "mean_degree"),
     "watts_strogatz": ("n_consumers", "mean_degree", "rewire_p"),
@@ -180,6 +184,7 @@ USED_PARAMETERS = {
     "stochastic_block": ("n_consumers", "mean_degree", "homophily"),
     "complete": ("n_consumers",),
     "empty": ("n_consumers",),
+    "cliques": ("n_consumers", "clique_size"),
 }
 # Sources whose graph is drawn from the run's random numbers (a new graph for every seed).
 RANDOM_NETWORKS = ("barabasi_albert", "watts_strogatz", "erdos_renyi", "powerlaw_cluster",
@@ -192,7 +197,7 @@ def ignored_parameters(source: str) -> tuple[tuple[str, ...], str]:
     Examples
     --------
     >>> ignored_parameters("complete")[0]
-    ('mean_degree', 'rewire_p', 'triangle_p', 'homophily')
+    ('mean_degree', 'rewire_p', 'triangle_p', 'homophily', 'clique_size')
     >>> ignored_parameters("file:g.txt")[1]
     'the graph file fixes the consumers and their ties'
     """
@@ -203,6 +208,25 @@ def ignored_parameters(source: str) -> tuple[tuple[str, ...], str]:
     used = USED_PARAMETERS[source]
     return (tuple(p for p in GRAPH_PARAMETERS if p not in used),
             f"not used by the generator '{source}'")
+
+
+def clique_graph(n: int, size: int) -> nx.Graph:
+    """Disjoint cliques of ``size`` consecutive consumers (0..size-1, size..2 size-1, ...);
+    the last clique holds the remaining ``n mod size`` if that is not 0. The strong ties of
+    Goldenberg, Libai & Muller (2001): everybody's personal network is their clique
+    (docs/ODD.md, 7.3).
+
+    Examples
+    --------
+    >>> G = clique_graph(7, 3)
+    >>> sorted(len(c) for c in nx.connected_components(G)), G.number_of_edges()  # 3 + 3 + 1 ties
+    ([1, 3, 3], 6)
+    """
+    G = nx.empty_graph(n)
+    for start in range(0, n, size):
+        members = range(start, min(start + size, n))
+        G.add_edges_from((i, j) for i in members for j in members if i < j)
+    return G
 
 
 def _round_half_up(x: float) -> int:
@@ -249,6 +273,8 @@ def _generate(source: str, params: Params, rng: np.random.Generator) -> nx.Graph
         return nx.complete_graph(n)
     if source == "empty":
         return nx.empty_graph(n)
+    if source == "cliques":
+        return clique_graph(n, params.clique_size)
     raise GraphError(f"unknown network generator {source!r}")
 
 

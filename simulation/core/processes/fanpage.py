@@ -44,7 +44,8 @@ def fanpage(state: ConsumerState, params: Params, budget: float, claim: float,
     (a binomial per follower). The budget buys paid views, 1 impression unit per
     follower-post, of the posts a follower did not see organically: when the supply
     (stochastic_round(budget)) cannot pay for all of them, exactly ``supply`` of them are
-    shown, chosen uniformly at random among them (a multivariate hypergeometric draw). Page posts persuade like ads scaled by ``fanpage_effect``; followers
+    shown, chosen uniformly at random among them (a multivariate hypergeometric draw).
+    Page posts persuade like ads scaled by ``fanpage_effect``; followers
     chose the page, so they cause no irritation and no reactance.
 
     A brand without a page (``has_page`` false) does nothing. With neither organic reach

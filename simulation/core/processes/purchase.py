@@ -17,6 +17,7 @@ import numpy as np
 
 from simulation.core.params import Params
 from simulation.core.processes.consult import consult_record, consults
+from simulation.core.processes.goldenberg import goldenberg_choice
 from simulation.core.processes.public_record import PublicRecord
 from simulation.core.state import NO_BRAND, ConsumerState
 
@@ -106,7 +107,8 @@ class Purchases(NamedTuple):
 
 
 def purchase(state: ConsumerState, params: Params, rng: np.random.Generator, adj=None,
-             step: int = 1, record: PublicRecord | None = None) -> Purchases:
+             step: int = 1, record: PublicRecord | None = None,
+             adoption_rng: np.random.Generator | None = None) -> Purchases:
     """Draw this week's category purchases and brand choices into ``state.bought`` and
     ``state.choice``; keep the purchase history; return the counts.
 
@@ -124,33 +126,19 @@ def purchase(state: ConsumerState, params: Params, rng: np.random.Generator, adj
     ``purchase_model = "bass"`` (one brand): only first purchases, by :func:`bass_hazard`
     on the adjacency ``adj`` (awareness not needed).
 
+    ``purchase_model = "goldenberg"``: only first purchases, of at most one brand, by
+    :func:`simulation.core.processes.goldenberg.goldenberg_choice` (strong ties on ``adj``,
+    weak contacts, advertising; no ``u``), drawn from ``adoption_rng`` (the model's own
+    stream for it; ``rng`` if None).
+
     The buyer is aware of the brand bought and reminded of it; ``last_brand`` becomes it;
     the rolling window (``history``, ``recent``) of the last ``scr_window`` weeks moves on.
     """
-    n, n_brands = state.n, state.n_brands
-    u = rng.random(n)
-    occ, n_consulted = np.empty(0, dtype=np.int64), 0  # the Bass mode has no occasions
-    choice = np.full(n, NO_BRAND, dtype=np.int16)
-    if params.purchase_model == "bass":
-        choice[u < bass_hazard(state.purchases[:, 0] >= 1, adj, params)] = 0
-    elif params.purchase_freq > 0:
-        occ = np.flatnonzero(u < params.purchase_freq)
-        consulting = consults(state, params, occ, rng) if record is not None else np.zeros(len(occ), bool)
-        n_consulted = int(consulting.sum())
-        if n_consulted:  # reading comes first: what they read can change this choice
-            bonus = consult_record(state, record, params, occ[consulting], step)
-        utility = brand_utility(state.attitude[occ], state.loyalty[occ], state.trust[occ],
-                                state.expectation[occ], params)
-        if n_consulted:
-            utility[consulting] += bonus
-        cumulative = np.cumsum(_choice_weights(utility, state.aware[occ], params), axis=1)
-        total = cumulative[:, -1]
-        # u / purchase_freq < 1, but the product may round up to the total: then the last
-        # option with a weight is meant, not the first one (argmax of an all-False row).
-        target = np.minimum((u[occ] / params.purchase_freq) * total, total * (1.0 - 2.0 ** -52))
-        pick = (cumulative > target[:, None]).argmax(axis=1)
-        picked = (total > 0) & (pick < n_brands)
-        choice[occ[picked]] = pick[picked]
+    occ, n_consulted = np.empty(0, dtype=np.int64), 0  # the adoption modes have no occasions
+    if params.purchase_model == "goldenberg":
+        choice = goldenberg_choice(state, params, rng if adoption_rng is None else adoption_rng, adj, step)
+    else:
+        choice, occ, n_consulted = _choose(state, params, rng, adj, step, record)
     state.choice[:] = choice
     buyers = np.flatnonzero(choice >= 0)
     state.bought[:] = choice >= 0
@@ -175,3 +163,33 @@ def purchase(state: ConsumerState, params: Params, rng: np.random.Generator, adj
     state.history[slot] = choice
     state.recent[buyers, brand] += 1
     return counts
+
+
+def _choose(state: ConsumerState, params: Params, rng: np.random.Generator, adj, step: int,
+            record: PublicRecord | None) -> tuple[np.ndarray, np.ndarray, int]:
+    """The Bass and attitude choices of :func:`purchase`: (choice, occasions, consulted)."""
+    n, n_brands = state.n, state.n_brands
+    u = rng.random(n)
+    occ, n_consulted = np.empty(0, dtype=np.int64), 0  # the Bass mode has no occasions
+    choice = np.full(n, NO_BRAND, dtype=np.int16)
+    if params.purchase_model == "bass":
+        choice[u < bass_hazard(state.purchases[:, 0] >= 1, adj, params)] = 0
+    elif params.purchase_freq > 0:
+        occ = np.flatnonzero(u < params.purchase_freq)
+        consulting = consults(state, params, occ, rng) if record is not None else np.zeros(len(occ), bool)
+        n_consulted = int(consulting.sum())
+        if n_consulted:  # reading comes first: what they read can change this choice
+            bonus = consult_record(state, record, params, occ[consulting], step)
+        utility = brand_utility(state.attitude[occ], state.loyalty[occ], state.trust[occ],
+                                state.expectation[occ], params)
+        if n_consulted:
+            utility[consulting] += bonus
+        cumulative = np.cumsum(_choice_weights(utility, state.aware[occ], params), axis=1)
+        total = cumulative[:, -1]
+        # u / purchase_freq < 1, but the product may round up to the total: then the last
+        # option with a weight is meant, not the first one (argmax of an all-False row).
+        target = np.minimum((u[occ] / params.purchase_freq) * total, total * (1.0 - 2.0 ** -52))
+        pick = (cumulative > target[:, None]).argmax(axis=1)
+        picked = (total > 0) & (pick < n_brands)
+        choice[occ[picked]] = pick[picked]
+    return choice, occ, n_consulted

@@ -20,8 +20,9 @@ from matplotlib.ticker import FuncFormatter
 from simulation.outputs.figures.style import OKABE_ITO, STYLE, save_figure, style_for
 from simulation.research.facts import DJ_MEASURES, MODEL_CONDITION, REFERENCE_CONDITION
 
-__all__ = ["draw_bass_complete", "draw_bass_sparse", "draw_convergence", "draw_double_jeopardy", "draw_wearout",
-           "plot_double_jeopardy", "plot_validation", "plot_wearout"]
+__all__ = ["draw_bass_complete", "draw_bass_sparse", "draw_convergence", "draw_double_jeopardy",
+           "draw_goldenberg_coefficients", "draw_libai_decomposition", "draw_wearout", "plot_double_jeopardy",
+           "plot_marketing_docking", "plot_validation", "plot_wearout"]
 
 #: Colours of the networks in the sparse-graph Bass figure.
 NETWORK_COLOURS = {"complete": "#000000", "barabasi_albert": "#0072B2", "watts_strogatz": "#009E73",
@@ -240,4 +241,61 @@ def plot_validation(out: Path, bass, sparse, degroot, friedkin_johnsen) -> list[
                 draw_convergence(ax, trace, target, net)
             fig.suptitle(title, x=0.01, ha="left")
             paths += save_figure(fig, Path(out) / name)
+    return paths
+
+
+# ------------------------------------------------------------ marketing docking (ODD 4.13)
+
+#: Display names of the Goldenberg factors (s = clique size, w = weak contacts a week).
+FACTOR_LABELS = {"clique_size": "s (clique size)", "weak_contacts": "w (weak contacts)",
+                 "goldenberg_alpha": "alpha (advertising)", "goldenberg_beta_w": "beta_w (weak tie)",
+                 "goldenberg_beta_s": "beta_s (strong tie)"}
+
+
+def draw_goldenberg_coefficients(ax, coefficients: pd.DataFrame) -> None:
+    """Standardized effect of each factor on log weeks to 15 % and to 95 % adoption (bars:
+    minus the coefficient, so that a factor speeding adoption points right; whiskers: 2 SE)."""
+    factors = list(coefficients.index)
+    y = np.arange(len(factors))
+    stages = list(coefficients.columns.get_level_values(0).unique())
+    height = 0.8 / len(stages)
+    colours = (OKABE_ITO["blue"], OKABE_ITO["orange"], OKABE_ITO["bluish_green"])
+    for k, stage in enumerate(stages):
+        coef, se = coefficients[(stage, "coef")], coefficients[(stage, "se")]
+        ax.barh(y + (k - (len(stages) - 1) / 2) * height, -coef, height, xerr=2 * se, color=colours[k % 3],
+                label=f"weeks to {stage[1:]} %")
+    ax.set_yticks(y, [FACTOR_LABELS.get(f, f) for f in factors])
+    ax.invert_yaxis()
+    ax.axvline(0, color="black", lw=0.8)
+    ax.set_xlabel("speed-up: - standardized coefficient on log weeks")
+    ax.legend(loc="lower right")
+
+
+def draw_libai_decomposition(ax, summary: pd.DataFrame) -> None:
+    """Mean value of the seeding program per market (1 brand, 2 brands), split into
+    acceleration and expansion (discounted adoptions of the focal brand)."""
+    labels = [f"{b} brand{'s' if b > 1 else ''}" for b in summary.index]
+    x = np.arange(len(labels))
+    ax.bar(x, summary["acceleration"], 0.6, color=OKABE_ITO["blue"], label="acceleration")
+    ax.bar(x, summary["expansion"], 0.6, bottom=summary["acceleration"].clip(lower=0), color=OKABE_ITO["orange"],
+           label="expansion")
+    for xi, (_, row) in zip(x, summary.iterrows()):
+        ax.annotate(f"expansion {row['share']:.0%}", (xi, row["value"]), ha="center", va="bottom", fontsize=8)
+    ax.set_xticks(x, labels)
+    ax.set_ylabel("value: discounted focal adoptions")
+    ax.legend(loc="upper left")
+
+
+def plot_marketing_docking(out: Path, coefficients: pd.DataFrame, summary: pd.DataFrame) -> list[Path]:
+    """``goldenberg`` (the coefficients) and ``libai`` (the decomposition) in ``out``, PNG and SVG."""
+    paths = []
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(6.5, 4), layout="constrained")
+        draw_goldenberg_coefficients(ax, coefficients)
+        fig.suptitle("Goldenberg, Libai & Muller (2001) factorial: what speeds adoption", x=0.01, ha="left")
+        paths += save_figure(fig, Path(out) / "goldenberg")
+        fig, ax = plt.subplots(figsize=(5, 4), layout="constrained")
+        draw_libai_decomposition(ax, summary)
+        fig.suptitle("Libai, Muller & Peres (2013): value of seeding 5 %", x=0.01, ha="left")
+        paths += save_figure(fig, Path(out) / "libai")
     return paths
