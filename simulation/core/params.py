@@ -195,13 +195,12 @@ _SPECS: list[Spec] = [
     _p("margin", 100.0, float, 0.0, 1e9, unit="impression units", group="brand",
        meaning="contribution margin of one purchase",
        source="assumption (EUR 1 margin at a EUR 10 CPM)"),
-    _p("reply_cost", 8000.0, float, 0.01, 1e9, unit="impression units", group="brand",
+    _p("reply_cost", 12200.0, float, 0.01, 1e9, unit="impression units", group="brand",
        meaning="staff cost of one answered post (finding, reading, answering and following up a "
                "public post); capacity = dialogue budget / reply_cost replies a week",
-       source="calibrated (benchmarks/bench_reply_rate.py): a dialogue brand at budget 1 answers "
-              "about 15 % of the posts about it in the established scenario, as brands answer "
-              "about 1 in 10 social messages (Sprout Social Index Q3 2016) to 1 in 8 (Sprout "
-              "Social Index 2015); not a wage (EUR 80 a reply at a EUR 10 CPM)"),
+       source="calibrated (target brand reply rate, 1 in 10 to 1 in 8, Sprout Social Index 2015 and Q3 "
+              "2016; results/calibration/fit/: 95 % interval [2380, 20000]); not a wage (EUR 122 a reply "
+              "at a EUR 10 CPM)"),
     _p("pay_unused_capacity", False, bool, group="brand",
        meaning="true: a channel's whole budget is paid every week (version 1); false: capacity "
                "that finds no use is not spent (replies without open posts, page views without "
@@ -222,13 +221,15 @@ _SPECS: list[Spec] = [
     _p("media_exposure_immigrant", 1.5, float, 0.0, 100.0, unit="ratio", group="broadcast",
        meaning="weight of a digital immigrant in the random allocation of impressions "
                "(natives: 1)"),
-    _p("ad_attention", 0.3, float, 0.0, 1.0, unit="probability", group="broadcast",
+    _p("ad_attention", 0.244, float, 0.0, 1.0, unit="probability", group="broadcast",
        meaning="probability that an ad impression is noticed; only noticed impressions "
                "persuade, irritate or make aware",
-       source="assumption (most ads are not noticed; to be calibrated)"),
-    _p("ad_effect", 0.05, float, 0.0, 1.0, unit="per exposure", group="broadcast",
+       source="calibrated (targets short- and long-term ad elasticity; results/calibration/fit/: 95 % "
+              "interval [0.01, 0.6], traded off against ad_effect)"),
+    _p("ad_effect", 0.0193, float, 0.0, 1.0, unit="per exposure", group="broadcast",
        meaning="pull of attitude toward the claim by one fresh noticed exposure at trust 1",
-       source="assumption (small short-term ad effects, Sethuraman, Tellis & Briesch 2011)"),
+       source="calibrated (targets short- and long-term ad elasticity; results/calibration/fit/: 95 % "
+              "interval [0.005, 0.3], traded off against ad_attention)"),
     _p("ad_expectation_effect", 0.1, float, 0.0, 1.0, unit="per exposure", group="broadcast",
        meaning="pull of expectation toward the claim by one fresh exposure at trust 1"),
     _p("wearout", 3.0, float, 0.1, 1000.0, unit="exposures", group="broadcast",
@@ -334,9 +335,11 @@ _SPECS: list[Spec] = [
     _p("talk_positive", 0.3, float, 0.0, 1.0, unit="per week", group="wom",
        meaning="extra talk probability at the most positive impression (U-shape, right arm)",
        source="Anderson 1998 (U-shaped WOM)"),
-    _p("talk_negative", 0.5, float, 0.0, 1.0, unit="per week", group="wom",
+    _p("talk_negative", 0.896, float, 0.0, 1.0, unit="per week", group="wom",
        meaning="extra talk probability at the most negative impression (U-shape, left arm)",
-       source="Anderson 1998 (the dissatisfied talk more per person)"),
+       source="calibrated (target positive : negative WOM, jointly with the other fit targets; "
+              "results/calibration/fit/: 95 % interval [0.3, 1]); direction: Anderson 1998 (the "
+              "dissatisfied talk more per person)"),
     _p("talk_nonbuyer", 0.3, float, 0.0, 1.0, unit="ratio", group="wom",
        meaning="salience of an impression without a purchase this week, relative to an experience"),
     _p("wom_reach", 0.5, float, 0.0, 1.0, unit="probability", group="wom",
@@ -423,8 +426,8 @@ _SPECS: list[Spec] = [
        meaning="probability that a read post about a brand the reader is not aware of is noticed; "
                "an unnoticed read has no effect (readers aware of the brand always notice); 1 = every "
                "read noticed, no draw",
-       source="assumption (the attention idea of ad_attention applied to browsing; the same value, "
-              "for want of a measurement of either)"),
+       source="assumption (the attention idea of ad_attention applied to browsing, at ad_attention's "
+              "value before the calibration, for want of a measurement of reading attention)"),
     _p("reply_post_boost", 0.12, float, 0.0, 10.0, unit="ratio", group="public",
        meaning="an author whom a brand has answered posts about it with probability "
                "post_prob x (1 + reply_post_boost) (capped at 1)",
@@ -510,9 +513,10 @@ _SPECS: list[Spec] = [
     _p("nps_sample", 200, int, 1, 1_000_000, unit="respondents", group="metrics",
        meaning="respondents per NPS survey, drawn without replacement from the focal brand's "
                "recent customers (all of them if fewer)"),
-    _p("nps_intercept", 6.5, float, -10.0, 20.0, unit="0..10", group="metrics",
+    _p("nps_intercept", 6.71, float, -10.0, 20.0, unit="0..10", group="metrics",
        meaning="latent likelihood to recommend of a customer with satisfaction 0 and loyalty 0",
-       source="assumption (to be calibrated to typical NPS of 0 to +40, Reichheld 2003)"),
+       source="calibrated (target NPS of a moderately good product, 0 to +40, Reichheld 2003; "
+              "results/calibration/fit/: 95 % interval [5.88, 7.53])"),
     _p("nps_satisfaction", 3.0, float, 0.0, 20.0, unit="0..10 per unit", group="metrics",
        meaning="weight of the last satisfaction with the focal brand in the latent score"),
     _p("nps_loyalty", 2.0, float, 0.0, 20.0, unit="0..10 per unit", group="metrics",
