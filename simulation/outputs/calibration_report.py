@@ -8,12 +8,14 @@ The targets and their measurements are :mod:`simulation.research.calibration`
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pandas as pd
 
+from simulation.core.params import Params
 from simulation.outputs.figures.style import OKABE_ITO, STYLE, save_figure
 from simulation.outputs.tables import render_table
 from simulation.research import calibration as C
@@ -103,6 +105,22 @@ def plot_calibration(table: pd.DataFrame, path_stem: str | Path, title: str | No
         return save_figure(fig, path_stem)
 
 
+def fit_status(fit_json: Path) -> str:
+    """One sentence: are today's defaults the estimates of the fit in ``fit_json``
+    (``calibrate --fit``'s ``fit.json``), each to the 3 significant digits the defaults keep?"""
+    if not fit_json.is_file():
+        return f"No fit in `{display_path(fit_json)}`: today's defaults are not compared with a fit."
+    estimate = json.loads(fit_json.read_text())["estimate"]
+    defaults = Params()
+    off = [k for k, v in estimate.items() if not math.isclose(float(defaults[k]), float(v), rel_tol=5e-3)]
+    names = ", ".join(f"`{k}` = {defaults[k]:g}" for k in estimate)
+    if off:
+        return (f"**Today's defaults are not the estimates of the fit** in `{display_path(fit_json)}` "
+                f"({', '.join(off)} differ): a check of the defaults, not of the fit.")
+    return (f"**After calibration**: the fitted defaults ({names}) are the estimates of the fit in "
+            f"`{display_path(fit_json)}` (to 3 significant digits); every other default as documented.")
+
+
 def calibration_markdown(result: C.CheckResult, meta: dict) -> str:
     """``calibration.md``: settings, the table with notes, how to read it, the figure."""
     s = result.size
@@ -112,7 +130,7 @@ Mode `{result.mode}`: {s['n_consumers']} consumers, {s['weeks']} weeks, {s['repl
 condition (seeds `run_seed({result.seed}, r)`, the same in every condition: common random numbers);
 targets from `{meta['targets']}`. Commit `{meta['git_commit']}`; created {meta['created']}.
 
-**No default has been fitted to these targets yet**: this is the check before calibration.
+{meta['fit_status']}
 
 {render_table(*_cells(result.table, notes=True), markdown=True)}
 
@@ -135,7 +153,8 @@ published band, the point the measured mean with its 95 % interval.
 
 
 def write_calibration(result: C.CheckResult, out: Path, targets_path: Path = C.TARGETS_FILE) -> list[Path]:
-    """Write :data:`FILES` into ``out``; return their paths."""
+    """Write :data:`FILES` into ``out``; return their paths. Whether the defaults are a fit's
+    estimates is judged against ``out/fit/fit.json`` (:func:`fit_status`)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     write_atomic(out / "calibration.csv", result.table.to_csv(index=False, float_format="%.6g"))
@@ -143,7 +162,7 @@ def write_calibration(result: C.CheckResult, out: Path, targets_path: Path = C.T
                      title=f"womsim at today's defaults vs. published targets ({result.mode} mode)")
     meta = {"mode": result.mode, "size": result.size, "seed": result.seed, "targets": display_path(targets_path),
             "values": {k: [float(x) for x in v.to_numpy()] for k, v in result.values.items()},
-            "files": FILES, **provenance()}
+            "files": FILES, "fit_status": fit_status(out / "fit" / "fit.json"), **provenance()}
     write_json(out / "calibration.json", meta)
     write_atomic(out / "calibration.md", calibration_markdown(result, meta))
     return [out / f for f in FILES]
@@ -157,7 +176,8 @@ def main_calibrate(out: str | Path, quick: bool = False, workers: int | None = N
     write_calibration(result, Path(out), path)
     print(format_calibration(result.table))
     counts = result.table["within"].value_counts()
+    status = fit_status(Path(out) / "fit" / "fit.json").replace("**", "").replace("`", "")
     print(f"\n{counts.get('yes', 0)} within, {counts.get('no', 0)} outside, {counts.get('undetermined', 0)} "
-          f"undetermined of {len(result.table)} targets ({result.mode} mode; no default is fitted yet).\n"
+          f"undetermined of {len(result.table)} targets ({result.mode} mode). {status}\n"
           f"Wrote {out}/ ({', '.join(FILES)})")
     return 0

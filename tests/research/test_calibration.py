@@ -251,3 +251,16 @@ conditions = { scenario = "established", strategy = "dialogue" }
     meta = json.loads((out / "calibration.json").read_text())
     assert meta["mode"] == "quick" and "git_commit" in meta
     assert pd.read_csv(out / "calibration.csv")["target"].tolist() == ["reply"]
+    assert "not compared with a fit" in meta["fit_status"]  # no OUT/fit/fit.json beside it
+
+
+def test_the_report_says_whether_the_defaults_are_a_fits_estimates(tmp_path):
+    from simulation.core.params import Params
+    from simulation.outputs.calibration_report import fit_status
+
+    path = tmp_path / "fit.json"
+    path.write_text(json.dumps({"estimate": {"ad_attention": Params().ad_attention * 1.001, "nps_intercept":
+                                             Params().nps_intercept}}))
+    assert fit_status(path).startswith("**After calibration**")  # equal to the 3 digits the defaults keep
+    path.write_text(json.dumps({"estimate": {"ad_attention": Params().ad_attention * 1.1}}))
+    assert "not the estimates" in fit_status(path) and "ad_attention" in fit_status(path)
