@@ -21,8 +21,8 @@ from simulation.outputs.tables import render_table
 from simulation.research import calibration as C
 from simulation.research.provenance import display_path, provenance, write_atomic, write_json
 
-__all__ = ["calibration_markdown", "draw_target", "format_calibration", "main_calibrate", "plot_calibration",
-           "write_calibration"]
+__all__ = ["calibration_markdown", "draw_target", "fit_status", "format_calibration", "main_calibrate",
+           "plot_calibration", "unmet_lines", "write_calibration"]
 
 FILES = ["calibration.csv", "calibration.md", "calibration.json", "calibration.png", "calibration.svg"]
 
@@ -62,6 +62,28 @@ def format_calibration(table: pd.DataFrame, markdown: bool = False) -> str:
     x       0 to 40  10 [5, 15]          4  yes      secondary
     """
     return render_table(*_cells(table, notes=False), markdown=markdown)
+
+
+def unmet_lines(table: pd.DataFrame) -> list[str]:
+    """One line per target whose interval is not wholly inside its band: the target, its
+    verdict and why the calibrated model does not meet it (the target's ``unmet`` entry in
+    the targets file), or that no reason is documented.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame([{"target": "x", "within": "no", "unmet": "the model cannot"},
+    ...                   {"target": "y", "within": "yes", "unmet": ""}])
+    >>> unmet_lines(t)
+    ['x (no): the model cannot']
+    """
+    lines = []
+    for _, r in table.iterrows():
+        if r["within"] == "yes":
+            continue
+        why = r.get("unmet", "")
+        why = why if isinstance(why, str) and why.strip() else "no reason documented (targets file: unmet)"
+        lines.append(f"{r['target']} ({r['within']}): {why}")
+    return lines
 
 
 def draw_target(ax, row) -> None:
@@ -134,6 +156,10 @@ targets from `{meta['targets']}`. Commit `{meta['git_commit']}`; created {meta['
 
 {render_table(*_cells(result.table, notes=True), markdown=True)}
 
+## Targets not inside their band, and why
+
+{chr(10).join("* " + line for line in unmet_lines(result.table)) or "Every target is inside its band."}
+
 ## How to read
 
 * `measured` is the mean over replicates of the target's measurement (one value per run, see
@@ -175,6 +201,9 @@ def main_calibrate(out: str | Path, quick: bool = False, workers: int | None = N
     result = C.check(C.read_targets(path), quick=quick, workers=workers, progress=progress, scheduler=scheduler)
     write_calibration(result, Path(out), path)
     print(format_calibration(result.table))
+    lines = unmet_lines(result.table)
+    if lines:
+        print("\nNot inside the band, and why:\n" + "\n".join(f"  {line}" for line in lines))
     counts = result.table["within"].value_counts()
     status = fit_status(Path(out) / "fit" / "fit.json").replace("**", "").replace("`", "")
     print(f"\n{counts.get('yes', 0)} within, {counts.get('no', 0)} outside, {counts.get('undetermined', 0)} "

@@ -81,12 +81,12 @@ __all__ = [
 
 TARGETS_FILE = Path(__file__).with_name("targets.toml")
 REQUIRED_KEYS = ("name", "measure", "band", "published", "source", "verified", "conditions")
-OPTIONAL_KEYS = ("settings", "reason", "note")
+OPTIONAL_KEYS = ("settings", "reason", "note", "unmet")
 VERIFIED = ("project", "abstract", "secondary")
 NOT_MEASURED = "none"
 WEEKS_PER_YEAR = 52
 RESULT_COLUMNS = ["target", "measure", "band_lo", "band_hi", "published", "measured", "ci_lo", "ci_hi", "n",
-                  "within", "verified", "source", "conditions", "note"]
+                  "within", "verified", "source", "conditions", "note", "unmet"]
 
 #: Sizes of the two modes: consumers, weeks and replicates of every run (the double-jeopardy
 #: sweep runs ``replicates`` seeds per spread).
@@ -111,6 +111,7 @@ class Target:
     settings: Mapping[str, Any] = field(default_factory=dict)
     reason: str = ""
     note: str = ""
+    unmet: str = ""
 
 
 def validate_target(entry: Any, where: str) -> Target:
@@ -138,7 +139,7 @@ def validate_target(entry: Any, where: str) -> Target:
     for key in REQUIRED_KEYS:
         if key not in entry or (isinstance(entry[key], str) and not entry[key].strip()):
             raise WomsimError(f"{label}: missing '{key}' (every target needs {', '.join(REQUIRED_KEYS)})")
-    for key in ("name", "measure", "published", "source", "verified", *("reason", "note")):
+    for key in ("name", "measure", "published", "source", "verified", *("reason", "note", "unmet")):
         if key in entry and not isinstance(entry[key], str):
             raise WomsimError(f"{label}: '{key}' must be a string")
     measure = entry["measure"]
@@ -163,7 +164,7 @@ def validate_target(entry: Any, where: str) -> Target:
         raise WomsimError(f"{label}: conditions: {exc}") from None
     return Target(entry["name"], measure, (float(band[0]), float(band[1])), entry["published"], entry["source"],
                   entry["verified"], dict(entry["conditions"]), dict(entry.get("settings", {})),
-                  entry.get("reason", ""), entry.get("note", ""))
+                  entry.get("reason", ""), entry.get("note", ""), entry.get("unmet", ""))
 
 
 def read_targets(path: str | Path = TARGETS_FILE) -> list[Target]:
@@ -721,7 +722,7 @@ def check(targets: Sequence[Target] | None = None, quick: bool = False, workers:
                 "conditions": _conditions_text(t)}
         if t.measure == NOT_MEASURED:
             rows.append({**row, "measured": math.nan, "ci_lo": math.nan, "ci_hi": math.nan, "n": 0,
-                         "within": "undetermined", "note": f"not measured yet: {t.reason}"})
+                         "within": "undetermined", "note": f"not measured yet: {t.reason}", "unmet": t.reason})
             continue
         m = MEASURES[t.measure]
         # targets with the same runs share them (Bass p and q; and WOM ratio, reply rate and NPS, whose
@@ -737,6 +738,7 @@ def check(targets: Sequence[Target] | None = None, quick: bool = False, workers:
         note = "; ".join(filter(None, [t.note, f"{dropped} replicate(s) without a finite value left out"
                                        if dropped else ""]))
         rows.append({**row, "measured": mean, "ci_lo": lo, "ci_hi": hi, "n": n,
-                     "within": within(lo, hi, t.band, n), "note": note})
+                     "within": within(lo, hi, t.band, n), "note": note,
+                     "unmet": t.unmet})
     table = pd.DataFrame(rows, columns=RESULT_COLUMNS)
     return CheckResult(table, values, {k: int(v) for k, v in sz.items()}, int(seed), mode)
