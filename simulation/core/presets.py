@@ -30,6 +30,8 @@ VERSION1 = {
     "consult_native": 0.0, "consult_immigrant": 0.0,
     # every page view paid for, the whole budget paid whether used or not, v1's reply cost
     "organic_reach": 0.0, "pay_unused_capacity": True, "reply_cost": 200.0,
+    # version 1's values of the parameters version 2 calibrates (docs/ODD.md, 4.12)
+    "talk_negative": 0.5, "ad_effect": 0.05, "nps_intercept": 6.5,
 }
 
 # Everything that is not word of mouth between neighbours, switched off.

@@ -29,7 +29,7 @@ Examples
 --------
 >>> spec = read_fit_spec()
 >>> [f.name for f in spec.free][:2], spec.trials
-(['talk_negative', 'quality_noise'], 80)
+(['talk_negative', 'ad_attention'], 80)
 >>> round(loss({"a": 3.0}, {"a": (2.0, 4.0)}), 6), round(loss({"a": 5.0}, {"a": (2.0, 4.0)}), 6)
 (0.0, 4.0)
 """
@@ -122,7 +122,10 @@ class Free:
         return np.log(x) if self.log else np.asarray(x, dtype=float)
 
     def from_scale(self, u):
-        return np.exp(u) if self.log else np.asarray(u, dtype=float)
+        """A value back on the natural scale, kept in [low, high] (exp(log(x)) may miss a
+        bound by a rounding step)."""
+        x = np.exp(u) if self.log else np.asarray(u, dtype=float)
+        return np.clip(x, self.low, self.high)
 
     @property
     def scale_range(self) -> tuple[float, float]:

@@ -28,7 +28,7 @@ def talk_probability(impression: np.ndarray, bought: np.ndarray, params: Params)
     --------
     >>> from simulation.core.params import Params
     >>> talk_probability(np.array([-1.0, 0.0, 1.0]), np.array([True] * 3), Params()).round(2).tolist()
-    [0.51, 0.01, 0.31]
+    [0.91, 0.01, 0.31]
     """
     m = impression
     p = (params.talk_base + params.talk_positive * np.maximum(m, 0.0) ** 2
