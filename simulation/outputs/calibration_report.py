@@ -81,7 +81,10 @@ def unmet_lines(table: pd.DataFrame) -> list[str]:
         if r["within"] == "yes":
             continue
         why = r.get("unmet", "")
-        why = why if isinstance(why, str) and why.strip() else "no reason documented (targets file: unmet)"
+        if not (isinstance(why, str) and why.strip()):
+            why = ("no reason documented (targets file: unmet)" if r["within"] == "no" else
+                   "its interval reaches over a band edge at this size (few replicates or runs, as in --quick); "
+                   "no reason documented")
         lines.append(f"{r['target']} ({r['within']}): {why}")
     return lines
 
