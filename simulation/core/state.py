@@ -237,6 +237,21 @@ def row_count(mask: np.ndarray) -> np.ndarray:
     return count
 
 
+def row_cumsum(x: np.ndarray) -> np.ndarray:
+    """``np.cumsum(x, axis=1)``, column by column: the same additions in the same order.
+
+    Examples
+    --------
+    >>> row_cumsum(np.array([[0.5, 0.25, 0.25], [1.0, 0.0, 2.0]])).tolist()
+    [[0.5, 0.75, 1.0], [1.0, 1.0, 3.0]]
+    """
+    out = np.empty_like(x)
+    out[:, 0] = x[:, 0]
+    for b in range(1, x.shape[1]):
+        np.add(out[:, b - 1], x[:, b], out=out[:, b])
+    return out
+
+
 def stochastic_round(x: float, rng: np.random.Generator) -> int:
     """Round ``x`` >= 0 up with probability equal to its fractional part.
 
