@@ -164,6 +164,16 @@ class ConsumerState:
         """Per-consumer array of a segment-specific parameter."""
         return np.where(self.segment == IMMIGRANT, immigrant_value, native_value)
 
+    def segment_members(self) -> tuple[np.ndarray, np.ndarray]:
+        """(natives, immigrants): the consumers of each segment, ascending (natives: anyone
+        not an immigrant). Computed once per state object: segments never change in a run
+        (as the metrics' segment masks assume); a copy computes its own."""
+        members = self.__dict__.get("_segment_members")
+        if members is None:
+            members = (np.flatnonzero(self.segment != IMMIGRANT), np.flatnonzero(self.segment == IMMIGRANT))
+            self.__dict__["_segment_members"] = members
+        return members
+
     def keys(self, brand: np.ndarray) -> np.ndarray:
         """Flat keys ``i * B + brand[i]`` of (consumer i, ``brand[i]``) for every consumer:
         ``x.reshape(-1).take(keys)`` is ``x[np.arange(N), brand]`` without the slower
