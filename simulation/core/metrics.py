@@ -141,8 +141,11 @@ def scr(m) -> float:
     the last ``scr_window`` weeks, their focal purchases / all their category purchases
     in the window (pooled: a ratio of sums)."""
     recent = m.state.recent
-    buyers = recent[:, 0] > 0
-    return _ratio(float(recent[buyers, 0].sum()), float(recent[buyers].sum()))
+    focal = recent[:, 0]
+    buyers = focal > 0
+    # integer sums (exact in any order): the focal column over everyone (non-buyers add 0),
+    # and every brand's column over the buyers
+    return _ratio(float(focal.sum()), float(sum(int(recent[:, b][buyers].sum()) for b in range(recent.shape[1]))))
 
 
 def repeat_rate(m) -> float:
