@@ -74,7 +74,8 @@ def apply_exposures(state: ConsumerState, idx: np.ndarray, k: np.ndarray, claim:
     attitude[idx] = np.clip(a, -1.0, 1.0)
     e = expectation[idx]
     expectation[idx] = e + pull_e * (claim - e)
-    trust_b[idx] = trust * (1.0 - params.reactance_trust) ** reactant
+    reacted = np.flatnonzero(reactant)  # trust * (1 - h)^0 is trust itself: the power only where it acts
+    trust_b[idx[reacted]] = trust[reacted] * (1.0 - params.reactance_trust) ** reactant[reacted]
     if reactance:
         irritation[idx] = r + k
     state.aware[idx, brand] = True
