@@ -225,10 +225,13 @@ def kth_true(mask: np.ndarray, k: np.ndarray | None = None) -> np.ndarray:
     n = mask.shape[0]
     target = 0 if k is None else k
     found = np.full(n, NO_BRAND, dtype=np.int64)
-    before = np.zeros(n, dtype=np.int64)  # True values in the columns to the left
+    before = np.zeros(n, dtype=np.int16)  # True values in the columns to the left (B <= 20)
+    hit = np.empty(n, dtype=bool)
     for b in range(mask.shape[1]):
         column = mask[:, b]
-        found[column & (before == target)] = b
+        np.equal(before, target, out=hit)
+        hit &= column
+        np.copyto(found, b, where=hit)
         before += column
     return found
 

@@ -45,13 +45,16 @@ def talk_topic(state: ConsumerState, rng: np.random.Generator | None = None) -> 
     starts at its quality, untouched attitudes decay alike), and a fixed order would make
     the focal brand, first in it, the topic of every tie. Without ``rng`` the lowest index wins.
     """
+    # |a| - 1 <= 0 for an unknown brand, |a| itself (>= 0) for a known one: the row maximum
+    # is that of the known brands (as with -1 for the unknown ones, and cheaper than np.where),
+    # and ``tied`` keeps known brands only.
     strength = np.abs(state.attitude)
-    np.copyto(strength, -1.0, where=~state.aware)
+    strength -= ~state.aware
     # Column-wise helpers (state.py): the axis-1 reductions of numpy are slow for few brands.
     tied = state.aware & (strength == row_max(strength)[:, None])
     pick = None
     if rng is not None and state.n_brands > 1:
-        pick = np.floor(rng.random(state.n) * row_count(tied))  # the k-th of the tied brands
+        pick = np.floor(rng.random(state.n) * row_count(tied)).astype(np.int16)  # the k-th of the tied brands
     topic = kth_true(tied, pick)  # -1 for a consumer aware of no brand (no tied brand)
     return np.where(state.bought, state.choice, topic).astype(np.int16)
 
