@@ -144,8 +144,9 @@ def purchase(state: ConsumerState, params: Params, rng: np.random.Generator, adj
     buyers = np.flatnonzero(choice >= 0)
     state.bought[:] = choice >= 0
     brand = choice[buyers].astype(np.int64)
-    state.aware[buyers, brand] = True  # whoever bought knows the brand (matters in the Bass mode)
-    state.reinforced[buyers, brand] = True
+    key = buyers * state.n_brands + brand  # (buyer, brand) in the flat (N, B) arrays: faster than [buyers, brand]
+    state.aware.reshape(-1)[key] = True  # whoever bought knows the brand (matters in the Bass mode)
+    state.reinforced.reshape(-1)[key] = True
 
     previous = state.last_brand[buyers]
     focal = brand == 0
@@ -160,9 +161,10 @@ def purchase(state: ConsumerState, params: Params, rng: np.random.Generator, adj
     slot = (step - 1) % state.history.shape[0]
     old = state.history[slot]
     leaving = np.flatnonzero(old >= 0)
-    state.recent[leaving, old[leaving].astype(np.int64)] -= 1  # one entry per consumer
+    recent = state.recent.reshape(-1)
+    recent[leaving * state.n_brands + old[leaving]] -= 1  # one entry per consumer
     state.history[slot] = choice
-    state.recent[buyers, brand] += 1
+    recent[key] += 1
     return counts
 
 
@@ -181,11 +183,12 @@ def _choose(state: ConsumerState, params: Params, rng: np.random.Generator, adj,
         n_consulted = int(consulting.sum())
         if n_consulted:  # reading comes first: what they read can change this choice
             bonus = consult_record(state, record, params, occ[consulting], step)
-        utility = brand_utility(state.attitude[occ], state.loyalty[occ], state.trust[occ],
-                                state.expectation[occ], params)
+        rows = [np.take(x, occ, axis=0) for x in (state.attitude, state.loyalty, state.trust, state.expectation,
+                                                   state.aware)]  # np.take: faster than x[occ]
+        utility = brand_utility(*rows[:4], params)
         if n_consulted:
             utility[consulting] += bonus
-        cumulative = row_cumsum(_choice_weights(utility, state.aware[occ], params))
+        cumulative = row_cumsum(_choice_weights(utility, rows[4], params))
         total = cumulative[:, -1]
         # u / purchase_freq < 1, but the product may round up to the total: then the last
         # option with a weight is meant, not the first one (argmax of an all-False row).
