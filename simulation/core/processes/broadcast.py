@@ -78,8 +78,8 @@ def apply_exposures(state: ConsumerState, idx: np.ndarray, k: np.ndarray, claim:
     trust_b[idx[reacted]] = trust[reacted] * (1.0 - params.reactance_trust) ** reactant[reacted]
     if reactance:
         irritation[idx] = r + k
-    state.aware[idx, brand] = True
-    state.reinforced[idx, brand] = True
+    state.aware[:, brand][idx] = True
+    state.reinforced[:, brand][idx] = True
 
 
 def hit_counts(hits: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
