@@ -81,15 +81,3 @@ def test_metric_counts_equal_the_means_they_replace():
     assert metrics._share(aware[:, 0]) == float(aware[:, 0].mean())
     assert metrics._share(aware[:, 1:]) == float(aware[:, 1:].mean())
     assert metrics._masked_mean(aware[:, 0], mask) == float(np.sum(aware[:, 0], where=mask) / mask.sum())
-
-
-def test_fast_masked_mean_agrees_above_its_threshold():
-    """From FAST_MEANS_FROM consumers on the mean is summed pairwise: equal to 1e-14 relative
-    (it is about 1e-16 in practice), and unchanged to the bit below the threshold."""
-    rng = np.random.default_rng(1)
-    n = metrics.FAST_MEANS_FROM
-    x, mask = rng.standard_normal((n, 3))[:, 0], rng.random(n) < 0.5
-    slow = float(np.sum(x, where=mask) / mask.sum())
-    assert metrics._masked_mean(x, mask) == pytest.approx(slow, rel=1e-14, abs=1e-15)
-    small, small_mask = x[: n - 1], mask[: n - 1]
-    assert metrics._masked_mean(small, small_mask) == float(np.sum(small, where=small_mask) / small_mask.sum())
