@@ -58,7 +58,17 @@ def _mean(x: np.ndarray) -> float:
 def _masked_mean(x: np.ndarray, mask: np.ndarray) -> float:
     """Mean of x over mask (0 for an empty mask), without materialising x[mask]."""
     n = np.count_nonzero(mask)
-    return float(np.sum(x, where=mask) / n) if n else 0.0
+    if not n:
+        return 0.0
+    if x.dtype == bool:  # a count: the same number as the sum below, without its slow masked loop
+        return float(np.count_nonzero(x & mask) / n)
+    return float(np.sum(x, where=mask) / n)
+
+
+def _share(mask: np.ndarray) -> float:
+    """``float(mask.mean())`` of a boolean array (NaN if empty): an exact count / size, so
+    the same number, by ``count_nonzero`` (a bool mean casts every entry to float first)."""
+    return np.count_nonzero(mask) / mask.size if mask.size else math.nan
 
 
 def _ratio(part: float, whole: float) -> float:
@@ -86,13 +96,12 @@ def _segment_mask(m, segment: int) -> np.ndarray:
 
 
 def awareness(m) -> float:
-    return float(m.state.aware[:, 0].mean())
+    return _share(m.state.aware[:, 0])
 
 
 def rival_awareness(m) -> float:
     """Mean over rivals of the share aware of the rival; NaN without rivals."""
-    aware = m.state.aware[:, 1:]
-    return float(aware.mean()) if aware.size else math.nan
+    return _share(m.state.aware[:, 1:])
 
 
 def mean_attitude(m) -> float:
@@ -100,11 +109,11 @@ def mean_attitude(m) -> float:
 
 
 def customers(m) -> float:
-    return float(_customer(m).mean())
+    return _share(_customer(m))
 
 
 def repeat_customers(m) -> float:
-    return float((m.state.purchases[:, 0] >= 2).mean())
+    return _share(m.state.purchases[:, 0] >= 2)
 
 
 def loyalty(m) -> float:
@@ -112,7 +121,7 @@ def loyalty(m) -> float:
 
 
 def loyal_share(m) -> float:
-    return float((m.state.loyalty[:, 0] >= m.params.loyal_threshold).mean())
+    return _share(m.state.loyalty[:, 0] >= m.params.loyal_threshold)
 
 
 def market_share(m) -> float:
@@ -132,8 +141,11 @@ def scr(m) -> float:
     the last ``scr_window`` weeks, their focal purchases / all their category purchases
     in the window (pooled: a ratio of sums)."""
     recent = m.state.recent
-    buyers = recent[:, 0] > 0
-    return _ratio(float(recent[buyers, 0].sum()), float(recent[buyers].sum()))
+    focal = recent[:, 0]
+    buyers = focal > 0
+    # integer sums (exact in any order): the focal column over everyone (non-buyers add 0),
+    # and every brand's column over the buyers
+    return _ratio(float(focal.sum()), float(sum(int(recent[:, b][buyers].sum()) for b in range(recent.shape[1]))))
 
 
 def repeat_rate(m) -> float:
@@ -279,7 +291,7 @@ def trust_immigrants(m) -> float:
 
 
 def followers(m) -> float:
-    return float(m.state.follower[:, 0].mean())
+    return _share(m.state.follower[:, 0])
 
 
 def organic_reach_rate(m) -> float:

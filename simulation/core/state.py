@@ -164,6 +164,22 @@ class ConsumerState:
         """Per-consumer array of a segment-specific parameter."""
         return np.where(self.segment == IMMIGRANT, immigrant_value, native_value)
 
+    def segment_members(self) -> tuple[np.ndarray, np.ndarray]:
+        """(natives, immigrants): the consumers of each segment, ascending (natives: anyone
+        not an immigrant). Computed once per state object: segments never change in a run
+        (as the metrics' segment masks assume); a copy computes its own."""
+        members = self.__dict__.get("_segment_members")
+        if members is None:
+            members = (np.flatnonzero(self.segment != IMMIGRANT), np.flatnonzero(self.segment == IMMIGRANT))
+            self.__dict__["_segment_members"] = members
+        return members
+
+    def keys(self, brand: np.ndarray) -> np.ndarray:
+        """Flat keys ``i * B + brand[i]`` of (consumer i, ``brand[i]``) for every consumer:
+        ``x.reshape(-1).take(keys)`` is ``x[np.arange(N), brand]`` without the slower
+        two-dimensional fancy index (``brand`` >= 0)."""
+        return np.arange(self.n, dtype=np.int64) * self.n_brands + brand
+
     def copy(self) -> ConsumerState:
         return ConsumerState(**{f.name: getattr(self, f.name).copy() for f in fields(self)})
 
@@ -173,6 +189,80 @@ def known_brands(params: Params) -> np.ndarray:
     known = np.ones(int(params.n_brands), dtype=bool)
     known[0] = params.scenario == "established"
     return known
+
+
+def row_max(x: np.ndarray) -> np.ndarray:
+    """``x.max(axis=1)`` of an (N, B) array, brand column by brand column.
+
+    The same values (a maximum is exact in any order), several times faster for few brands:
+    numpy reduces a short inner axis one row at a time, while one ``np.maximum`` per column
+    is a long vectorised loop.
+
+    Examples
+    --------
+    >>> row_max(np.array([[0.1, 0.5, 0.2], [-1.0, -2.0, -0.5]])).tolist()
+    [0.5, -0.5]
+    """
+    top = x[:, 0].copy()
+    for b in range(1, x.shape[1]):
+        np.maximum(top, x[:, b], out=top)
+    return top
+
+
+def kth_true(mask: np.ndarray, k: np.ndarray | None = None) -> np.ndarray:
+    """Per row of the (N, B) boolean ``mask``, the column of its ``k[i]``-th True value
+    (0-based; ``k`` None: the first), -1 where there is none.
+
+    ``(np.cumsum(mask, axis=1) - 1 == k[:, None]) & mask`` then ``argmax(axis=1)``, computed
+    one column at a time (the axis-1 reductions are slow for few brands; the result is the same).
+
+    Examples
+    --------
+    >>> m = np.array([[True, False, True], [False, False, False], [True, True, True]])
+    >>> kth_true(m, np.array([1, 0, 2])).tolist(), kth_true(m).tolist()
+    ([2, -1, 2], [0, -1, 0])
+    """
+    n = mask.shape[0]
+    target = 0 if k is None else k
+    found = np.full(n, NO_BRAND, dtype=np.int64)
+    before = np.zeros(n, dtype=np.int16)  # True values in the columns to the left (B <= 20)
+    hit = np.empty(n, dtype=bool)
+    for b in range(mask.shape[1]):
+        column = mask[:, b]
+        np.equal(before, target, out=hit)
+        hit &= column
+        np.copyto(found, b, where=hit)
+        before += column
+    return found
+
+
+def row_count(mask: np.ndarray) -> np.ndarray:
+    """``mask.sum(axis=1)`` of an (N, B) boolean array, column by column (as :func:`row_max`).
+
+    Examples
+    --------
+    >>> row_count(np.array([[True, False, True], [False, False, False]])).tolist()
+    [2, 0]
+    """
+    count = mask[:, 0].astype(np.int64)
+    for b in range(1, mask.shape[1]):
+        count += mask[:, b]
+    return count
+
+
+def row_cumsum(x: np.ndarray) -> np.ndarray:
+    """``np.cumsum(x, axis=1)``, column by column: the same additions in the same order.
+
+    Examples
+    --------
+    >>> row_cumsum(np.array([[0.5, 0.25, 0.25], [1.0, 0.0, 2.0]])).tolist()
+    [[0.5, 0.75, 1.0], [1.0, 1.0, 3.0]]
+    """
+    out = np.empty_like(x)
+    out[:, 0] = x[:, 0]
+    for b in range(1, x.shape[1]):
+        np.add(out[:, b - 1], x[:, b], out=out[:, b])
+    return out
 
 
 def stochastic_round(x: float, rng: np.random.Generator) -> int:

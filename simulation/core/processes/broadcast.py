@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from simulation.core.params import Params
-from simulation.core.state import IMMIGRANT, ConsumerState, stochastic_round
+from simulation.core.state import ConsumerState, stochastic_round
 
 
 def exposure_response(k: np.ndarray, irritation: np.ndarray, wearout: float,
@@ -57,9 +57,11 @@ def apply_exposures(state: ConsumerState, idx: np.ndarray, k: np.ndarray, claim:
     and reminded of it this week. ``threshold``: the reactance threshold (default
     ``reactance_threshold``; lower during a scandal, docs/ODD.md 7.12).
     """
-    b = brand
-    r = state.irritation[idx, b]
-    trust = state.trust[idx, b]
+    # One brand's columns as views: indexing a column is about twice as fast as x[idx, b].
+    irritation, trust_b = state.irritation[:, brand], state.trust[:, brand]
+    attitude, expectation = state.attitude[:, brand], state.expectation[:, brand]
+    r = irritation[idx]
+    trust = trust_b[idx]
     if reactance:
         limit = params.reactance_threshold if threshold is None else threshold
         weight, reactant = exposure_response(k, r, params.wearout, limit)
@@ -67,16 +69,35 @@ def apply_exposures(state: ConsumerState, idx: np.ndarray, k: np.ndarray, claim:
         weight, reactant = k.astype(np.float64), np.zeros(len(idx))
     pull_a = 1.0 - (1.0 - np.minimum(params.ad_effect * strength * trust, 1.0)) ** weight
     pull_e = 1.0 - (1.0 - np.minimum(params.ad_expectation_effect * strength * trust, 1.0)) ** weight
-    a = state.attitude[idx, b]
+    a = attitude[idx]
     a = a + pull_a * (claim - a) - params.reactance_attitude * reactant
-    state.attitude[idx, b] = np.clip(a, -1.0, 1.0)
-    e = state.expectation[idx, b]
-    state.expectation[idx, b] = e + pull_e * (claim - e)
-    state.trust[idx, b] = trust * (1.0 - params.reactance_trust) ** reactant
+    attitude[idx] = np.clip(a, -1.0, 1.0)
+    e = expectation[idx]
+    expectation[idx] = e + pull_e * (claim - e)
+    reacted = np.flatnonzero(reactant)  # trust * (1 - h)^0 is trust itself: the power only where it acts
+    trust_b[idx[reacted]] = trust[reacted] * (1.0 - params.reactance_trust) ** reactant[reacted]
     if reactance:
-        state.irritation[idx, b] = r + k
-    state.aware[idx, b] = True
-    state.reinforced[idx, b] = True
+        irritation[idx] = r + k
+    state.aware[:, brand][idx] = True
+    state.reinforced[:, brand][idx] = True
+
+
+def hit_counts(hits: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The consumers hit (ascending) and how often: ``np.unique(hits, return_counts=True)``.
+
+    Few hits against ``n``: a sort; many: a full-length ``bincount`` (a boolean mask finds
+    its nonzero entries several times faster than the counts themselves).
+
+    Examples
+    --------
+    >>> [a.tolist() for a in hit_counts(np.array([4, 1, 4, 4]), 6)]
+    [[1, 4], [1, 3]]
+    """
+    if 4 * len(hits) < n:
+        return np.unique(hits, return_counts=True)
+    counts = np.bincount(hits, minlength=n)
+    idx = np.flatnonzero(counts > 0)
+    return idx, counts[idx]
 
 
 def broadcast(state: ConsumerState, params: Params, budget: float, claim: float,
@@ -101,8 +122,7 @@ def broadcast(state: ConsumerState, params: Params, budget: float, claim: float,
     if budget <= 0:
         return 0
     n_impressions = stochastic_round(budget, rng)
-    immigrants = np.flatnonzero(state.segment == IMMIGRANT)
-    natives = np.flatnonzero(state.segment != IMMIGRANT)
+    natives, immigrants = state.segment_members()
     w_imm = params.media_exposure_immigrant * len(immigrants)
     total = w_imm + len(natives)
     if n_impressions == 0 or total <= 0:
@@ -110,11 +130,10 @@ def broadcast(state: ConsumerState, params: Params, budget: float, claim: float,
     to_imm = int(rng.binomial(n_impressions, w_imm / total))
     hits = np.concatenate([immigrants[rng.integers(0, max(len(immigrants), 1), to_imm)],
                            natives[rng.integers(0, max(len(natives), 1), n_impressions - to_imm)]])
-    counts = np.bincount(hits, minlength=state.n)
-    idx = np.flatnonzero(counts)
-    k = counts[idx]
+    idx, k = hit_counts(hits, state.n)
     if params.ad_attention < 1.0:
         k = rng.binomial(k, params.ad_attention)
-        idx, k = idx[k > 0], k[k > 0]
+        noticed = k > 0
+        idx, k = idx[noticed], k[noticed]
     apply_exposures(state, idx, k, claim, params, brand=brand, threshold=threshold)
     return n_impressions

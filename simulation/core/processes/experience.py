@@ -44,19 +44,22 @@ def experience(state: ConsumerState, params: Params, quality: np.ndarray,
     if len(idx) == 0:
         return
     b = state.choice[idx].astype(np.int64)
+    key = idx * state.n_brands + b  # (buyer, brand bought) in the flat (N, B) arrays: faster than [idx, b]
+    expectation, attitude = state.expectation.reshape(-1), state.attitude.reshape(-1)
+    loyalty, trust = state.loyalty.reshape(-1), state.trust.reshape(-1)
     q = np.asarray(quality, dtype=np.float64)[b]
     x = np.clip(q + params.quality_noise * rng.standard_normal(len(idx)), -1.0, 1.0)
-    e = state.expectation[idx, b]
+    e = expectation[key]
     s = satisfaction(x, e, params)
-    a = state.attitude[idx, b]
-    state.attitude[idx, b] = a + params.experience_attitude * (s - a)
-    state.expectation[idx, b] = e + params.experience_expectation * (x - e)
-    loyalty = state.loyalty[idx, b]
-    state.loyalty[idx, b] = np.where(s >= 0, loyalty + params.loyalty_gain * s * (1.0 - loyalty),
-                                     loyalty + params.loyalty_loss * s * loyalty)
+    a = attitude[key]
+    attitude[key] = a + params.experience_attitude * (s - a)
+    expectation[key] = e + params.experience_expectation * (x - e)
+    held = loyalty[key]
+    loyalty[key] = np.where(s >= 0, held + params.loyalty_gain * s * (1.0 - held),
+                            held + params.loyalty_loss * s * held)
     overshoot = np.maximum((e - x) - params.disappointment_threshold, 0.0)
-    state.trust[idx, b] = state.trust[idx, b] * np.clip(1.0 - params.disappointment_trust * overshoot, 0.0, 1.0)
-    state.purchases[idx, b] += 1
-    state.last_satisfaction[idx, b] = s
+    trust[key] = trust[key] * np.clip(1.0 - params.disappointment_trust * overshoot, 0.0, 1.0)
+    state.purchases.reshape(-1)[key] += 1  # one purchase per buyer: no repeated key
+    state.last_satisfaction.reshape(-1)[key] = s
     state.experience[idx] = x
     state.satisfaction[idx] = s

@@ -22,11 +22,19 @@ def forget(state: ConsumerState, params: Params, rng: np.random.Generator) -> No
     With a spread baseline, ``attitude_decay`` is the stubbornness 1 - lambda of
     Friedkin & Johnsen (1990): x(t+1) = lambda W x(t) + (1 - lambda) x(0).
     """
-    state.attitude += params.attitude_decay * (state.attitude0 - state.attitude)
-    state.trust += params.trust_decay * (state.trust0[:, None] - state.trust)
+    # In place, through one scratch array (x += d * (target - x), the same operations in the
+    # same order as the plain expression, without its (N, B) temporaries).
+    gap = np.subtract(state.attitude0, state.attitude)
+    gap *= params.attitude_decay
+    state.attitude += gap
+    np.subtract(state.trust0[:, None], state.trust, out=gap)
+    gap *= params.trust_decay
+    state.trust += gap
     state.loyalty *= 1.0 - params.loyalty_decay
     state.irritation *= 1.0 - params.irritation_decay
     if params.awareness_decay > 0:
-        lapse = rng.random(state.aware.shape) < params.awareness_decay
-        state.aware &= ~(lapse & ~state.reinforced)
-    state.follower &= (state.attitude >= 0.0) & state.aware
+        kept = rng.random(state.aware.shape) >= params.awareness_decay  # no lapse
+        kept |= state.reinforced
+        state.aware &= kept
+    state.follower &= state.aware
+    state.follower &= state.attitude >= 0.0

@@ -39,21 +39,47 @@ def social_influence(state: ConsumerState, listener: np.ndarray, weight: np.ndar
     """
     if len(listener) == 0:
         return
-    n = state.aware.size
     attitude, expectation = state.attitude.reshape(-1), state.expectation.reshape(-1)
     beyond = np.abs(valence - attitude[listener]) > params.confidence_bound
     w = np.where(beyond, weight * params.resistance, weight)
-    total = np.bincount(listener, weights=w, minlength=n)
-    heard = np.flatnonzero(np.bincount(listener, minlength=n))
+    heard, group = distinct(listener, state.aware.size)
     state.aware.reshape(-1)[heard] = True
     state.reinforced.reshape(-1)[heard] = True
-    got = heard[total[heard] > 0]
+    total = np.bincount(group, weights=w, minlength=len(heard))
+    got = np.flatnonzero(total > 0)
     if len(got) == 0:
         return
     W = total[got]
-    v_bar = np.bincount(listener, weights=w * valence, minlength=n)[got] / W
-    c_bar = np.bincount(listener, weights=w * content, minlength=n)[got] / W
+    v_bar = np.bincount(group, weights=w * valence, minlength=len(heard))[got] / W
+    c_bar = np.bincount(group, weights=w * content, minlength=len(heard))[got] / W
+    got = heard[got]
     a = attitude[got]
     attitude[got] = a + (1.0 - (1.0 - params.wom_influence) ** W) * (v_bar - a)
     e = expectation[got]
     expectation[got] = e + (1.0 - (1.0 - params.wom_expectation) ** W) * (c_bar - e)
+
+
+def distinct(key: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct values of ``key`` (ints in [0, size)), ascending, and the position of
+    each entry's value among them: ``np.unique(key, return_inverse=True)``.
+
+    ``np.bincount(group, weights=w)`` then sums each key's weights in the order of the
+    entries, exactly as a full-length ``np.bincount(key, weights=w, minlength=size)`` would,
+    but in O(len(key)) memory. Few keys against ``size`` (a sort is cheaper than passes
+    over ``size``): ``np.unique``; many: a full-length mask, whose cost does not grow with
+    the sort.
+
+    Examples
+    --------
+    >>> [a.tolist() for a in distinct(np.array([7, 2, 7, 5]), 10)]
+    [[2, 5, 7], [2, 0, 2, 1]]
+    """
+    key = np.asarray(key, dtype=np.int64)
+    if 8 * len(key) < size:  # measured crossover: about size / 10 (a sort of len(key) vs passes over size)
+        return np.unique(key, return_inverse=True)
+    seen = np.zeros(size, dtype=bool)
+    seen[key] = True
+    values = np.flatnonzero(seen)
+    position = np.empty(size, dtype=np.int64)
+    position[values] = np.arange(len(values))
+    return values, position[key]

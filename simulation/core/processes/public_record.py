@@ -25,7 +25,7 @@ import numpy as np
 
 from simulation.core.params import Params
 from simulation.core.processes.events import scandal_trust_shock
-from simulation.core.processes.influence import social_influence
+from simulation.core.processes.influence import distinct, social_influence
 from simulation.core.state import IMMIGRANT, ConsumerState
 
 
@@ -271,15 +271,15 @@ def read_posts(state: ConsumerState, record: PublicRecord, listener: np.ndarray,
     content = np.where(honest_reply, record.reply_claim[post], record.content[post])
     weight = np.where(state.segment[listener] == IMMIGRANT, params.stranger_weight_immigrant,
                       params.stranger_weight_native)
-    n = state.aware.size
-    seen_good = np.bincount(key[honest_reply], minlength=n)
-    seen_spin = np.bincount(key[replied & spin], minlength=n)
+    saw, group = distinct(key[replied], state.aware.size)  # only those who saw a reply change
+    spun = spin[replied]
+    seen_good = np.bincount(group[~spun], minlength=len(saw))
+    seen_spin = np.bincount(group[spun], minlength=len(saw))
     social_influence(state, key, weight, valence, content, params)
     g = params.reply_trust_gain
-    saw = np.flatnonzero(seen_good + seen_spin)  # only those who saw a reply change
     flat_trust = state.trust.reshape(-1)
-    trust = 1.0 - (1.0 - flat_trust[saw]) * (1.0 - g) ** seen_good[saw]
-    flat_trust[saw] = trust * (1.0 - g) ** seen_spin[saw]
+    trust = 1.0 - (1.0 - flat_trust[saw]) * (1.0 - g) ** seen_good
+    flat_trust[saw] = trust * (1.0 - g) ** seen_spin
     scandal_trust_shock(state, record, key, post, params)  # docs/ODD.md 7.12; after the replies' trust
 
 
@@ -297,10 +297,10 @@ def post_publicly(state: ConsumerState, record: PublicRecord, params: Params, im
     expected reach times exp(reach_tail Z - reach_tail^2 / 2), one standard normal Z per
     post (drawn after the posting draws, only if ``reach_tail`` > 0). Returns the number of posts.
     """
-    rows, about = np.arange(state.n), np.maximum(state.topic, 0)
-    answered = state.answered[rows, about] & (state.topic >= 0)
+    about = state.keys(np.maximum(state.topic, 0))
+    answered = state.answered.reshape(-1).take(about) & (state.topic >= 0)
     sentiment = np.where(answered, np.clip(impression + params.reply_post_positivity, -1.0, 1.0), impression)
-    invited = state.answered_complaint[rows, about] & answered & (sentiment < 0)
+    invited = state.answered_complaint.reshape(-1).take(about) & answered & (sentiment < 0)
     p = (params.post_prob * np.where(answered, 1.0 + params.reply_post_boost, 1.0)
          * np.where(invited, 1.0 + params.complaint_invite, 1.0))
     posters = np.flatnonzero(state.talked & state.online & (rng.random(state.n) < np.minimum(p, 1.0)))

@@ -19,7 +19,7 @@ from simulation.core.params import Params
 from simulation.core.processes.consult import consult_record, consults
 from simulation.core.processes.goldenberg import goldenberg_choice
 from simulation.core.processes.public_record import PublicRecord
-from simulation.core.state import NO_BRAND, ConsumerState
+from simulation.core.state import NO_BRAND, ConsumerState, kth_true, row_cumsum, row_max
 
 
 def brand_utility(attitude: np.ndarray, loyalty: np.ndarray, trust: np.ndarray,
@@ -62,12 +62,13 @@ def choice_probabilities(utility: np.ndarray, aware: np.ndarray, params: Params)
 
 def _choice_weights(utility: np.ndarray, aware: np.ndarray, params: Params) -> np.ndarray:
     """exp(utility - row maximum) for known brands and the outside option, 0 otherwise."""
-    m = utility.shape[0]
-    outside = np.full((m, 1), params.outside_utility if params.outside_option else -np.inf)
-    u = np.concatenate([np.where(aware, utility, -np.inf), outside], axis=1)
-    top = u.max(axis=1, keepdims=True)
+    m, n_brands = utility.shape
+    u = np.empty((m, n_brands + 1))
+    np.copyto(u[:, :n_brands], np.where(aware, utility, -np.inf))
+    u[:, n_brands] = params.outside_utility if params.outside_option else -np.inf
+    top = row_max(u)  # column by column: the axis-1 reduction is slow for few brands
     top = np.where(np.isfinite(top), top, 0.0)
-    return np.exp(u - top)
+    return np.exp(u - top[:, None])
 
 
 def bass_hazard(adopted: np.ndarray, adj, params: Params) -> np.ndarray:
@@ -143,8 +144,9 @@ def purchase(state: ConsumerState, params: Params, rng: np.random.Generator, adj
     buyers = np.flatnonzero(choice >= 0)
     state.bought[:] = choice >= 0
     brand = choice[buyers].astype(np.int64)
-    state.aware[buyers, brand] = True  # whoever bought knows the brand (matters in the Bass mode)
-    state.reinforced[buyers, brand] = True
+    key = buyers * state.n_brands + brand  # (buyer, brand) in the flat (N, B) arrays: faster than [buyers, brand]
+    state.aware.reshape(-1)[key] = True  # whoever bought knows the brand (matters in the Bass mode)
+    state.reinforced.reshape(-1)[key] = True
 
     previous = state.last_brand[buyers]
     focal = brand == 0
@@ -159,9 +161,10 @@ def purchase(state: ConsumerState, params: Params, rng: np.random.Generator, adj
     slot = (step - 1) % state.history.shape[0]
     old = state.history[slot]
     leaving = np.flatnonzero(old >= 0)
-    state.recent[leaving, old[leaving].astype(np.int64)] -= 1  # one entry per consumer
+    recent = state.recent.reshape(-1)
+    recent[leaving * state.n_brands + old[leaving]] -= 1  # one entry per consumer
     state.history[slot] = choice
-    state.recent[buyers, brand] += 1
+    recent[key] += 1
     return counts
 
 
@@ -180,16 +183,17 @@ def _choose(state: ConsumerState, params: Params, rng: np.random.Generator, adj,
         n_consulted = int(consulting.sum())
         if n_consulted:  # reading comes first: what they read can change this choice
             bonus = consult_record(state, record, params, occ[consulting], step)
-        utility = brand_utility(state.attitude[occ], state.loyalty[occ], state.trust[occ],
-                                state.expectation[occ], params)
+        rows = [np.take(x, occ, axis=0) for x in (state.attitude, state.loyalty, state.trust, state.expectation,
+                                                   state.aware)]  # np.take: faster than x[occ]
+        utility = brand_utility(*rows[:4], params)
         if n_consulted:
             utility[consulting] += bonus
-        cumulative = np.cumsum(_choice_weights(utility, state.aware[occ], params), axis=1)
+        cumulative = row_cumsum(_choice_weights(utility, rows[4], params))
         total = cumulative[:, -1]
         # u / purchase_freq < 1, but the product may round up to the total: then the last
         # option with a weight is meant, not the first one (argmax of an all-False row).
         target = np.minimum((u[occ] / params.purchase_freq) * total, total * (1.0 - 2.0 ** -52))
-        pick = (cumulative > target[:, None]).argmax(axis=1)
+        pick = kth_true(cumulative > target[:, None])  # the first option past the target
         picked = (total > 0) & (pick < n_brands)
         choice[occ[picked]] = pick[picked]
     return choice, occ, n_consulted

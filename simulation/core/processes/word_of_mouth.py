@@ -14,7 +14,7 @@ import numpy as np
 
 from simulation.core.params import Params
 from simulation.core.processes.influence import social_influence
-from simulation.core.state import ConsumerState
+from simulation.core.state import ConsumerState, kth_true, row_count, row_max
 
 
 def talk_probability(impression: np.ndarray, bought: np.ndarray, params: Params) -> np.ndarray:
@@ -45,14 +45,17 @@ def talk_topic(state: ConsumerState, rng: np.random.Generator | None = None) -> 
     starts at its quality, untouched attitudes decay alike), and a fixed order would make
     the focal brand, first in it, the topic of every tie. Without ``rng`` the lowest index wins.
     """
-    strength = np.where(state.aware, np.abs(state.attitude), -1.0)
-    top = strength.max(axis=1, keepdims=True)
-    tied = state.aware & (strength == top)
+    # |a| - 1 <= 0 for an unknown brand, |a| itself (>= 0) for a known one: the row maximum
+    # is that of the known brands (as with -1 for the unknown ones, and cheaper than np.where),
+    # and ``tied`` keeps known brands only.
+    strength = np.abs(state.attitude)
+    strength -= ~state.aware
+    # Column-wise helpers (state.py): the axis-1 reductions of numpy are slow for few brands.
+    tied = state.aware & (strength == row_max(strength)[:, None])
+    pick = None
     if rng is not None and state.n_brands > 1:
-        count = tied.sum(axis=1)
-        pick = np.floor(rng.random(state.n) * count)  # the k-th of the tied brands
-        tied &= (np.cumsum(tied, axis=1) - 1) == pick[:, None]
-    topic = np.where(state.aware.any(axis=1), tied.argmax(axis=1), -1)
+        pick = np.floor(rng.random(state.n) * row_count(tied)).astype(np.int16)  # the k-th of the tied brands
+    topic = kth_true(tied, pick)  # -1 for a consumer aware of no brand (no tied brand)
     return np.where(state.bought, state.choice, topic).astype(np.int16)
 
 
@@ -67,10 +70,9 @@ def choose_talkers(state: ConsumerState, params: Params, rng: np.random.Generato
     """
     topic = talk_topic(state, rng)
     state.topic[:] = topic
-    rows = np.arange(state.n)
-    about = np.maximum(topic, 0)
-    impression = np.where(state.bought, state.satisfaction, state.attitude[rows, about])
-    reported = state.expectation[rows, about]
+    about = state.keys(np.maximum(topic, 0))
+    impression = np.where(state.bought, state.satisfaction, state.attitude.reshape(-1).take(about))
+    reported = state.expectation.reshape(-1).take(about)
     p = talk_probability(impression, state.bought, params)
     state.talked[:] = (topic >= 0) & (rng.random(state.n) < p)
     return impression, reported
