@@ -329,6 +329,48 @@ def to_adjacency(G: nx.Graph, weak_tie_strength: float) -> Adjacency:
     return Adjacency(indptr=indptr, indices=indices, weight=weight, n=n)
 
 
+def adjacency_from_pairs(pairs: np.ndarray, n: int, weak_tie_strength: float) -> Adjacency:
+    """The :class:`Adjacency` of n consumers and undirected ties ``pairs`` ((E, 2) ints).
+
+    The same CSR and strengths as ``to_adjacency(graph_from_pairs(pairs, n, ...), weak)``,
+    without a networkx graph (docs/ODD.md, 5.1): loops dropped, parallel ties merged.
+
+    Examples
+    --------
+    >>> adj = adjacency_from_pairs(np.array([[0, 1], [1, 2], [2, 1]]), 4, 0.25)
+    >>> adj.indptr.tolist(), adj.indices.tolist(), adj.n_edges
+    ([0, 1, 3, 4, 4], [1, 0, 2, 1], 2)
+    """
+    weak = _check_weak(weak_tie_strength)
+    indptr, indices = _csr_from_pairs(np.asarray(pairs, dtype=np.int64).reshape(-1, 2), n)
+    return Adjacency(indptr=indptr, indices=indices, weight=_strength(indptr, indices, n, weak), n=n)
+
+
+def to_networkx(indptr: np.ndarray, indices: np.ndarray, n: int, source: str) -> nx.Graph:
+    """The networkx graph of a symmetric CSR pattern: nodes ``0..N-1`` in order, then the
+    ties row by row (``graph.graph["source"] = source``).
+
+    Examples
+    --------
+    >>> adj = to_adjacency(nx.path_graph(3), 0.3)
+    >>> G = to_networkx(adj.indptr, adj.indices, adj.n, "path")
+    >>> list(G.edges()), G.graph["source"]
+    ([(0, 1), (1, 2)], 'path')
+    """
+    graph = nx.Graph(source=source)
+    graph.add_nodes_from(range(n))
+    rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
+    upper = rows < indices
+    graph.add_edges_from(zip(rows[upper].tolist(), indices[upper].tolist(), strict=True))
+    return graph
+
+
+def graph_from_pairs(pairs: np.ndarray, n: int, source: str) -> nx.Graph:
+    """The networkx graph of undirected ties ``pairs`` on nodes ``0..N-1`` (:func:`to_networkx`)."""
+    indptr, indices = _csr_from_pairs(np.asarray(pairs, dtype=np.int64).reshape(-1, 2), n)
+    return to_networkx(indptr, indices, n, source)
+
+
 def _check_weak(weak: float) -> float:
     weak = float(weak)
     if not (0.0 < weak <= 1.0):
@@ -349,7 +391,8 @@ def _csr_from_pairs(pairs: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     first = np.ones(keys.shape[0], dtype=bool)
     np.not_equal(keys[1:], keys[:-1], out=first[1:])
     keys = keys[first]
-    rows, cols = np.divmod(keys, n)
+    rows = keys // n  # np.divmod gives the same, many times slower
+    cols = keys - rows * n
     indptr = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(np.bincount(rows, minlength=n), out=indptr[1:])
     index_dtype = np.int32 if n <= np.iinfo(np.int32).max else np.int64
