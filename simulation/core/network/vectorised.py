@@ -28,12 +28,13 @@ def barabasi_albert_pairs(n: int, m: int, rng: np.random.Generator) -> np.ndarra
     either a newcomer's own entry (known) or a target drawn earlier, which is resolved by
     pointer jumping (Batagelj & Brandes 2005, their linear preferential attachment).
 
-    All draws are made at once; then, in rounds, every target that repeats one of the same
-    newcomer's earlier targets is redrawn and the list resolved again (a few rounds: repeats
-    happen mostly to the first newcomers, where the hubs hold a large share of the list).
-    A redraw can change a later newcomer's target that read the redrawn slot, so this is
-    not draw for draw networkx's sequential process, only its distribution (m distinct
-    targets, each with probability proportional to degree), which the tests compare.
+    Newcomers are drawn in blocks of consecutive ids, each about 1/8 of those before it,
+    so that most draws of a block read slots of earlier, finished blocks (known values)
+    and few read slots of the same block (resolved by pointer doubling). In a block, a
+    target that repeats one of the same newcomer's earlier targets is drawn again, but only
+    once the newcomers it reads from are settled: so every target is the first of its own
+    uniform draws that is not an earlier target of the newcomer, from the list as it stood,
+    which is networkx's sequential rejection. Same distribution, not the same draws.
 
     Examples
     --------
@@ -47,21 +48,45 @@ def barabasi_albert_pairs(n: int, m: int, rng: np.random.Generator) -> np.ndarra
     star = np.column_stack([np.zeros(m, dtype=np.int64), np.arange(1, m + 1, dtype=np.int64)])
     if k <= 0:
         return star
-    newcomer = np.arange(m + 1, n, dtype=np.int64)
     # Newcomer j (0-based) draws from the 2m + 2mj list entries before its own.
     length = 2 * m * (np.arange(k, dtype=np.int64) + 1)
-    draw = rng.integers(0, length[:, None], size=(k, m), dtype=np.int64).ravel()
-    fixed, parent = _slot_kind(draw, m)
-    while True:
-        value = _resolve(fixed, parent)
-        repeat = _repeats(value.reshape(k, m)).ravel()
-        redo = np.flatnonzero(repeat)
-        if redo.size == 0:
-            break
-        draw[redo] = rng.integers(0, length[redo // m], dtype=np.int64)
-        fixed[redo], parent[redo] = _slot_kind(draw[redo], m)
-    pairs = np.column_stack([np.repeat(newcomer, m), value])
+    value = np.empty(k * m, dtype=np.int64)  # the targets, newcomer by newcomer
+    lo = 0
+    while lo < k:
+        hi = min(k, lo + max(64, lo // 8))
+        value[lo * m:hi * m] = _block_targets(lo, hi, m, length, value, rng)
+        lo = hi
+    pairs = np.column_stack([np.repeat(np.arange(m + 1, n, dtype=np.int64), m), value])
     return np.concatenate([star, pairs])
+
+
+def _block_targets(lo: int, hi: int, m: int, length: np.ndarray, value: np.ndarray,
+                   rng: np.random.Generator) -> np.ndarray:
+    """The m distinct targets of newcomers lo..hi-1, given ``value`` of those before lo."""
+    rows = hi - lo
+    size = length[lo:hi]
+    draw = rng.integers(0, size[:, None], size=(rows, m), dtype=np.int64).ravel()
+    while True:
+        fixed, parent = _slot_kind(draw, m)
+        earlier = (parent >= 0) & (parent < lo * m)
+        fixed[earlier] = value[parent[earlier]]
+        local = np.where(parent >= lo * m, parent - lo * m, -1)  # a slot of this block
+        got = _resolve(fixed, local)
+        repeat = _repeats(got.reshape(rows, m))
+        bad = repeat.any(axis=1)
+        if not bad.any():
+            return got
+        # Unsettled: a newcomer with a repeat, or reading a slot of an unsettled one.
+        reads = np.where(local >= 0, local // m, rows).reshape(rows, m)
+        unsettled = np.append(bad, False)
+        while True:
+            grown = bad | unsettled[reads].any(axis=1)
+            if np.array_equal(grown, unsettled[:rows]):
+                break
+            unsettled[:rows] = grown
+        ready = bad & ~unsettled[reads].any(axis=1)
+        redo = np.flatnonzero((repeat & ready[:, None]).ravel())
+        draw[redo] = rng.integers(0, size[redo // m], dtype=np.int64)
 
 
 def _slot_kind(draw: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
