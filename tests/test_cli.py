@@ -787,7 +787,6 @@ def test_simulate_200k_consumers_end_to_end(tmp_path):
 
 def test_a_large_generated_graph_is_checked_not_built_before_the_runs(monkeypatch):
     import simulation.research.provenance as provenance
-    from simulation.errors import GraphError
     from simulation.research.tasks import Task
 
     def no_build(*args, **kwargs):
