@@ -82,7 +82,7 @@ class WordOfMouthModel(LazyMesaView, RunMixin, mesa.Model):
         self.tally = Tally()
 
         # The Mesa view (networkx graph, Network space, one FixedAgent per node) is made when
-        # first asked for (docs/ODD.md, "The Mesa view"); making it draws no random number.
+        # first asked for (docs/ODD.md, 2.1 "The Mesa view"); making it draws no random number.
         self._defer_mesa_view(built, on_stage)
 
         self.datacollector = mesa.DataCollector(

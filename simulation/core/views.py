@@ -8,7 +8,7 @@ At a million consumers that view costs more than the rest of the build (about 25
 same graph, cells and agents (unique ids 1..N in node order) as if they had been made in
 the constructor. Creating them draws no random number (networkx's graph from the CSR,
 Mesa's ``Network`` without a layout and the agents draw nothing), so whether anybody
-looked changes no result. See docs/ODD.md, "The Mesa view".
+looked changes no result. See docs/ODD.md, 2.1 "The Mesa view", and section 9 item 36.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The lazy Mesa view (simulation/core/views.py): made when asked for, then as before, and
-looking changes no result (docs/ODD.md, "The Mesa view")."""
+looking changes no result (docs/ODD.md, 2.1 "The Mesa view")."""
 
 from __future__ import annotations
 
