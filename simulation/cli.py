@@ -335,7 +335,7 @@ def cmd_simulate(args) -> int:
     from simulation.research.executors import run_tasks
     from simulation.research.provenance import graphs_used
     from simulation.research.runfiles import write_run_outputs
-    from simulation.research.tasks import Task, final_rows, run_seed
+    from simulation.research.tasks import Task, final_rows, run_seed, run_task_described
 
     _positive("--replicates", args.replicates)
     _positive("--steps", args.steps)
@@ -357,10 +357,15 @@ def cmd_simulate(args) -> int:
     params = Params(**values)
     seeds = [run_seed(args.seed, r) for r in range(args.replicates)]
     tasks = [Task(params.to_dict(), sd, {"strategy": params.strategy, "replicate": r}) for r, sd in enumerate(seeds)]
-    # Built once before any run, so a bad graph file fails before work starts.
+    # Checked before any run, so a bad graph file fails before work starts (a large generated
+    # graph is not built here: its entry is replaced by the first run's own graph below).
     graphs = graphs_used(tasks, say=lambda note: print(note, file=sys.stderr))
     start = time.perf_counter()
-    frames = run_tasks(tasks, workers=args.workers, progress=not args.no_progress, desc="simulate")
+    results = run_tasks(tasks, workers=args.workers, progress=not args.no_progress, desc="simulate",
+                        fn=run_task_described)
+    frames = [frame for frame, _ in results]
+    graphs = [{**results[0][1], "seed": g["seed"], "runs": g["runs"]} if g.get("measured") is False else g
+              for g in graphs]
     ts = pd.concat(frames, ignore_index=True)
     summary = final_rows(ts, ["strategy", "replicate", "seed"])
     out = write_run_outputs(args.out, ts, summary, {

@@ -634,7 +634,8 @@ def test_build_stages_are_heard_in_this_process_only(workers):
                             env={**os.environ, "PYTHONPATH": str(REPO)})
     assert result.returncode == 0, describe(result)
     stages = [line for line in result.stderr.splitlines() if line.startswith("STAGE")]
-    assert len(stages) == (2 * 2 * 4 if workers == 1 else 0), result.stderr
+    # graph, tie strengths, initial state (the Mesa agents are made only when asked for)
+    assert len(stages) == (2 * 2 * 3 if workers == 1 else 0), result.stderr
 
 
 @pytest.mark.slow
@@ -760,3 +761,44 @@ def test_immutable_output_folder_is_refused_before_running(tmp_path):
     finally:
         _chattr("-i", locked)
     assert list(locked.iterdir()) == []
+
+
+# ----------------------------------------------------------------------------------------
+# large runs (issue 14): the vectorised graph, the lazy Mesa view, run.json without a rebuild
+# ----------------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_simulate_200k_consumers_end_to_end(tmp_path):
+    """The reduced form of the 1M benchmark (benchmarks/profile_cli.py) that CI runs: the
+    real command at 200,000 consumers x 10 weeks, on the vectorised generator's graph."""
+    out = tmp_path / "out"
+    ok(run_cli("simulate", "--set", "n_consumers=200000", "--steps", 10, "--out", out, "--no-progress",
+               timeout=600))
+    meta = json.loads((out / "run.json").read_text())
+    [graph] = meta["graphs"]
+    # Measured on the run's own graph (its CSR), not rebuilt: BA with m = 3, one component.
+    assert (graph["source"], graph["nodes"], graph["edges"], graph["components"]) == (
+        "barabasi_albert", 200_000, 3 * (200_000 - 3), 1)
+    assert graph["seed"] == meta["seeds"][0] and graph["runs"] == 1 and "measured" not in graph
+    ts = pd.read_csv(out / "timeseries.csv")
+    summary = pd.read_csv(out / "summary.csv")
+    assert ts["step"].tolist() == list(range(11)) and len(summary) == 1
+    assert 0 < ts["awareness"].iloc[-1] <= 1 and ts["awareness"].is_monotonic_increasing is not None
+
+
+def test_a_large_generated_graph_is_checked_not_built_before_the_runs(monkeypatch):
+    import simulation.research.provenance as provenance
+    from simulation.research.tasks import Task
+
+    def no_build(*args, **kwargs):
+        raise AssertionError("graphs_used built a large generated graph")
+
+    monkeypatch.setattr(provenance, "build_graph", no_build)
+    tasks = [Task({"n_consumers": 1_000_000}, 5, {}), Task({"n_consumers": 1_000_000}, 6, {})]
+    [entry] = provenance.graphs_used(tasks)
+    counts = (entry["nodes"], entry["edges"], entry["components"], entry["measured"])
+    assert counts == (1_000_000, 3 * 999_997, 1, False)
+    assert (entry["seed"], entry["runs"]) == (5, 2)
+    [ws] = provenance.graphs_used([Task({"n_consumers": 100_000, "network": "erdos_renyi"}, 1, {})])
+    assert ws["edges"] is None and ws["components"] is None
+    # (At 100,000 consumers every allowed mean_degree <= 1000 can be built; the setting is
+    # still checked by generator_setting, and small graphs are built as before.)

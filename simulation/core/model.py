@@ -18,20 +18,20 @@ from typing import Any
 import mesa
 import networkx as nx
 import numpy as np
-from mesa.discrete_space import Network
 
 from simulation.core import processes as proc
-from simulation.core.agents import AGENT_REPORTERS, Consumer
+from simulation.core.agents import AGENT_REPORTERS
 from simulation.core.brand import qualities
 from simulation.core.flighting import FlightPlan
 from simulation.core.inputs import model_inputs, resolve_params
 from simulation.core.metrics import Tally, model_reporters
 from simulation.core.params import Params
-from simulation.core.progress import StageListener, stage
+from simulation.core.progress import StageListener
 from simulation.core.running import RunMixin
+from simulation.core.views import LazyMesaView, cyclic_gc_paused
 
 
-class WordOfMouthModel(RunMixin, mesa.Model):
+class WordOfMouthModel(LazyMesaView, RunMixin, mesa.Model):
     """Consumers on a social graph, brands competing for them, and a public record.
 
     Brand 0 is the focal brand (``self.brand``) whose strategy is compared; ``self.brands``
@@ -62,7 +62,9 @@ class WordOfMouthModel(RunMixin, mesa.Model):
                  on_stage: StageListener | None = None, **overrides: Any) -> None:
         super().__init__(rng=rng)
         self.params = p = resolve_params(params, overrides)
-        self.graph, self.adjacency, self.state, self.brands = model_inputs(p, self.rng, graph, on_stage)
+        with cyclic_gc_paused():  # millions of long-lived objects, no garbage (views.py)
+            built, self.adjacency, self.state, self.brands = model_inputs(p, self.rng, graph, on_stage,
+                                                                          lazy_graph=True)
         self.brand = self.brands[0]
         self.qualities = qualities(self.brands)
         # The survey's own stream, spawned from the model's Generator (no draw from it): how
@@ -75,17 +77,13 @@ class WordOfMouthModel(RunMixin, mesa.Model):
         # The focal brand's spend schedule (docs/ODD.md, 7.14); "always" draws nothing.
         self.planned_brands = self.brands
         self.flights = FlightPlan(p, self.rng)
-        n = self.adjacency.n
         self.online_prob = self.state.by_segment(p.online_native, p.online_immigrant)
         self.record = proc.PublicRecord(p.record_capacity, proc.reach_scale(self.adjacency.degree, p))
         self.tally = Tally()
 
-        # The Mesa view: one FixedAgent per node, on a topological Network (no layout:
-        # a spring layout costs minutes at 10k nodes; the dashboard lays out for display).
-        with stage(f"agents ({n:,} Mesa agents)", on_stage):
-            self.space = Network(self.graph, layout=None, random=self.random)
-            cells = [self.space[i] for i in range(n)]
-            Consumer.create_agents(self, n, index=np.arange(n), cell=cells)
+        # The Mesa view (networkx graph, Network space, one FixedAgent per node) is made when
+        # first asked for (docs/ODD.md, 2.1 "The Mesa view"); making it draws no random number.
+        self._defer_mesa_view(built, on_stage)
 
         self.datacollector = mesa.DataCollector(
             model_reporters=model_reporters(),

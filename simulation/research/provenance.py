@@ -15,7 +15,16 @@ from typing import Any
 
 import numpy as np
 
-from simulation.core.network import GRAPH_PARAMETERS, build_graph, describe_graph, ignored_parameters
+from simulation.core.network import (
+    GRAPH_PARAMETERS,
+    build_graph,
+    describe_adjacency,
+    describe_graph,
+    description_of,
+    ignored_parameters,
+    uses_numpy_graph,
+)
+from simulation.core.network.generators import generator_setting
 from simulation.core.params import Params
 from simulation.errors import WomsimError
 
@@ -81,6 +90,14 @@ def graphs_used(tasks: Iterable[Any], *, strict: bool = True,
     ``empty`` this is the graph of every run; a random generator (``random`` true) draws
     a new graph per seed, and the counts are those of the graph of ``seed``.
 
+    A graph of the vectorised generators (:func:`~simulation.core.network.uses_numpy_graph`,
+    100,000 consumers and more) is not built here (that took 38 s at a million nodes): its
+    setting is checked (the same :class:`~simulation.errors.GraphError` as building) and the
+    entry holds what the parameters fix, ``"measured": false``, with ``edges`` (exact for
+    Barabasi-Albert and Watts-Strogatz, null for Erdos-Renyi) and ``components`` (1 for
+    Barabasi-Albert, else null). ``simulate`` replaces it by the measured graph of its
+    first run (:func:`describe_run_graph`).
+
     Parameters
     ----------
     tasks : iterable of Task
@@ -115,6 +132,9 @@ def graphs_used(tasks: Iterable[Any], *, strict: bool = True,
     for group in list(groups.values())[:MAX_GRAPHS]:
         try:
             params = Params(**group["values"])
+            if uses_numpy_graph(params):
+                described.append({**_planned(params), "seed": group["seed"], "runs": group["runs"]})
+                continue
             graph, _ = build_graph(params, np.random.default_rng(group["seed"]))
         except WomsimError as exc:  # a bad graph file, or one that has gone since validation
             if strict:
@@ -129,6 +149,23 @@ def graphs_used(tasks: Iterable[Any], *, strict: bool = True,
     if len(groups) > MAX_GRAPHS:
         described.append({"not_described": len(groups) - MAX_GRAPHS})
     return described
+
+
+def _planned(params: Params) -> dict[str, Any]:
+    """The description of a large generated graph from its parameters alone (see graphs_used)."""
+    n, source = params.n_consumers, params.network
+    setting = generator_setting(source, params)  # raises for a setting that cannot be built
+    edges = {"barabasi_albert": setting * (n - setting), "watts_strogatz": n * setting // 2}.get(source)
+    components = 1 if source == "barabasi_albert" else None  # every newcomer ties to earlier nodes
+    return {**description_of({"source": source}, n, edges, components), "measured": False}
+
+
+def describe_run_graph(model) -> dict[str, Any]:
+    """The measured description of the graph a model ran on, from its CSR adjacency (no
+    networkx graph is made for it: ``describe_adjacency``, components by scipy)."""
+    made = getattr(model, "mesa_view_made", {"graph": True})
+    attributes = model.graph.graph if made["graph"] else {"source": model.params.network}
+    return describe_adjacency(model.adjacency, attributes)
 
 
 def check_output(path: str | os.PathLike, *, file: bool = False, option: str = "--out") -> Path:

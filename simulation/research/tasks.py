@@ -20,6 +20,7 @@ import pandas as pd
 
 from simulation.core.metrics import METRIC_NAMES
 from simulation.core.params import Params
+from simulation.research.provenance import describe_run_graph
 
 
 def run_seed(base_seed: int, replicate: int, point: int = 0) -> int:
@@ -79,18 +80,29 @@ def run_simulation(params: Mapping[str, Any], seed: int, labels: Mapping[str, An
     >>> len(df), int(df["seed"].iloc[0])
     (6, 3)
     """
+    return _simulate(params, seed, labels)[1]
+
+
+def _simulate(params: Mapping[str, Any], seed: int, labels: Mapping[str, Any] | None):
     model = create_model(params, rng=seed)
     model.run()
     df = model.timeseries()
     df.insert(0, "seed", seed)
     for i, (key, value) in enumerate((labels or {}).items()):
         df.insert(i, key, value)
-    return df
+    return model, df
 
 
 def run_task(task: Task) -> pd.DataFrame:
     """Run one task (its labels become columns); raises what the model raises."""
     return run_simulation(task.params, task.seed, task.labels)
+
+
+def run_task_described(task: Task) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """:func:`run_task` and the measured description of the run's own graph
+    (:func:`~simulation.research.provenance.describe_run_graph`), for ``simulate``'s run.json."""
+    model, df = _simulate(task.params, task.seed, task.labels)
+    return df, describe_run_graph(model)
 
 
 def run_task_safely(task: Task) -> dict[str, Any]:

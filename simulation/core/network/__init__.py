@@ -11,13 +11,18 @@ Modules (lowest first; each imports only those above it, :mod:`simulation.errors
     :func:`clean_graph` (undirected, simple, nodes ``0..N-1``, file weights kept).
 ``adjacency``
     :func:`to_adjacency` and :func:`tie_strength`: the CSR :class:`Adjacency` the engine
-    works on, or the implicit :class:`MeanFieldAdjacency` of a large complete graph.
+    works on, or the implicit :class:`MeanFieldAdjacency` of a large complete graph;
+    :func:`adjacency_from_pairs` (the same from tie pairs) and :func:`to_networkx`.
+``vectorised``
+    Barabasi-Albert, Watts-Strogatz and Erdos-Renyi ties drawn as numpy pairs, used from
+    ``NUMPY_GRAPH_MIN`` = 100,000 consumers (:func:`uses_numpy_graph`).
 ``generators``
     :func:`build_graph`: ``params.network`` (a generator, a built-in graph or
     ``file:PATH``) to a clean graph and the consumer segments; which graph parameters
     each source uses (:func:`ignored_parameters`).
 ``description``
-    :func:`describe_graph`: the built graph measured, for run metadata.
+    :func:`describe_graph` and :func:`describe_adjacency`: the built graph measured, for run
+    metadata.
 
 See docs/ODD.md, 2.5 The social graph and 5.1 Graph sources.
 
@@ -37,30 +42,44 @@ Examples
 from simulation.core.network.adjacency import (
     Adjacency,
     MeanFieldAdjacency,
+    adjacency_from_pairs,
+    graph_from_pairs,
     tie_strength,
     to_adjacency,
+    to_networkx,
 )
-from simulation.core.network.description import describe_graph
+from simulation.core.network.description import describe_adjacency, describe_graph, description_of
 from simulation.core.network.edgelist import parse_edge_list
 from simulation.core.network.generators import (
     COMPLETE_EXPLICIT_MAX,
     GRAPH_PARAMETERS,
     build_graph,
+    build_pairs,
     ignored_parameters,
+    uses_numpy_graph,
 )
 from simulation.core.network.readers import clean_graph, read_graph_file
+from simulation.core.network.vectorised import NUMPY_GRAPH_MIN
 
 __all__ = [
     "COMPLETE_EXPLICIT_MAX",
     "GRAPH_PARAMETERS",
     "Adjacency",
     "MeanFieldAdjacency",
+    "NUMPY_GRAPH_MIN",
+    "adjacency_from_pairs",
     "build_graph",
+    "build_pairs",
     "clean_graph",
+    "describe_adjacency",
     "describe_graph",
+    "description_of",
     "ignored_parameters",
     "parse_edge_list",
     "read_graph_file",
+    "graph_from_pairs",
     "tie_strength",
     "to_adjacency",
+    "to_networkx",
+    "uses_numpy_graph",
 ]

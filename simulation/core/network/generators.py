@@ -17,7 +17,15 @@ import warnings
 import networkx as nx
 import numpy as np
 
+from simulation.core.network.adjacency import graph_from_pairs
 from simulation.core.network.readers import clean_graph, read_graph_file
+from simulation.core.network.vectorised import (
+    NUMPY_GRAPH_MIN,
+    NUMPY_SOURCES,
+    barabasi_albert_pairs,
+    erdos_renyi_pairs,
+    watts_strogatz_pairs,
+)
 from simulation.core.params import (
     BUILTIN_NETWORKS,
     FILE_PREFIX,
@@ -151,6 +159,9 @@ def build_graph(params: Params, rng: np.random.Generator) -> tuple[nx.Graph, np.
     """
     source = params.network
     segment: np.ndarray | None = None
+    if uses_numpy_graph(params):
+        pairs, segment = build_pairs(params, rng)
+        return graph_from_pairs(pairs, params.n_consumers, source), segment
     if source.startswith(FILE_PREFIX):
         path = source[len(FILE_PREFIX):]
         raw = read_graph_file(path)
@@ -169,6 +180,35 @@ def build_graph(params: Params, rng: np.random.Generator) -> tuple[nx.Graph, np.
         segment = (rng.random(graph.number_of_nodes()) < params.immigrant_share).astype(np.int8)
     graph.graph["source"] = source
     return graph, segment
+
+
+def uses_numpy_graph(params: Params) -> bool:
+    """Whether the graph comes from :mod:`~simulation.core.network.vectorised` (docs/ODD.md, 5.1):
+    a Barabasi-Albert, Watts-Strogatz or Erdos-Renyi graph of at least ``NUMPY_GRAPH_MIN`` =
+    100,000 consumers. Smaller graphs and the other sources stay networkx's.
+
+    Examples
+    --------
+    >>> uses_numpy_graph(Params(n_consumers=100_000)), uses_numpy_graph(Params(n_consumers=99_999))
+    (True, False)
+    """
+    return params.network in NUMPY_SOURCES and params.n_consumers >= NUMPY_GRAPH_MIN
+
+
+def build_pairs(params: Params, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """The ties (an ``(E, 2)`` int64 array) and segments of a graph that :func:`uses_numpy_graph`.
+
+    Same draw order as :func:`build_graph`: the ties, then ``rng.random(N) < immigrant_share``.
+    :func:`build_graph` returns the same graph as networkx (``graph_from_pairs``); the model
+    takes its CSR straight from the pairs (``adjacency_from_pairs``) and makes the networkx
+    graph only when asked for it.
+    """
+    if not uses_numpy_graph(params):
+        raise GraphError(f"network {params.network!r} with n_consumers = {params.n_consumers} "
+                         "is built by networkx, not from pairs (see uses_numpy_graph)")
+    pairs = _generate(params.network, params, rng, pairs=True)
+    segment = (rng.random(params.n_consumers) < params.immigrant_share).astype(np.int8)
+    return pairs, segment
 
 
 COMPLETE_EXPLICIT_MAX = 1000  # complete graphs above this size are kept implicit (mean field)
@@ -235,34 +275,23 @@ def _round_half_up(x: float) -> int:
     return int(math.floor(x + 0.5))
 
 
-def _generate(source: str, params: Params, rng: np.random.Generator) -> nx.Graph:
+def _generate(source: str, params: Params, rng: np.random.Generator,
+              pairs: bool = False) -> nx.Graph | np.ndarray:
+    # pairs: the vectorised generator's (E, 2) tie array instead (uses_numpy_graph).
     n = params.n_consumers
-    d = params.mean_degree
     if source in ("barabasi_albert", "powerlaw_cluster"):
-        m = max(1, _round_half_up(d / 2))
-        if m >= n:
-            raise GraphError(
-                f"network '{source}': m = round(mean_degree / 2) = {m} must be below "
-                f"n_consumers = {n}: allowed mean_degree < {2 * n - 1}")
+        m = generator_setting(source, params)
         if source == "barabasi_albert":
-            return nx.barabasi_albert_graph(n, m, seed=rng)
+            return barabasi_albert_pairs(n, m, rng) if pairs else nx.barabasi_albert_graph(n, m, seed=rng)
         return nx.powerlaw_cluster_graph(n, m, params.triangle_p, seed=rng)
     if source == "watts_strogatz":
-        k = max(2, 2 * _round_half_up(d / 2))
-        if k >= n:
-            k_max = 2 * ((n - 1) // 2)
-            allowed = (f"mean_degree < {k_max + 1}" if k_max >= 2
-                       else "n_consumers >= 3")
-            raise GraphError(
-                f"network 'watts_strogatz': k = {k} (the even number nearest mean_degree, "
-                f"at least 2) must be below n_consumers = {n}: allowed {allowed}")
+        k = generator_setting(source, params)
+        if pairs:
+            return watts_strogatz_pairs(n, k, params.rewire_p, rng)
         return nx.watts_strogatz_graph(n, k, params.rewire_p, seed=rng)
     if source == "erdos_renyi":
-        if d > n - 1:
-            raise GraphError(
-                f"network 'erdos_renyi': mean_degree = {d:g} exceeds n_consumers - 1 = "
-                f"{n - 1}: allowed mean_degree <= {n - 1}")
-        return nx.fast_gnp_random_graph(n, d / (n - 1), seed=rng)
+        p = generator_setting(source, params)
+        return erdos_renyi_pairs(n, p, rng) if pairs else nx.fast_gnp_random_graph(n, p, seed=rng)
     if source == "complete":
         if n > COMPLETE_EXPLICIT_MAX:
             # mean field: the ties are implicit (see MeanFieldAdjacency); the graph that
@@ -276,6 +305,42 @@ def _generate(source: str, params: Params, rng: np.random.Generator) -> nx.Graph
     if source == "cliques":
         return clique_graph(n, params.clique_size)
     raise GraphError(f"unknown network generator {source!r}")
+
+
+def generator_setting(source: str, params: Params) -> int | float:
+    """m (Barabasi-Albert, Holme-Kim), k (Watts-Strogatz) or p (Erdos-Renyi) of ``params``,
+    checked without drawing: a :class:`GraphError` for a setting the generator cannot honour.
+
+    Examples
+    --------
+    >>> generator_setting("barabasi_albert", Params(mean_degree=5)), generator_setting("watts_strogatz", Params())
+    (3, 6)
+    """
+    n, d = params.n_consumers, params.mean_degree
+    if source in ("barabasi_albert", "powerlaw_cluster"):
+        m = max(1, _round_half_up(d / 2))
+        if m >= n:
+            raise GraphError(
+                f"network '{source}': m = round(mean_degree / 2) = {m} must be below "
+                f"n_consumers = {n}: allowed mean_degree < {2 * n - 1}")
+        return m
+    if source == "watts_strogatz":
+        k = max(2, 2 * _round_half_up(d / 2))
+        if k >= n:
+            k_max = 2 * ((n - 1) // 2)
+            allowed = (f"mean_degree < {k_max + 1}" if k_max >= 2
+                       else "n_consumers >= 3")
+            raise GraphError(
+                f"network 'watts_strogatz': k = {k} (the even number nearest mean_degree, "
+                f"at least 2) must be below n_consumers = {n}: allowed {allowed}")
+        return k
+    if source == "erdos_renyi":
+        if d > n - 1:
+            raise GraphError(
+                f"network 'erdos_renyi': mean_degree = {d:g} exceeds n_consumers - 1 = "
+                f"{n - 1}: allowed mean_degree <= {n - 1}")
+        return d / (n - 1)
+    raise GraphError(f"network {source!r} has no generator setting")
 
 
 def _sbm_probabilities(n0: int, n1: int, d: float, h: float) -> tuple[np.ndarray, bool]:
