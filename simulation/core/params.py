@@ -98,7 +98,7 @@ def _p(name, default, kind, low=None, high=None, *, unit="", meaning, source="as
 
 _SPECS: list[Spec] = [
     # --- population ---------------------------------------------------------------------
-    _p("n_consumers", 2000, int, 2, 5_000_000, unit="consumers", group="population",
+    _p("n_consumers", 2000, int, 2, 20_000_000, unit="consumers", group="population",
        meaning="number of consumers (ignored by karate, les_miserables and file: graphs, "
                "whose size is their own)"),
     _p("immigrant_share", 0.3, float, 0.0, 1.0, unit="share", group="population",
