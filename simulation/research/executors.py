@@ -249,6 +249,10 @@ def fingerprint() -> dict[str, str]:
     return {**package_versions(), "simulation sources": digest.hexdigest()[:12]}
 
 
+def _worker_fingerprint() -> dict[str, str]:
+    return fingerprint()  # looked up on the worker, by name: the worker's own code answers
+
+
 def fingerprint_difference(mine: Mapping[str, str], theirs: Mapping[str, str]) -> str | None:
     """The first difference between two fingerprints, as text; None if they agree."""
     for key in dict.fromkeys([*mine, *theirs]):
@@ -309,7 +313,7 @@ class DaskCluster(_Reusable):
                                    processes=True, dashboard_address=None, preload=["simulation.research.tasks"])
             return Client(cluster), cluster
         try:
-            client = Client(self.scheduler, timeout=30)
+            client = Client(self.scheduler)  # waits distributed.comm.timeouts.connect (30 s)
         except OSError as exc:
             raise WomsimError(f"--scheduler {self.scheduler}: no dask scheduler answers there ({exc})") from None
         try:
@@ -321,7 +325,7 @@ class DaskCluster(_Reusable):
 
     def _check_workers(self, client) -> None:
         try:
-            found = client.run(fingerprint)
+            found = client.run(_worker_fingerprint)
         except Exception as exc:  # noqa: BLE001 - dask re-raises a worker's failure to unpickle as plain Exception
             reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise WomsimError(f"the dask workers at {self.scheduler} cannot load this womsim ({reason}): "
