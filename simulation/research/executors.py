@@ -138,22 +138,25 @@ class InProcess:
 class _Reusable:
     """An executor whose workers can outlive one :meth:`run`: inside ``with executor:`` every
     ``run`` reuses the same pool or cluster connection (a calibration check's targets, a fit's
-    trials); outside, each ``run`` starts and ends its own."""
+    trials: see :func:`reusing`); outside, each ``run`` starts and ends its own."""
 
     _open: Any = None
+    _entered: bool = False
 
     def __enter__(self):
-        if self._open is None:
-            self._open = self._start()
+        self._entered = True
         return self
 
     def __exit__(self, *exc) -> None:
+        self._entered = False
         opened, self._open = self._open, None
         if opened is not None:
             self._stop(opened, failed=exc[0] is not None)
 
     def run(self, fn: TaskFunction, tasks: Sequence[Task]) -> Iterator[tuple[int, Any]]:
-        if self._open is not None:
+        if self._entered:
+            if self._open is None:  # started by the first run inside `with` (or again after an error)
+                self._open = self._start()
             yield from self._run(self._open, fn, tasks)
             return
         opened = self._start()
@@ -223,7 +226,7 @@ class LocalProcesses(_Reusable):
         except BaseException:  # Ctrl-C, a run's error, or the caller closing the iterator
             for fut in pending:
                 fut.cancel()
-            if pool is self._open:  # a kept pool: end it here, the next run starts a new one
+            if pool is self._open:  # a kept pool: its workers may be busy; end it, the next run starts one
                 self._open = None
                 self._stop(pool, failed=True)
             raise
@@ -457,7 +460,42 @@ def execute(tasks: Sequence[Task], fn: TaskFunction, *, workers: int | None = No
     >>> [(i, len(df)) for i, df in execute(tasks, run_task, workers=1)]
     [(0, 3), (1, 3)]
     """
-    return executor_for(workers, scheduler, len(tasks)).run(fn, tasks)
+    executor = executor_for(workers, scheduler, len(tasks))
+    kept = _kept.get(_key(workers, scheduler))
+    if kept is not None and not isinstance(executor, InProcess):
+        executor = kept
+    return executor.run(fn, tasks)
+
+
+_kept: dict[tuple[int | None, str | None], Executor] = {}
+
+
+def _key(workers: int | None, scheduler: str | None) -> tuple[int | None, str | None]:
+    """Which kept executor serves (workers, scheduler): an existing scheduler's workers are its own."""
+    if scheduler and scheduler != "local":
+        return None, scheduler
+    return (default_workers() if workers is None else max(1, int(workers))), scheduler or None
+
+
+@contextlib.contextmanager
+def reusing(workers: int | None = None, scheduler: str | None = None) -> Iterator[None]:
+    """Inside this block every :func:`execute` (and :func:`run_tasks`) with these ``workers``
+    and ``scheduler`` uses ONE pool of worker processes, dask cluster or connection, started
+    by the first of them and ended when the block ends, instead of one each: a calibration
+    check measures a dozen targets, a fit runs a check per trial. Nested blocks with the same
+    arguments share the outer one's. Results are the same (seeds travel in the tasks).
+    """
+    key = _key(workers, scheduler)
+    executor = executor_for(workers, scheduler)
+    if key in _kept or not isinstance(executor, _Reusable):
+        yield
+        return
+    with executor:
+        _kept[key] = executor
+        try:
+            yield
+        finally:
+            del _kept[key]
 
 
 def run_tasks(tasks: Sequence[Task], workers: int | None = None, progress: bool = True,
