@@ -394,10 +394,10 @@ def dask_processes(n_workers: int = 2, *, host: str = "127.0.0.1", env: Mapping[
                    timeout: float = 120.0) -> Iterator[str]:
     """A dask cluster of separate processes on this machine, the way a real cluster runs:
     ``dask scheduler --host HOST --port P`` and ``n_workers`` x ``dask worker tcp://HOST:P
-    --nthreads 1 --nworkers 1 --preload simulation.research.tasks``, each in its own session.
+    --nthreads 1 --nworkers 1 --preload simulation.research.tasks``, each in its own process group.
 
     Yields the scheduler's address once every worker has joined; on leaving (an error or
-    Ctrl-C included) every process is ended (SIGTERM, then SIGKILL of its session after 10 s).
+    Ctrl-C included) every process is ended (SIGTERM, then SIGKILL of its process group).
     ``env`` is the processes' environment (default this one's: set ``PYTHONPATH`` for a
     checkout that is not installed). Used by the benchmark and the CI test of a real cluster.
     """
@@ -408,8 +408,12 @@ def dask_processes(n_workers: int = 2, *, host: str = "127.0.0.1", env: Mapping[
         raise WomsimError("the `dask` command is not installed: pip install 'dask[distributed]'")
     address = f"tcp://{host}:{_free_port(host)}"
     port = address.rsplit(":", 1)[1]
+    # A process group of its own each (ended as a group; a terminal's Ctrl-C reaches the
+    # caller, which ends them), but this session: Linux's autogroup scheduler shares the CPU
+    # between sessions, so processes in new sessions would get more CPU than the caller's
+    # local pool on a loaded machine and bias a comparison.
     flags = {"env": dict(env) if env is not None else None, "stdin": subprocess.DEVNULL,
-             "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "start_new_session": True}
+             "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "process_group": 0}
     procs = []
     try:
         procs.append(subprocess.Popen([dask, "scheduler", "--host", host, "--port", port, "--no-dashboard"], **flags))
@@ -426,7 +430,7 @@ def dask_processes(n_workers: int = 2, *, host: str = "127.0.0.1", env: Mapping[
             with contextlib.suppress(subprocess.TimeoutExpired):
                 proc.wait(timeout=10)
             with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(proc.pid, signal.SIGKILL)  # what is left of its session (a worker under its nanny)
+                os.killpg(proc.pid, signal.SIGKILL)  # what is left of its group (a worker under its nanny)
             proc.wait()
 
 
