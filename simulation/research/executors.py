@@ -232,6 +232,22 @@ class LocalProcesses(_Reusable):
             raise
 
 
+# What a dask worker does besides the runs, made rarer (measured, benchmarks/README.md: on a
+# busy worker the event loop's 20 ms tick and 0.5 s system monitor took ~30 ms of CPU per
+# 0.4 s run, the 10 ms statistical profiler ~4 ms; defaults 20 ms / 500 ms / on). Only the
+# dashboard's live plots and profile page lose detail. Set for a LocalCluster here and for
+# dask_processes(); README, Sweeps on a cluster, gives them for workers started by hand.
+QUIET_DASK = {"distributed.admin.tick.interval": "1s", "distributed.admin.system-monitor.interval": "5s",
+              "distributed.worker.profile.enabled": False}
+
+
+def quiet_dask_environment() -> dict[str, str]:
+    """:data:`QUIET_DASK` as the environment variables dask reads at start
+    (``DASK_DISTRIBUTED__ADMIN__TICK__INTERVAL=1s``, ...)."""
+    return {"DASK_" + key.upper().replace(".", "__").replace("-", "_"): str(value)
+            for key, value in QUIET_DASK.items()}
+
+
 INSTALL_ADVICE = ("install the same womsim and package versions on every worker, or start the workers with "
                   "PYTHONPATH set to this checkout (README, Sweeps on a cluster)")
 BATCH_SECONDS = 0.5  # work per dask task once run times are known: a scheduler round trip is ~1-5 ms
@@ -311,9 +327,13 @@ class DaskCluster(_Reusable):
         except ImportError:
             raise WomsimError("--scheduler needs dask.distributed: pip install 'dask[distributed]'") from None
         if self.scheduler == "local":
-            # The engine is imported when each worker starts (preload), not inside the first runs.
-            cluster = LocalCluster(n_workers=self.workers or default_workers(), threads_per_worker=1,
-                                   processes=True, dashboard_address=None, preload=["simulation.research.tasks"])
+            import dask  # noqa: PLC0415 - optional library
+
+            # The engine is imported when each worker starts (preload), not inside the first runs;
+            # the nannies hand this configuration to their workers.
+            with dask.config.set(QUIET_DASK):
+                cluster = LocalCluster(n_workers=self.workers or default_workers(), threads_per_worker=1,
+                                       processes=True, dashboard_address=None, preload=["simulation.research.tasks"])
             return Client(cluster), cluster
         try:
             client = Client(self.scheduler)  # waits distributed.comm.timeouts.connect (30 s)
@@ -399,7 +419,8 @@ def dask_processes(n_workers: int = 2, *, host: str = "127.0.0.1", env: Mapping[
     Yields the scheduler's address once every worker has joined; on leaving (an error or
     Ctrl-C included) every process is ended (SIGTERM, then SIGKILL of its process group).
     ``env`` is the processes' environment (default this one's: set ``PYTHONPATH`` for a
-    checkout that is not installed). Used by the benchmark and the CI test of a real cluster.
+    checkout that is not installed), with :func:`quiet_dask_environment` over it. Used by the
+    benchmark and the CI test of a real cluster.
     """
     from distributed import Client  # noqa: PLC0415 - optional library
 
@@ -412,7 +433,8 @@ def dask_processes(n_workers: int = 2, *, host: str = "127.0.0.1", env: Mapping[
     # caller, which ends them), but this session: Linux's autogroup scheduler shares the CPU
     # between sessions, so processes in new sessions would get more CPU than the caller's
     # local pool on a loaded machine and bias a comparison.
-    flags = {"env": dict(env) if env is not None else None, "stdin": subprocess.DEVNULL,
+    env = {**(os.environ if env is None else env), **quiet_dask_environment()}
+    flags = {"env": env, "stdin": subprocess.DEVNULL,
              "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "process_group": 0}
     procs = []
     try:

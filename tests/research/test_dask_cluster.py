@@ -5,6 +5,7 @@
   tcp://127.0.0.1:P`` through the real command line: the store equals a local sweep's run
   by run (rows, seeds, every metric), and every process of the cluster is gone afterwards,
   also when the test fails (the context manager ends them in ``finally``);
+* those processes run with ``QUIET_DASK`` (rarer ticks, system monitor, no profiler);
 * a worker that runs other code than the driver (a changed ``simulation`` source, another
   package version) is refused with a one-line error, before any run and inside a batch;
 * a scheduler address nobody answers at: one line, exit 2, no traceback;
@@ -37,8 +38,15 @@ CLUSTER = DATA / "sweep_cluster.toml"
 
 def _env() -> dict[str, str]:
     """The workers import this checkout (as a real cluster's workers import an installed womsim)."""
-    path = os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))
+    here = [str(REPO / "tests" / "research"), str(REPO / "tests")]  # this file (its functions are sent) and conftest
+    path = os.pathsep.join(filter(None, [str(REPO), *here, os.environ.get("PYTHONPATH")]))
     return {**os.environ, "PYTHONPATH": path}
+
+
+def _worker_config() -> dict:
+    import dask
+
+    return {key: dask.config.get(key) for key in executors.QUIET_DASK}
 
 
 def _alive(pids: list[int]) -> list[int]:
@@ -83,6 +91,8 @@ def test_processes_end_when_the_body_fails():
 
         with Client(address) as client:
             pids = [*client.run(os.getpid).values(), client.run_on_scheduler(os.getpid)]
+            # the workers' background chores are made rarer (QUIET_DASK)
+            assert list(client.run(_worker_config).values()) == [executors.QUIET_DASK]
         raise RuntimeError("on purpose")
     assert len(pids) == 2 and not _alive(pids)
 
