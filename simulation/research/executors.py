@@ -18,7 +18,14 @@ Executors (chosen by :func:`executor_for`):
     (:func:`_die_with_the_driver`).
 :class:`DaskCluster`
     A dask ``LocalCluster`` started here (``scheduler = "local"``) or an existing
-    ``dask.distributed`` scheduler (``"tcp://host:port"``).
+    ``dask.distributed`` scheduler (``"tcp://host:port"``): tasks in batches of about
+    :data:`BATCH_SECONDS` of work through a bounded window, the workers' code and package
+    versions checked first (:func:`fingerprint`; one-line error).
+
+Inside ``with reusing(workers, scheduler):`` every :func:`execute` with those arguments uses
+one pool (or cluster connection) instead of starting its own (a calibration check's
+targets, a fit's trials). :func:`dask_processes` starts a cluster of separate ``dask
+scheduler`` / ``dask worker`` processes on this machine (the benchmark, the CI test).
 
 :func:`run_tasks` builds on :func:`execute`: it returns the results in task order and
 raises the first error of a run (the headline, facts and validation use it); the sweep
@@ -411,7 +418,7 @@ def _free_port(host: str) -> int:
 
 @contextlib.contextmanager
 def dask_processes(n_workers: int = 2, *, host: str = "127.0.0.1", env: Mapping[str, str] | None = None,
-                   timeout: float = 120.0) -> Iterator[str]:
+                   timeout: float = 120.0, quiet: bool = True) -> Iterator[str]:
     """A dask cluster of separate processes on this machine, the way a real cluster runs:
     ``dask scheduler --host HOST --port P`` and ``n_workers`` x ``dask worker tcp://HOST:P
     --nthreads 1 --nworkers 1 --preload simulation.research.tasks``, each in its own process group.
@@ -419,8 +426,9 @@ def dask_processes(n_workers: int = 2, *, host: str = "127.0.0.1", env: Mapping[
     Yields the scheduler's address once every worker has joined; on leaving (an error or
     Ctrl-C included) every process is ended (SIGTERM, then SIGKILL of its process group).
     ``env`` is the processes' environment (default this one's: set ``PYTHONPATH`` for a
-    checkout that is not installed), with :func:`quiet_dask_environment` over it. Used by the
-    benchmark and the CI test of a real cluster.
+    checkout that is not installed), with :func:`quiet_dask_environment` over it unless
+    ``quiet`` is False (dask's defaults, for a comparison). Used by the benchmark and the CI
+    test of a real cluster.
     """
     from distributed import Client  # noqa: PLC0415 - optional library
 
@@ -433,7 +441,7 @@ def dask_processes(n_workers: int = 2, *, host: str = "127.0.0.1", env: Mapping[
     # caller, which ends them), but this session: Linux's autogroup scheduler shares the CPU
     # between sessions, so processes in new sessions would get more CPU than the caller's
     # local pool on a loaded machine and bias a comparison.
-    env = {**(os.environ if env is None else env), **quiet_dask_environment()}
+    env = {**(os.environ if env is None else env), **(quiet_dask_environment() if quiet else {})}
     flags = {"env": env, "stdin": subprocess.DEVNULL,
              "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "process_group": 0}
     procs = []
