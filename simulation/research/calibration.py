@@ -44,7 +44,7 @@ from simulation.core.processes.purchase import brand_utility, choice_probabiliti
 from simulation.core.tomlfile import read_toml
 from simulation.errors import WomsimError
 from simulation.research import facts as F
-from simulation.research.executors import execute
+from simulation.research.executors import execute, reusing
 from simulation.research.stats import mean_ci
 from simulation.research.tasks import Task, create_model, run_seed, run_task
 
@@ -715,6 +715,11 @@ def check(targets: Sequence[Target] | None = None, quick: bool = False, workers:
     base = dict(params or {})
     Params(**base)  # a bad name or value fails here, in one line, before any run
     setup = Setup(sz, int(seed), base, workers, scheduler, progress)
+    with reusing(workers, scheduler):  # one pool for every target (and for a fit's trials, see fit.py)
+        return _check(targets, setup, sz, int(seed), mode)
+
+
+def _check(targets: Sequence[Target], setup: Setup, sz: Mapping[str, int], seed: int, mode: str) -> CheckResult:
     rows, values, cache = [], {}, {}
     for t in targets:
         row = {"target": t.name, "measure": t.measure, "band_lo": t.band[0], "band_hi": t.band[1],
@@ -741,4 +746,4 @@ def check(targets: Sequence[Target] | None = None, quick: bool = False, workers:
                      "within": within(lo, hi, t.band, n), "note": note,
                      "unmet": t.unmet})
     table = pd.DataFrame(rows, columns=RESULT_COLUMNS)
-    return CheckResult(table, values, {k: int(v) for k, v in sz.items()}, int(seed), mode)
+    return CheckResult(table, values, {k: int(v) for k, v in sz.items()}, seed, mode)

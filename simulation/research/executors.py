@@ -18,7 +18,14 @@ Executors (chosen by :func:`executor_for`):
     (:func:`_die_with_the_driver`).
 :class:`DaskCluster`
     A dask ``LocalCluster`` started here (``scheduler = "local"``) or an existing
-    ``dask.distributed`` scheduler (``"tcp://host:port"``).
+    ``dask.distributed`` scheduler (``"tcp://host:port"``): tasks in batches of about
+    :data:`BATCH_SECONDS` of work through a bounded window, the workers' code and package
+    versions checked first (:func:`fingerprint`; one-line error).
+
+Inside ``with reusing(workers, scheduler):`` every :func:`execute` with those arguments uses
+one pool (or cluster connection) instead of starting its own (a calibration check's
+targets, a fit's trials). :func:`dask_processes` starts a cluster of separate ``dask
+scheduler`` / ``dask worker`` processes on this machine (the benchmark, the CI test).
 
 :func:`run_tasks` builds on :func:`execute`: it returns the results in task order and
 raises the first error of a run (the headline, facts and validation use it); the sweep
@@ -29,14 +36,22 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
+import hashlib
 import multiprocessing as mp
 import multiprocessing.connection
 import os
+import shutil
 import signal
+import socket
+import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from pathlib import Path
 from typing import Any, Protocol
 
 import pandas as pd
@@ -127,15 +142,76 @@ class InProcess:
             yield i, fn(task)
 
 
-class LocalProcesses:
-    """``workers`` local processes, at most ``4 * workers`` tasks submitted at a time."""
+class _Reusable:
+    """An executor whose workers can outlive one :meth:`run`: inside ``with executor:`` every
+    ``run`` reuses the same pool or cluster connection (a calibration check's targets, a fit's
+    trials: see :func:`reusing`); outside, each ``run`` starts and ends its own."""
+
+    _open: Any = None
+    _entered: bool = False
+
+    def __enter__(self):
+        self._entered = True
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._entered = False
+        opened, self._open = self._open, None
+        if opened is not None:
+            self._stop(opened, failed=exc[0] is not None)
+
+    def run(self, fn: TaskFunction, tasks: Sequence[Task]) -> Iterator[tuple[int, Any]]:
+        if self._entered:
+            if self._open is None:  # started by the first run inside `with` (or again after an error)
+                self._open = self._start()
+            yield from self._run(self._open, fn, tasks)
+            return
+        opened = self._start()
+        try:
+            yield from self._run(opened, fn, tasks)
+        except BaseException:
+            self._stop(opened, failed=True)
+            raise
+        self._stop(opened, failed=False)
+
+    def _start(self) -> Any: ...
+
+    def _stop(self, opened: Any, failed: bool) -> None: ...
+
+    def _run(self, opened: Any, fn: TaskFunction, tasks: Sequence[Task]) -> Iterator[tuple[int, Any]]: ...
+
+
+class LocalProcesses(_Reusable):
+    """``workers`` local processes, at most ``4 * workers`` tasks submitted at a time.
+
+    An error in a run (or Ctrl-C, or closing the iterator early) terminates the workers, also
+    those of a pool kept open by ``with``: the next ``run`` starts a new pool.
+    """
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
 
-    def run(self, fn: TaskFunction, tasks: Sequence[Task]) -> Iterator[tuple[int, Any]]:
-        pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_pool_context(),
+    def _start(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=self.workers, mp_context=_pool_context(),
                                    initializer=_die_with_the_driver)
+
+    def _stop(self, pool: ProcessPoolExecutor, failed: bool) -> None:
+        if not failed:
+            pool.shutdown(wait=True)
+            return
+        procs = list((getattr(pool, "_processes", None) or {}).values())  # before shutdown clears it
+        pool.shutdown(wait=False, cancel_futures=True)
+        for proc in procs:
+            proc.terminate()
+        # Let the pool's manager thread see its workers gone and close its wake-up pipe
+        # now: otherwise, at interpreter exit, concurrent.futures' exit hook may write to
+        # that pipe while the thread closes it (a race in CPython 3.12's ProcessPoolExecutor:
+        # "OSError: Bad file descriptor" with a traceback after a Ctrl-C).
+        manager = getattr(pool, "_executor_manager_thread", None)
+        if manager is not None:
+            manager.join(timeout=5)
+
+    def _run(self, pool: ProcessPoolExecutor, fn: TaskFunction, tasks: Sequence[Task]) -> Iterator[tuple[int, Any]]:
         window = 4 * self.workers
         pending: dict[Future, int] = {}
         queue = iter(enumerate(tasks))
@@ -155,55 +231,237 @@ class LocalProcesses:
                     submit_next()
                     yield index, fut.result()
         except BaseException:  # Ctrl-C, a run's error, or the caller closing the iterator
-            procs = list((getattr(pool, "_processes", None) or {}).values())  # before shutdown clears it
             for fut in pending:
                 fut.cancel()
-            pool.shutdown(wait=False, cancel_futures=True)
-            for proc in procs:
-                proc.terminate()
-            # Let the pool's manager thread see its workers gone and close its wake-up pipe
-            # now: otherwise, at interpreter exit, concurrent.futures' exit hook may write to
-            # that pipe while the thread closes it (a race in CPython 3.12's ProcessPoolExecutor:
-            # "OSError: Bad file descriptor" with a traceback after a Ctrl-C).
-            manager = getattr(pool, "_executor_manager_thread", None)
-            if manager is not None:
-                manager.join(timeout=5)
+            if pool is self._open:  # a kept pool: its workers may be busy; end it, the next run starts one
+                self._open = None
+                self._stop(pool, failed=True)
             raise
-        pool.shutdown(wait=True)
 
 
-class DaskCluster:
-    """A dask ``LocalCluster`` of ``workers`` processes, or the scheduler at ``tcp://...``."""
+# What a dask worker does besides the runs, made rarer (measured, benchmarks/README.md: on a
+# busy worker the event loop's 20 ms tick and 0.5 s system monitor took ~30 ms of CPU per
+# 0.4 s run, the 10 ms statistical profiler ~4 ms; defaults 20 ms / 500 ms / on). Only the
+# dashboard's live plots and profile page lose detail. Set for a LocalCluster here and for
+# dask_processes(); README, Sweeps on a cluster, gives them for workers started by hand.
+QUIET_DASK = {"distributed.admin.tick.interval": "1s", "distributed.admin.system-monitor.interval": "5s",
+              "distributed.worker.profile.enabled": False}
+
+
+def quiet_dask_environment() -> dict[str, str]:
+    """:data:`QUIET_DASK` as the environment variables dask reads at start
+    (``DASK_DISTRIBUTED__ADMIN__TICK__INTERVAL=1s``, ...)."""
+    return {"DASK_" + key.upper().replace(".", "__").replace("-", "_"): str(value)
+            for key, value in QUIET_DASK.items()}
+
+
+INSTALL_ADVICE = ("install the same womsim and package versions on every worker, or start the workers with "
+                  "PYTHONPATH set to this checkout (README, Sweeps on a cluster)")
+BATCH_SECONDS = 0.5  # work per dask task once run times are known: a scheduler round trip is ~1-5 ms
+MAX_BATCH = 64
+
+
+@functools.cache
+def fingerprint() -> dict[str, str]:
+    """What must be the same on the driver and every worker for identical results: the Python
+    and package versions of :func:`~simulation.research.provenance.package_versions` and a
+    hash of the ``simulation`` package's sources (two checkouts of one version differ)."""
+    from simulation.research.provenance import package_versions  # noqa: PLC0415 - runs on workers, once
+
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return {**package_versions(), "simulation sources": digest.hexdigest()[:12]}
+
+
+def _worker_fingerprint() -> dict[str, str]:
+    return fingerprint()  # looked up on the worker, by name: the worker's own code answers
+
+
+def fingerprint_difference(mine: Mapping[str, str], theirs: Mapping[str, str]) -> str | None:
+    """The first difference between two fingerprints, as text; None if they agree."""
+    for key in dict.fromkeys([*mine, *theirs]):
+        if mine.get(key) != theirs.get(key):
+            return f"{key} {theirs.get(key, 'missing')} (this process: {mine.get(key, 'missing')})"
+    return None
+
+
+def run_batch(fn: TaskFunction, tasks: Sequence[Task], expected: Mapping[str, str]) -> tuple[list[Any], float]:
+    """On a dask worker: ``fn`` on each task, after checking that the worker runs the same code
+    and packages as the driver (``expected``); returns the results and the seconds they took."""
+    diff = fingerprint_difference(expected, fingerprint())
+    if diff is not None:
+        raise WomsimError(f"a dask worker runs {diff}: {INSTALL_ADVICE}")
+    start = time.perf_counter()
+    return [fn(task) for task in tasks], time.perf_counter() - start
+
+
+def batch_size(per_run: float | None, remaining: int, slots: int) -> int:
+    """Runs in the next dask task: one until a run time is known, then about
+    :data:`BATCH_SECONDS` of work, never more than a fair share of what is left (so the
+    last tasks end together) nor :data:`MAX_BATCH`.
+
+    Examples
+    --------
+    >>> batch_size(None, 200, 2), batch_size(0.01, 200, 2), batch_size(0.01, 12, 2), batch_size(2.0, 200, 2)
+    (1, 50, 3, 1)
+    """
+    if per_run is None:
+        return 1
+    wanted = max(1, int(BATCH_SECONDS / max(per_run, 1e-6)))
+    return max(1, min(wanted, MAX_BATCH, remaining // (2 * max(1, slots))))
+
+
+class DaskCluster(_Reusable):
+    """A dask ``LocalCluster`` of ``workers`` processes, or the scheduler at ``tcp://...``.
+
+    Tasks go out in batches (:func:`batch_size`) through a window of two batches per worker
+    thread, so a 100,000-run sweep holds few futures and Ctrl-C has little to cancel; nothing
+    is scattered (a task is a parameter dict and a seed). Before the first batch every worker
+    connected is asked for its :func:`fingerprint` (womsim's code, Python and package
+    versions); a worker that differs, or cannot import ``simulation``, stops the sweep with a
+    one-line error, and each batch checks again on whichever worker runs it (late joiners).
+    """
 
     def __init__(self, scheduler: str, workers: int | None = None) -> None:
         self.scheduler = scheduler
         self.workers = workers
 
-    def run(self, fn: TaskFunction, tasks: Sequence[Task]) -> Iterator[tuple[int, Any]]:
+    def _start(self):
         try:
-            from distributed import Client, LocalCluster, as_completed  # noqa: PLC0415 - optional library
+            from distributed import Client, LocalCluster  # noqa: PLC0415 - optional library
         except ImportError:
             raise WomsimError("--scheduler needs dask.distributed: pip install 'dask[distributed]'") from None
-        cluster = None
         if self.scheduler == "local":
-            cluster = LocalCluster(n_workers=self.workers or default_workers(), threads_per_worker=1,
-                                   processes=True, dashboard_address=None)
-            client = Client(cluster)
-        else:
-            client = Client(self.scheduler, timeout=30)
-        futures = []
+            import dask  # noqa: PLC0415 - optional library
+
+            # The engine is imported when each worker starts (preload), not inside the first runs;
+            # the nannies hand this configuration to their workers.
+            with dask.config.set(QUIET_DASK):
+                cluster = LocalCluster(n_workers=self.workers or default_workers(), threads_per_worker=1,
+                                       processes=True, dashboard_address=None, preload=["simulation.research.tasks"])
+            return Client(cluster), cluster
         try:
-            futures = client.map(fn, list(tasks), pure=False)
-            index = {f.key: i for i, f in enumerate(futures)}
-            for fut in as_completed(futures):
-                yield index[fut.key], fut.result()
+            client = Client(self.scheduler)  # waits distributed.comm.timeouts.connect (30 s)
+        except OSError as exc:
+            raise WomsimError(f"--scheduler {self.scheduler}: no dask scheduler answers there ({exc})") from None
+        try:
+            self._check_workers(client)
         except BaseException:
-            client.cancel(futures)
-            raise
-        finally:
             client.close()
-            if cluster is not None:
-                cluster.close()
+            raise
+        return client, None
+
+    def _check_workers(self, client) -> None:
+        try:
+            found = client.run(_worker_fingerprint)
+        except Exception as exc:  # noqa: BLE001 - dask re-raises a worker's failure to unpickle as plain Exception
+            reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            raise WomsimError(f"the dask workers at {self.scheduler} cannot load this womsim ({reason}): "
+                              f"{INSTALL_ADVICE}") from None
+        mine = fingerprint()
+        for worker, theirs in sorted(found.items()):
+            diff = fingerprint_difference(mine, theirs)
+            if diff is not None:
+                raise WomsimError(f"dask worker {worker} runs {diff}: {INSTALL_ADVICE}")
+
+    def _stop(self, opened, failed: bool) -> None:
+        client, cluster = opened
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+    def _run(self, opened, fn: TaskFunction, tasks: Sequence[Task]) -> Iterator[tuple[int, Any]]:
+        from distributed import as_completed  # noqa: PLC0415 - optional library
+
+        client, _ = opened
+        expected = fingerprint()
+        slots = max(1, sum(client.nthreads().values()) or self.workers or 1)
+        tag = uuid.uuid4().hex[:8]
+        pending: dict[str, tuple[Any, list[int]]] = {}  # key -> (future, task indices); a result
+        position, seconds, runs = 0, 0.0, 0             # is released as soon as it is read
+
+        def submit_next():
+            nonlocal position
+            if position >= len(tasks):
+                return None
+            size = batch_size(seconds / runs if runs else None, len(tasks) - position, slots)
+            indices = list(range(position, min(position + size, len(tasks))))
+            position = indices[-1] + 1
+            fut = client.submit(run_batch, fn, [tasks[i] for i in indices], expected,
+                                key=f"womsim-{tag}-{indices[0]}", pure=False)
+            pending[fut.key] = (fut, indices)
+            return fut
+
+        done = as_completed([f for f in (submit_next() for _ in range(2 * slots)) if f is not None])
+        try:
+            for fut in done:
+                results, took = fut.result()
+                seconds, runs = seconds + took, runs + len(results)
+                following = submit_next()
+                if following is not None:
+                    done.add(following)
+                _, indices = pending.pop(fut.key)
+                del fut
+                yield from zip(indices, results)
+        except BaseException:  # Ctrl-C, a run's error, or the caller closing the iterator
+            client.cancel([f for f, _ in pending.values()])
+            raise
+
+
+def _free_port(host: str) -> int:
+    with socket.socket() as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def dask_processes(n_workers: int = 2, *, host: str = "127.0.0.1", env: Mapping[str, str] | None = None,
+                   timeout: float = 120.0, quiet: bool = True) -> Iterator[str]:
+    """A dask cluster of separate processes on this machine, the way a real cluster runs:
+    ``dask scheduler --host HOST --port P`` and ``n_workers`` x ``dask worker tcp://HOST:P
+    --nthreads 1 --nworkers 1 --preload simulation.research.tasks``, each in its own process group.
+
+    Yields the scheduler's address once every worker has joined; on leaving (an error or
+    Ctrl-C included) every process is ended (SIGTERM, then SIGKILL of its process group).
+    ``env`` is the processes' environment (default this one's: set ``PYTHONPATH`` for a
+    checkout that is not installed), with :func:`quiet_dask_environment` over it unless
+    ``quiet`` is False (dask's defaults, for a comparison). Used by the benchmark and the CI
+    test of a real cluster.
+    """
+    from distributed import Client  # noqa: PLC0415 - optional library
+
+    dask = shutil.which("dask", path=str(Path(sys.executable).parent)) or shutil.which("dask")
+    if dask is None:
+        raise WomsimError("the `dask` command is not installed: pip install 'dask[distributed]'")
+    address = f"tcp://{host}:{_free_port(host)}"
+    port = address.rsplit(":", 1)[1]
+    # A process group of its own each (ended as a group; a terminal's Ctrl-C reaches the
+    # caller, which ends them), but this session: Linux's autogroup scheduler shares the CPU
+    # between sessions, so processes in new sessions would get more CPU than the caller's
+    # local pool on a loaded machine and bias a comparison.
+    env = {**(os.environ if env is None else env), **(quiet_dask_environment() if quiet else {})}
+    flags = {"env": env, "stdin": subprocess.DEVNULL,
+             "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, "process_group": 0}
+    procs = []
+    try:
+        procs.append(subprocess.Popen([dask, "scheduler", "--host", host, "--port", port, "--no-dashboard"], **flags))
+        for _ in range(n_workers):
+            procs.append(subprocess.Popen([dask, "worker", address, "--nthreads", "1", "--nworkers", "1",
+                                           "--no-dashboard", "--preload", "simulation.research.tasks"], **flags))
+        with Client(address, timeout=timeout) as client:
+            client.wait_for_workers(n_workers, timeout=timeout)
+        yield address
+    finally:
+        for proc in reversed(procs):  # workers first: they leave the scheduler cleanly
+            proc.terminate()
+        for proc in reversed(procs):
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                proc.wait(timeout=10)
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)  # what is left of its group (a worker under its nanny)
+            proc.wait()
 
 
 def executor_for(workers: int | None = None, scheduler: str | None = None, n_tasks: int | None = None) -> Executor:
@@ -236,7 +494,42 @@ def execute(tasks: Sequence[Task], fn: TaskFunction, *, workers: int | None = No
     >>> [(i, len(df)) for i, df in execute(tasks, run_task, workers=1)]
     [(0, 3), (1, 3)]
     """
-    return executor_for(workers, scheduler, len(tasks)).run(fn, tasks)
+    executor = executor_for(workers, scheduler, len(tasks))
+    kept = _kept.get(_key(workers, scheduler))
+    if kept is not None and not isinstance(executor, InProcess):
+        executor = kept
+    return executor.run(fn, tasks)
+
+
+_kept: dict[tuple[int | None, str | None], Executor] = {}
+
+
+def _key(workers: int | None, scheduler: str | None) -> tuple[int | None, str | None]:
+    """Which kept executor serves (workers, scheduler): an existing scheduler's workers are its own."""
+    if scheduler and scheduler != "local":
+        return None, scheduler
+    return (default_workers() if workers is None else max(1, int(workers))), scheduler or None
+
+
+@contextlib.contextmanager
+def reusing(workers: int | None = None, scheduler: str | None = None) -> Iterator[None]:
+    """Inside this block every :func:`execute` (and :func:`run_tasks`) with these ``workers``
+    and ``scheduler`` uses ONE pool of worker processes, dask cluster or connection, started
+    by the first of them and ended when the block ends, instead of one each: a calibration
+    check measures a dozen targets, a fit runs a check per trial. Nested blocks with the same
+    arguments share the outer one's. Results are the same (seeds travel in the tasks).
+    """
+    key = _key(workers, scheduler)
+    executor = executor_for(workers, scheduler)
+    if key in _kept or not isinstance(executor, _Reusable):
+        yield
+        return
+    with executor:
+        _kept[key] = executor
+        try:
+            yield
+        finally:
+            del _kept[key]
 
 
 def run_tasks(tasks: Sequence[Task], workers: int | None = None, progress: bool = True,

@@ -56,6 +56,7 @@ from simulation.core.params import PARAMETERS, closest
 from simulation.core.tomlfile import read_toml
 from simulation.errors import WomsimError
 from simulation.research import calibration as C
+from simulation.research.executors import reusing
 
 __all__ = [
     "FIT_FILE",
@@ -656,7 +657,14 @@ def fit(spec: FitSpec, out: Path, *, targets: Sequence[C.Target] | None = None, 
         scheduler: str | None = None, progress: bool = True, say: Callable[[str], None] | None = None) -> Fit:
     """The whole fit into ``out`` (the study in ``out/study.db``): the search
     (:func:`run_study`), the sandwich at the best trial, the draws, the pair conflicts and
-    the check of ``targets`` (default: the fit's and the held-out ones) at the estimate."""
+    the check of ``targets`` (default: the fit's and the held-out ones) at the estimate.
+    One pool of workers (or one dask connection) serves every trial and check of the fit."""
+    with reusing(workers, scheduler):
+        return _fit(spec, out, targets=targets, workers=workers, scheduler=scheduler, progress=progress, say=say)
+
+
+def _fit(spec: FitSpec, out: Path, *, targets: Sequence[C.Target] | None, workers: int | None,
+         scheduler: str | None, progress: bool, say: Callable[[str], None] | None) -> Fit:
     study = run_study(Path(out) / "study.db", spec, workers=workers, scheduler=scheduler, progress=progress, say=say)
     best = study.best_trial
     estimate = {f.name: float(best.params[f.name]) for f in spec.free}

@@ -5,7 +5,10 @@
 * a run that raises: :func:`run_tasks` raises its error, on any executor;
 * leaving the iterator early ends the worker processes (nothing is left running);
 * a driver killed with SIGKILL while its workers are busy takes them and the forkserver
-  with it: within 10 s nothing of its session is left (Linux, real processes).
+  with it: within 10 s nothing of its session is left (Linux, real processes);
+* inside ``reusing(...)`` every ``execute`` uses the same worker processes (a calibration
+  check's targets, a fit's trials), the pool ends with the block, and a run's error inside
+  the block replaces the pool without leaving the block's reuse.
 """
 
 from __future__ import annotations
@@ -16,12 +19,13 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 import pandas as pd
 import pytest
 
 from simulation.errors import ParameterError
-from simulation.research.executors import InProcess, LocalProcesses, execute, executor_for, run_tasks
+from simulation.research.executors import InProcess, LocalProcesses, execute, executor_for, reusing, run_tasks
 from simulation.research.tasks import Task, run_seed, run_task
 
 from conftest import REPO, needs_proc, session_processes, wait_until_session_ends
@@ -63,6 +67,33 @@ def test_run_tasks_raises_the_error_of_a_run(workers):
     tasks = [*_tasks(3), Task({**SMALL, "budget": -1.0}, 1)]
     with pytest.raises(ParameterError, match="budget"):
         run_tasks(tasks, workers=workers, progress=False)
+
+
+def worker_pid(task: Task) -> int:
+    """The worker process that ran ``task`` (module level: workers import it by name), after
+    a short nap so that every worker of the pool gets tasks."""
+    time.sleep(0.2)
+    return os.getpid()
+
+
+def _pids(workers: int = 2) -> set[int]:
+    return {pid for _, pid in execute(_tasks(6), worker_pid, workers=workers)}
+
+
+def test_reusing_keeps_one_pool_for_every_execute_in_the_block():
+    assert _pids().isdisjoint(_pids())  # outside the block: a pool per call
+    with reusing(2):
+        first = _pids()
+        assert _pids() == first and len(first) == 2 and os.getpid() not in first
+        with reusing(2):  # nested: the outer block's pool
+            assert _pids() == first
+        with pytest.raises(ParameterError, match="budget"):
+            run_tasks([*_tasks(3), Task({**SMALL, "budget": -1.0}, 1)], workers=2, progress=False)
+        again = _pids()
+        assert again.isdisjoint(first) and _pids() == again  # a new pool, kept again
+    assert _pids().isdisjoint(again)
+    for pid in first | again:  # the block's pools are gone when it ends
+        assert not os.path.exists(f"/proc/{pid}") or "zombie" in open(f"/proc/{pid}/status").read().lower()
 
 
 def test_closing_early_terminates_the_workers():
