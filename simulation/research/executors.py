@@ -341,7 +341,11 @@ class DaskCluster(_Reusable):
             with dask.config.set(QUIET_DASK):
                 cluster = LocalCluster(n_workers=self.workers or default_workers(), threads_per_worker=1,
                                        processes=True, dashboard_address=None, preload=["simulation.research.tasks"])
-            return Client(cluster), cluster
+            try:
+                return Client(cluster), cluster
+            except BaseException:
+                cluster.close()  # a cluster whose client failed would outlive the command
+                raise
         try:
             client = Client(self.scheduler)  # waits distributed.comm.timeouts.connect (30 s)
         except OSError as exc:

@@ -148,3 +148,15 @@ def test_a_large_graph_is_built_from_pairs_with_the_same_segments_draw():
     assert G.number_of_edges() == 2 * (NUMPY_GRAPH_MIN - 2) == len(pairs)
     assert np.array_equal(segment, segment2) and abs(segment.mean() - p.immigrant_share) < 0.01
     assert G.graph["source"] == "barabasi_albert" and list(G) == list(range(NUMPY_GRAPH_MIN))
+
+
+@pytest.mark.parametrize("call", [
+    lambda rng: barabasi_albert_pairs(4, 4, rng),
+    lambda rng: barabasi_albert_pairs(10, 0, rng),
+    lambda rng: watts_strogatz_pairs(10, 3, 0.1, rng),
+    lambda rng: watts_strogatz_pairs(10, 8, 0.1, rng),
+    lambda rng: erdos_renyi_pairs(10, 1.5, rng),
+])
+def test_impossible_settings_raise_instead_of_a_wrong_graph(call):
+    with pytest.raises(ValueError, match="needs"):
+        call(np.random.default_rng(0))

@@ -84,13 +84,15 @@ def test_reusing_keeps_one_pool_for_every_execute_in_the_block():
     assert _pids().isdisjoint(_pids())  # outside the block: a pool per call
     with reusing(2):
         first = _pids()
-        assert _pids() == first and len(first) == 2 and os.getpid() not in first
+        # The same pool's workers again (a subset: on a loaded machine one worker may take all
+        # six tasks); a new pool would be new processes.
+        assert _pids() <= first and os.getpid() not in first
         with reusing(2):  # nested: the outer block's pool
-            assert _pids() == first
+            assert _pids() <= first
         with pytest.raises(ParameterError, match="budget"):
             run_tasks([*_tasks(3), Task({**SMALL, "budget": -1.0}, 1)], workers=2, progress=False)
         again = _pids()
-        assert again.isdisjoint(first) and _pids() == again  # a new pool, kept again
+        assert again.isdisjoint(first) and _pids() <= again  # a new pool, kept again
     assert _pids().isdisjoint(again)
     for pid in first | again:  # the block's pools are gone when it ends
         assert not os.path.exists(f"/proc/{pid}") or "zombie" in open(f"/proc/{pid}/status").read().lower()

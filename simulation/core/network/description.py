@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import networkx as nx
+import scipy.sparse as sp
 from scipy.sparse.csgraph import connected_components
 
 from simulation.core.network.adjacency import Adjacency, MeanFieldAdjacency
@@ -75,7 +76,10 @@ def describe_adjacency(adjacency: Adjacency | MeanFieldAdjacency,
     if isinstance(adjacency, MeanFieldAdjacency):
         components = 1
     else:
-        components = int(connected_components(adjacency.to_scipy(), directed=False)[0]) if n else 0
+        # A view on the CSR's own arrays, not to_scipy()'s copy: at 10M consumers the copy
+        # would add most of a GiB at the end of the run.
+        csr = sp.csr_array((adjacency.weight, adjacency.indices, adjacency.indptr), shape=(n, n))
+        components = int(connected_components(csr, directed=False)[0]) if n else 0
     return description_of(attributes, n, adjacency.n_edges, components)
 
 

@@ -18,6 +18,13 @@ NUMPY_GRAPH_MIN = 100_000  # consumers from which the generators below replace n
 NUMPY_SOURCES = ("barabasi_albert", "watts_strogatz", "erdos_renyi")
 
 
+def _check(ok: bool, message: str) -> None:
+    # build_graph checks the parameters first (one-line GraphError); this guards direct callers
+    # of the public functions against a silent wrong graph (e.g. node ids beyond n - 1).
+    if not ok:
+        raise ValueError(message)
+
+
 def barabasi_albert_pairs(n: int, m: int, rng: np.random.Generator) -> np.ndarray:
     """Linear preferential attachment as networkx's ``barabasi_albert_graph``: m(n - m) ties.
 
@@ -44,6 +51,7 @@ def barabasi_albert_pairs(n: int, m: int, rng: np.random.Generator) -> np.ndarra
     >>> bool((pairs[:, 0] != pairs[:, 1]).all())
     True
     """
+    _check(1 <= m < n, f"barabasi_albert_pairs: needs 1 <= m < n, got n = {n}, m = {m}")
     k = n - m - 1  # newcomers
     star = np.column_stack([np.zeros(m, dtype=np.int64), np.arange(1, m + 1, dtype=np.int64)])
     if k <= 0:
@@ -143,6 +151,11 @@ def watts_strogatz_pairs(n: int, k: int, p: float, rng: np.random.Generator) -> 
     >>> pairs.shape
     (400, 2)
     """
+    # k < n - 2 when rewiring: a node tied to (nearly) everybody has no free end to rewire to,
+    # and the redraws below would never end (networkx gives up on such a node instead).
+    _check(2 <= k < n and k % 2 == 0 and 0 <= p <= 1 and (p == 0 or k < n - 2),
+           f"watts_strogatz_pairs: needs an even 2 <= k < n (k < n - 2 if p > 0) and 0 <= p <= 1, "
+           f"got n = {n}, k = {k}, p = {p}")
     u = np.arange(n, dtype=np.int64)
     ends = [(u, (u + j) % n) for j in range(1, k // 2 + 1)]
     a = np.concatenate([e[0] for e in ends])
@@ -210,6 +223,7 @@ def erdos_renyi_pairs(n: int, p: float, rng: np.random.Generator) -> np.ndarray:
     >>> 4500 < len(pairs) < 5500, bool((pairs[:, 0] < pairs[:, 1]).all())
     (True, True)
     """
+    _check(0 <= p <= 1 and n >= 1, f"erdos_renyi_pairs: needs n >= 1 and 0 <= p <= 1, got n = {n}, p = {p}")
     total = n * (n - 1) // 2
     e = int(rng.binomial(total, p))
     keys = np.empty(0, dtype=np.int64)

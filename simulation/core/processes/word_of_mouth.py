@@ -45,11 +45,10 @@ def talk_topic(state: ConsumerState, rng: np.random.Generator | None = None) -> 
     starts at its quality, untouched attitudes decay alike), and a fixed order would make
     the focal brand, first in it, the topic of every tie. Without ``rng`` the lowest index wins.
     """
-    # |a| - 1 <= 0 for an unknown brand, |a| itself (>= 0) for a known one: the row maximum
-    # is that of the known brands (as with -1 for the unknown ones, and cheaper than np.where),
-    # and ``tied`` keeps known brands only.
+    # -1 for an unknown brand, |a| (>= 0) for a known one: the row maximum is that of the known
+    # brands, and ``tied`` keeps known brands only (in place: cheaper than np.where).
     strength = np.abs(state.attitude)
-    strength -= ~state.aware
+    np.copyto(strength, -1.0, where=~state.aware)
     # Column-wise helpers (state.py): the axis-1 reductions of numpy are slow for few brands.
     tied = state.aware & (strength == row_max(strength)[:, None])
     pick = None
