@@ -207,9 +207,10 @@ class LocalProcesses(_Reusable):
         # now: otherwise, at interpreter exit, concurrent.futures' exit hook may write to
         # that pipe while the thread closes it (a race in CPython 3.12's ProcessPoolExecutor:
         # "OSError: Bad file descriptor" with a traceback after a Ctrl-C).
+        # (5 s was too short once on CI's 2 loaded cores: the traceback came back after a SIGTERM.)
         manager = getattr(pool, "_executor_manager_thread", None)
         if manager is not None:
-            manager.join(timeout=5)
+            manager.join(timeout=30)
 
     def _run(self, pool: ProcessPoolExecutor, fn: TaskFunction, tasks: Sequence[Task]) -> Iterator[tuple[int, Any]]:
         window = 4 * self.workers
