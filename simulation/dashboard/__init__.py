@@ -2,6 +2,8 @@
 
 Modules, lowest first (each imports only those above it, plus the lower layers):
 
+:mod:`.i18n`
+    English and German messages from one catalogue (stdlib only).
 :mod:`.worlds`
     :class:`~simulation.dashboard.worlds.TwoWorlds`, both worlds stepped together as one
     Mesa model, the dashboard's controls and what happened to whom each week
