@@ -45,11 +45,16 @@ class SweepResult:
 
 
 def run_sweep(exp: Experiment, out: str | Path, *, workers: int | None = None,
-              scheduler: str | None = None, progress: bool = True) -> SweepResult:
+              scheduler: str | None = None, progress: bool = True,
+              model_class: type | None = None) -> SweepResult:
     """Run every task of ``exp`` not yet finished in ``out/runs.sqlite``.
 
     ``scheduler``: None = local worker processes; ``"local"`` = a dask ``LocalCluster``
     started here; ``"tcp://host:port"`` = an existing dask.distributed scheduler.
+    ``model_class``: build this class instead of the default model in every run (a subclass
+    of ``WordOfMouthModel``, also one defined in a notebook; see
+    :func:`~simulation.research.executors.execute`); its name is written to ``sweep.json``.
+    The store does not know the class: resume a sweep with the class that started it.
     A KeyboardInterrupt (Ctrl-C, or SIGTERM, which the command line raises as one) ends
     the runs in flight and returns with ``interrupted = True``; every run recorded before
     it stays in the store.
@@ -68,8 +73,9 @@ def run_sweep(exp: Experiment, out: str | Path, *, workers: int | None = None,
         raise
     # Not strict: a graph that cannot be built fails its runs, which the store records.
     graphs = graphs_used(tasks, strict=False, say=lambda note: print(note, file=sys.stderr))
+    model = {} if model_class is None else {"model_class": f"{model_class.__module__}.{model_class.__qualname__}"}
     write_json(out / "sweep.json", {"experiment": exp.definition(), "file": str(exp.path),
-                                    "tasks": len(tasks), "graphs": graphs, **provenance()})
+                                    "tasks": len(tasks), "graphs": graphs, **model, **provenance()})
     todo = [t for t in tasks if t.run_id not in done_before]
     counts = {"done": 0, "failed": 0}
     bar = tqdm(total=len(tasks), initial=len(tasks) - len(todo), desc=exp.name, unit="run",
@@ -93,7 +99,8 @@ def run_sweep(exp: Experiment, out: str | Path, *, workers: int | None = None,
     interrupted = False
     try:
         if todo:
-            with contextlib.closing(execute(todo, run_task_safely, workers=workers, scheduler=scheduler)) as done:
+            with contextlib.closing(execute(todo, run_task_safely, workers=workers, scheduler=scheduler,
+                                                    model_class=model_class)) as done:
                 for i, result in done:
                     record(todo[i], result)
     except KeyboardInterrupt:
