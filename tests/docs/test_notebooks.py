@@ -37,9 +37,14 @@ def execute(path, monkeypatch) -> nbformat.NotebookNode:
     nb = nbformat.read(path, as_version=4)
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]))
     monkeypatch.setenv("MPLBACKEND", "Agg")  # no display: plt.show() must not wait for a window
+    # A first cell of our own, removed again: the kernel is this interpreter, in the notebook's folder.
+    nb.cells.insert(0, nbformat.v4.new_code_cell("import os, sys; print(sys.executable); print(os.getcwd())"))
     client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})
     client.execute()  # raises CellExecutionError (with the cell and its traceback) on any error
+    executable, cwd = text_of(nb.cells.pop(0).outputs).splitlines()
+    assert (os.path.realpath(executable), os.path.realpath(cwd)) == (os.path.realpath(sys.executable),
+                                                                      os.path.realpath(path.parent))
     return nb
 
 
