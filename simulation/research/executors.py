@@ -581,8 +581,8 @@ def execute(tasks: Sequence[Task], fn: TaskFunction, *, workers: int | None = No
     scheduler. ``fn``: best a module-level function (workers import it by name); anything
     else travels by value (:func:`portable`). ``model_class``: build this class instead of
     the default model (``fn`` must take ``model_class=``, as :func:`run_task` does), also a
-    class defined in a notebook. Use the iterator in a ``with contextlib.closing(...)`` block (or to the end), so
-    that leaving early also ends the runs in flight.
+    class defined in a notebook. Use the iterator in a ``with contextlib.closing(...)``
+    block (or to the end), so that leaving early also ends the runs in flight.
 
     Examples
     --------

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from simulation.research.executors import execute
+from simulation.research.executors import execute, with_model
 from simulation.research.experiment import Experiment
 from simulation.research.provenance import (
     git_commit,
@@ -62,6 +62,7 @@ def run_sweep(exp: Experiment, out: str | Path, *, workers: int | None = None,
     from tqdm import tqdm  # noqa: PLC0415 - keeps `import` of this module light
 
     tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked
+    run = with_model(run_task_safely, model_class)  # a bad model_class fails here, before anything is written
     out = Path(out)
     tasks = exp.tasks()
     store = RunStore.create(out / STORE_FILE, exp.definition())
@@ -99,8 +100,7 @@ def run_sweep(exp: Experiment, out: str | Path, *, workers: int | None = None,
     interrupted = False
     try:
         if todo:
-            with contextlib.closing(execute(todo, run_task_safely, workers=workers, scheduler=scheduler,
-                                                    model_class=model_class)) as done:
+            with contextlib.closing(execute(todo, run, workers=workers, scheduler=scheduler)) as done:
                 for i, result in done:
                     record(todo[i], result)
     except KeyboardInterrupt:

@@ -96,6 +96,10 @@ def test_model_class_on_a_dask_local_cluster():
         pd.testing.assert_frame_equal(a, run_task(t, model_class=cls))
 
 
-def test_a_model_class_that_is_not_a_class_is_one_error_line():
+def test_a_model_class_that_is_not_a_class_is_one_error_line(tmp_path):
     with pytest.raises(WomsimError, match=r"^model_class must be a class \(a WordOfMouthModel subclass\), not 'x'$"):
         run_tasks(tasks(2), workers=1, progress=False, model_class="x")
+    with pytest.raises(WomsimError, match=r"^model_class must be a class"):
+        instance = WordOfMouthModel(n_consumers=10)  # an instance, not its class
+        run_sweep(load_experiment(TINY), tmp_path, workers=1, progress=False, model_class=instance)
+    assert not any(tmp_path.iterdir())  # nothing written
