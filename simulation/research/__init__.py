@@ -13,7 +13,9 @@ Imports :mod:`simulation.core` and :mod:`simulation.errors` only (never ``output
     ``run_task_safely``; ``final_rows``. (core)
 ``executors``
     ``execute``: one interface to run tasks in this process, on local worker processes
-    or on a Dask cluster; ``run_tasks`` (results in task order). (tasks)
+    or on a Dask cluster; ``run_tasks`` (results in task order); ``model_class=`` runs a
+    model class of one's own, also one defined in a notebook (``portable``: sent by value
+    with cloudpickle). (tasks)
 ``experiment``
     Experiment files (``experiments/*.toml``): the design and its tasks. (core, tasks)
 ``store``

@@ -30,6 +30,16 @@ scheduler`` / ``dask worker`` processes on this machine (the benchmark, the CI t
 :func:`run_tasks` builds on :func:`execute`: it returns the results in task order and
 raises the first error of a run (the headline, facts and validation use it); the sweep
 (:mod:`simulation.research.sweep`) records every result as it arrives instead.
+
+A model of your own (``model_class=``, e.g. a subclass of
+:class:`~simulation.core.model.WordOfMouthModel` that changes a behaviour) runs in the
+workers too, also one defined in a Jupyter notebook or in the script run as ``__main__``:
+pickle sends a class by its name, which a worker process cannot find in its own
+``__main__`` (the notebook's cells are not there; Mesa's ``batch_run`` fails on exactly
+that), so a task function that is not a plain module-level function travels by value
+(:func:`portable`, with cloudpickle: the class's code goes along; importable classes and
+functions still go by name). The seeds are in the tasks, so the numbers are the same as in
+this process (README, Notebooks).
 """
 
 from __future__ import annotations
@@ -59,7 +69,7 @@ import pandas as pd
 from simulation.errors import WomsimError
 from simulation.research.tasks import Task, run_task
 
-TaskFunction = Callable[[Task], Any]  # a module-level function: workers import it by name
+TaskFunction = Callable[[Task], Any]  # sent by name if module-level, else by value (portable)
 
 
 class Executor(Protocol):
@@ -132,6 +142,84 @@ def _die_with_the_driver() -> None:
 def _exit_when_closed(sentinel) -> None:
     multiprocessing.connection.wait([sentinel])
     os._exit(1)  # the driver is gone: nobody will read this worker's result
+
+
+def with_model(fn: TaskFunction, model_class: type | None) -> TaskFunction:
+    """``fn`` that builds ``model_class`` instead of the default model: ``fn(task,
+    model_class=model_class)`` (the run functions of :mod:`simulation.research.tasks` take
+    it); ``fn`` itself when ``model_class`` is None.
+
+    Examples
+    --------
+    >>> from simulation.core.model import WordOfMouthModel
+    >>> with_model(run_task, None) is run_task, with_model(run_task, WordOfMouthModel).keywords
+    (True, {'model_class': <class 'simulation.core.model.WordOfMouthModel'>})
+    >>> with_model(run_task, "WordOfMouthModel")
+    Traceback (most recent call last):
+    ...
+    simulation.errors.WomsimError: model_class must be a class (a WordOfMouthModel subclass), not 'WordOfMouthModel'
+    """
+    if model_class is None:
+        return fn
+    if not isinstance(model_class, type):
+        raise WomsimError(f"model_class must be a class (a WordOfMouthModel subclass), not {model_class!r}")
+    return functools.partial(fn, model_class=model_class)
+
+
+def _importable(obj: Any) -> bool:
+    """Whether a worker finds ``obj`` by its name: a function or class at the top of a module
+    other than ``__main__`` (not a lambda, a nested function, a partial, a notebook's class)."""
+    module, qualname = getattr(obj, "__module__", None), getattr(obj, "__qualname__", None)
+    if not module or not qualname or module == "__main__" or "<" in qualname:
+        return False
+    found = sys.modules.get(module)
+    for part in qualname.split("."):
+        found = getattr(found, part, None)
+    return found is obj
+
+
+def portable(fn: TaskFunction) -> TaskFunction:
+    """``fn`` ready to be sent to worker processes: a plain module-level function as it is
+    (pickle sends its name), anything else (a partial with a ``model_class`` defined in a
+    notebook, a lambda) wrapped to travel by value with cloudpickle.
+
+    Examples
+    --------
+    >>> portable(run_task) is run_task, type(portable(lambda task: task)).__name__
+    (True, 'ByValue')
+    """
+    return fn if _importable(fn) else ByValue(fn)
+
+
+class ByValue:
+    """A task function pickled by value (cloudpickle), so a worker needs no module to find it.
+
+    cloudpickle still sends importable parts by name (``run_task``, ``WordOfMouthModel``) and
+    the rest by value (a class defined in ``__main__`` with the globals its methods use). The
+    bytes are made once per driver and turned back into the function once per worker process
+    (:func:`_from_bytes` caches them), not once per task.
+    """
+
+    def __init__(self, fn: TaskFunction) -> None:
+        self.fn = fn
+        self._payload: bytes | None = None
+
+    def __call__(self, task: Task) -> Any:
+        return self.fn(task)
+
+    def __reduce__(self):
+        if self._payload is None:
+            import cloudpickle  # noqa: PLC0415 - only when something must travel by value
+
+            self._payload = cloudpickle.dumps(self.fn)
+        return _from_bytes, (self._payload,)
+
+
+@functools.lru_cache(maxsize=8)
+def _from_bytes(payload: bytes) -> ByValue:
+    import cloudpickle  # noqa: PLC0415 - only when something travels by value
+
+    return ByValue(cloudpickle.loads(payload))
 
 
 class InProcess:
@@ -213,6 +301,7 @@ class LocalProcesses(_Reusable):
             manager.join(timeout=30)
 
     def _run(self, pool: ProcessPoolExecutor, fn: TaskFunction, tasks: Sequence[Task]) -> Iterator[tuple[int, Any]]:
+        fn = portable(fn)
         window = 4 * self.workers
         pending: dict[Future, int] = {}
         queue = iter(enumerate(tasks))
@@ -381,6 +470,7 @@ class DaskCluster(_Reusable):
         from distributed import as_completed  # noqa: PLC0415 - optional library
 
         client, _ = opened
+        fn = portable(fn)
         expected = fingerprint()
         slots = max(1, sum(client.nthreads().values()) or self.workers or 1)
         tag = uuid.uuid4().hex[:8]
@@ -483,14 +573,16 @@ def executor_for(workers: int | None = None, scheduler: str | None = None, n_tas
 
 
 def execute(tasks: Sequence[Task], fn: TaskFunction, *, workers: int | None = None,
-            scheduler: str | None = None) -> Iterator[tuple[int, Any]]:
+            scheduler: str | None = None, model_class: type | None = None) -> Iterator[tuple[int, Any]]:
     """Run ``fn`` on every task; yield ``(index into tasks, fn(task))`` as runs finish.
 
     ``workers``: None = every core, 1 = in this process. ``scheduler``: None = this machine;
     ``"local"`` = a dask ``LocalCluster``; ``"tcp://host:port"`` = an existing dask
-    scheduler. ``fn`` must be a module-level function (workers import it by name).
-    Use the iterator in a ``with contextlib.closing(...)`` block (or to the end), so
-    that leaving early also ends the runs in flight.
+    scheduler. ``fn``: best a module-level function (workers import it by name); anything
+    else travels by value (:func:`portable`). ``model_class``: build this class instead of
+    the default model (``fn`` must take ``model_class=``, as :func:`run_task` does), also a
+    class defined in a notebook. Use the iterator in a ``with contextlib.closing(...)``
+    block (or to the end), so that leaving early also ends the runs in flight.
 
     Examples
     --------
@@ -499,6 +591,7 @@ def execute(tasks: Sequence[Task], fn: TaskFunction, *, workers: int | None = No
     >>> [(i, len(df)) for i, df in execute(tasks, run_task, workers=1)]
     [(0, 3), (1, 3)]
     """
+    fn = with_model(fn, model_class)
     executor = executor_for(workers, scheduler, len(tasks))
     kept = _kept.get(_key(workers, scheduler))
     if kept is not None and not isinstance(executor, InProcess):
@@ -539,13 +632,25 @@ def reusing(workers: int | None = None, scheduler: str | None = None) -> Iterato
 
 def run_tasks(tasks: Sequence[Task], workers: int | None = None, progress: bool = True,
               desc: str = "runs", *, fn: TaskFunction = run_task,
-              scheduler: str | None = None) -> list[pd.DataFrame]:
+              scheduler: str | None = None, model_class: type | None = None) -> list[pd.DataFrame]:
     """Run tasks (labels as columns); results come back in task order.
 
     The first run that raises stops everything and its error propagates. With
     ``workers=1`` everything runs in this process (no pickling; easiest to debug).
     ``fn`` (default :func:`~simulation.research.tasks.run_task`, the time series) may reduce
-    a run to what the caller keeps; ``scheduler`` as for :func:`execute`.
+    a run to what the caller keeps; ``scheduler`` and ``model_class`` as for :func:`execute`
+    (a subclass of ``WordOfMouthModel`` defined in a notebook works with any ``workers``).
+
+    Examples
+    --------
+    >>> from simulation.core.model import WordOfMouthModel
+    >>> from simulation.research.tasks import run_seed
+    >>> class Quiet(WordOfMouthModel):  # a model of your own; here it changes nothing
+    ...     pass
+    >>> tasks = [Task({"n_consumers": 100, "steps": 2}, run_seed(0, r), {"replicate": r}) for r in range(2)]
+    >>> frames = run_tasks(tasks, workers=1, progress=False, model_class=Quiet)
+    >>> [len(df) for df in frames]
+    [3, 3]
     """
     from tqdm import tqdm  # noqa: PLC0415 - keeps `import` of this module light
 
@@ -555,7 +660,8 @@ def run_tasks(tasks: Sequence[Task], workers: int | None = None, progress: bool 
                dynamic_ncols=True)
     results: list[pd.DataFrame | None] = [None] * len(tasks)
     try:
-        with contextlib.closing(execute(tasks, fn, workers=workers, scheduler=scheduler)) as done:
+        with contextlib.closing(execute(tasks, fn, workers=workers, scheduler=scheduler,
+                                        model_class=model_class)) as done:
             for i, frame in done:
                 results[i] = frame
                 bar.update()

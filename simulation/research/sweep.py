@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from simulation.research.executors import execute
+from simulation.research.executors import execute, with_model
 from simulation.research.experiment import Experiment
 from simulation.research.provenance import (
     git_commit,
@@ -45,11 +45,16 @@ class SweepResult:
 
 
 def run_sweep(exp: Experiment, out: str | Path, *, workers: int | None = None,
-              scheduler: str | None = None, progress: bool = True) -> SweepResult:
+              scheduler: str | None = None, progress: bool = True,
+              model_class: type | None = None) -> SweepResult:
     """Run every task of ``exp`` not yet finished in ``out/runs.sqlite``.
 
     ``scheduler``: None = local worker processes; ``"local"`` = a dask ``LocalCluster``
     started here; ``"tcp://host:port"`` = an existing dask.distributed scheduler.
+    ``model_class``: build this class instead of the default model in every run (a subclass
+    of ``WordOfMouthModel``, also one defined in a notebook; see
+    :func:`~simulation.research.executors.execute`); its name is written to ``sweep.json``.
+    The store does not know the class: resume a sweep with the class that started it.
     A KeyboardInterrupt (Ctrl-C, or SIGTERM, which the command line raises as one) ends
     the runs in flight and returns with ``interrupted = True``; every run recorded before
     it stays in the store.
@@ -57,6 +62,7 @@ def run_sweep(exp: Experiment, out: str | Path, *, workers: int | None = None,
     from tqdm import tqdm  # noqa: PLC0415 - keeps `import` of this module light
 
     tqdm.monitor_interval = 0  # no monitor thread: worker processes are forked
+    run = with_model(run_task_safely, model_class)  # a bad model_class fails here, before anything is written
     out = Path(out)
     tasks = exp.tasks()
     store = RunStore.create(out / STORE_FILE, exp.definition())
@@ -68,8 +74,9 @@ def run_sweep(exp: Experiment, out: str | Path, *, workers: int | None = None,
         raise
     # Not strict: a graph that cannot be built fails its runs, which the store records.
     graphs = graphs_used(tasks, strict=False, say=lambda note: print(note, file=sys.stderr))
+    model = {} if model_class is None else {"model_class": f"{model_class.__module__}.{model_class.__qualname__}"}
     write_json(out / "sweep.json", {"experiment": exp.definition(), "file": str(exp.path),
-                                    "tasks": len(tasks), "graphs": graphs, **provenance()})
+                                    "tasks": len(tasks), "graphs": graphs, **model, **provenance()})
     todo = [t for t in tasks if t.run_id not in done_before]
     counts = {"done": 0, "failed": 0}
     bar = tqdm(total=len(tasks), initial=len(tasks) - len(todo), desc=exp.name, unit="run",
@@ -93,7 +100,7 @@ def run_sweep(exp: Experiment, out: str | Path, *, workers: int | None = None,
     interrupted = False
     try:
         if todo:
-            with contextlib.closing(execute(todo, run_task_safely, workers=workers, scheduler=scheduler)) as done:
+            with contextlib.closing(execute(todo, run, workers=workers, scheduler=scheduler)) as done:
                 for i, result in done:
                     record(todo[i], result)
     except KeyboardInterrupt:

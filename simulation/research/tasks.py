@@ -58,10 +58,17 @@ class Task:
                 "seed": self.seed, "labels": dict(self.labels), "params": dict(self.params)}
 
 
-def create_model(params: Mapping[str, Any], rng, **kwargs):
+def create_model(params: Mapping[str, Any], rng, *, model_class: type | None = None, **kwargs):
     """The model for ``params``: the vectorised engine, or the per-agent reference when
-    ``engine = "reference"``. Both take the same parameters and report the same metrics."""
+    ``engine = "reference"``. Both take the same parameters and report the same metrics.
+
+    ``model_class`` (e.g. a subclass of :class:`~simulation.core.model.WordOfMouthModel`
+    that changes a behaviour) is built instead, whatever ``engine`` says, as
+    ``model_class(Params, rng=rng, **kwargs)``; it needs ``run()`` and ``timeseries()`` too.
+    """
     p = params if isinstance(params, Params) else Params(**dict(params))
+    if model_class is not None:
+        return model_class(p, rng=rng, **kwargs)
     if p.engine == "reference":
         from simulation.core.reference import ReferenceModel  # noqa: PLC0415 - loads mesa only when a model is made
 
@@ -71,8 +78,11 @@ def create_model(params: Mapping[str, Any], rng, **kwargs):
     return WordOfMouthModel(p, rng=rng, **kwargs)
 
 
-def run_simulation(params: Mapping[str, Any], seed: int, labels: Mapping[str, Any] | None = None) -> pd.DataFrame:
+def run_simulation(params: Mapping[str, Any], seed: int, labels: Mapping[str, Any] | None = None, *,
+                   model_class: type | None = None) -> pd.DataFrame:
     """Run one simulation; return its tidy timeseries (one row per step, labels as columns).
+
+    ``model_class``: the class to build instead of the default model (:func:`create_model`).
 
     Examples
     --------
@@ -80,11 +90,11 @@ def run_simulation(params: Mapping[str, Any], seed: int, labels: Mapping[str, An
     >>> len(df), int(df["seed"].iloc[0])
     (6, 3)
     """
-    return _simulate(params, seed, labels)[1]
+    return _simulate(params, seed, labels, model_class)[1]
 
 
-def _simulate(params: Mapping[str, Any], seed: int, labels: Mapping[str, Any] | None):
-    model = create_model(params, rng=seed)
+def _simulate(params: Mapping[str, Any], seed: int, labels: Mapping[str, Any] | None, model_class: type | None = None):
+    model = create_model(params, rng=seed, model_class=model_class)
     model.run()
     df = model.timeseries()
     df.insert(0, "seed", seed)
@@ -93,19 +103,19 @@ def _simulate(params: Mapping[str, Any], seed: int, labels: Mapping[str, Any] | 
     return model, df
 
 
-def run_task(task: Task) -> pd.DataFrame:
+def run_task(task: Task, *, model_class: type | None = None) -> pd.DataFrame:
     """Run one task (its labels become columns); raises what the model raises."""
-    return run_simulation(task.params, task.seed, task.labels)
+    return run_simulation(task.params, task.seed, task.labels, model_class=model_class)
 
 
-def run_task_described(task: Task) -> tuple[pd.DataFrame, dict[str, Any]]:
+def run_task_described(task: Task, *, model_class: type | None = None) -> tuple[pd.DataFrame, dict[str, Any]]:
     """:func:`run_task` and the measured description of the run's own graph
     (:func:`~simulation.research.provenance.describe_run_graph`), for ``simulate``'s run.json."""
-    model, df = _simulate(task.params, task.seed, task.labels)
+    model, df = _simulate(task.params, task.seed, task.labels, model_class)
     return df, describe_run_graph(model)
 
 
-def run_task_safely(task: Task) -> dict[str, Any]:
+def run_task_safely(task: Task, *, model_class: type | None = None) -> dict[str, Any]:
     """Run one task without labels, for the run store; never raises.
 
     Returns ``{"ok": True, "timeseries": ...}`` or ``{"ok": False, "error": ...}`` (the
@@ -114,7 +124,8 @@ def run_task_safely(task: Task) -> dict[str, Any]:
     """
     started = time.time()
     try:
-        ts = run_simulation(task.params, task.seed)
+        # (run_simulation looked up by name at call time: a test replaces it to make a run fail)
+        ts = run_simulation(task.params, task.seed, **({} if model_class is None else {"model_class": model_class}))
         return {"ok": True, "timeseries": ts, "started": started, "finished": time.time()}
     except Exception as exc:  # noqa: BLE001 - any model error marks the run failed
         text = "".join(traceback.format_exception_only(type(exc), exc)).strip()
