@@ -19,9 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib
-
-matplotlib.use("Agg")
-
 import matplotlib.colors
 import matplotlib.patches
 import matplotlib.pyplot as plt

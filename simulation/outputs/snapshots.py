@@ -34,9 +34,6 @@ from pathlib import Path
 from typing import Any
 
 import matplotlib
-
-matplotlib.use("Agg")
-
 import matplotlib.colors
 import matplotlib.pyplot as plt
 import networkx as nx

@@ -36,7 +36,8 @@ def execute(path, monkeypatch) -> nbformat.NotebookNode:
     """The notebook at ``path`` executed top to bottom in a fresh kernel, run in its folder."""
     nb = nbformat.read(path, as_version=4)
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]))
-    monkeypatch.setenv("MPLBACKEND", "Agg")  # no display: plt.show() must not wait for a window
+    # As in Jupyter: the kernel picks its inline backend (womsim must not force Agg on it).
+    monkeypatch.delenv("MPLBACKEND", raising=False)
     # A first cell of our own, removed again: the kernel is this interpreter, in the notebook's folder.
     nb.cells.insert(0, nbformat.v4.new_code_cell("import os, sys; print(sys.executable); print(os.getcwd())"))
     client = NotebookClient(nb, timeout=CELL_TIMEOUT, kernel_name="python3",

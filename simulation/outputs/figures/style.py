@@ -18,13 +18,18 @@ Examples
 from __future__ import annotations
 
 import math
+import os
 import textwrap
 from collections.abc import Hashable, Iterable
 from pathlib import Path
 
 import matplotlib
 
-matplotlib.use("Agg")
+# Figures are files, made on servers and workers without a display: the Agg backend, unless
+# one was chosen. A Jupyter kernel sets MPLBACKEND to its inline backend, so figures drawn
+# in a notebook show there (docs/tutorial.ipynb).
+if not os.environ.get("MPLBACKEND"):
+    matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt
 import numpy as np
