@@ -268,6 +268,10 @@ def SenderWorld(world: TwoWorlds, lang: str, colour_by: str):
         solara.HTML(tag="p", classes=["womsim-caption", "womsim-week-sender"], unsafe_innerHTML=html.escape(_(
             "This week: {ads} consumers reached by ads, {fans} saw the fan page.").format(
                 ads=int(e.ads.sum()), fans=int(e.fanpage.sum()))))
+        if any(kind == "scandal" for _week, kind in world.crises):
+            solara.HTML(tag="p", classes=["womsim-caption", "womsim-no-scandal"], unsafe_innerHTML=html.escape(_(
+                "The scandal lives on the public record: this world has none, so nobody here reads about it "
+                "(the red line marks it for comparison).")))
         solara.HTML(tag="div", classes=["womsim-plots", "womsim-plots-sender"],
                     unsafe_innerHTML=metrics_svg(world.history("sender"), world.crises, lang,
                                                  public_record=False, n_brands=world.sender.params.n_brands))

@@ -408,7 +408,7 @@ def test_each_world_runs_its_own_strategy(browser):
     browser.at_week(0)
     expect(page.locator(".womsim-heading-sender")).to_have_attribute("data-strategy", "dialogue",
                                                                      timeout=UI_TIMEOUT_MS)
-    assert page.locator(".womsim-strategy-sender.v-input--is-disabled").count() == 1
+    expect(page.locator(".womsim-strategy-sender.v-input--is-disabled")).to_have_count(1, timeout=UI_TIMEOUT_MS)
     page.locator(".womsim-same").first.click()
     expect(page.locator(".womsim-heading-sender")).to_have_attribute("data-strategy", "hype",
                                                                      timeout=UI_TIMEOUT_MS)
@@ -485,10 +485,11 @@ def test_browser_made_no_outside_requests_and_no_errors(browser):
     assert browser.errors == [], f"page errors: {browser.errors}"
 
 
-def test_lesson_plan_names_every_lesson_and_its_screenshots_exist():
+def test_every_lesson_has_its_screenshot_and_the_lesson_plan_shows_existing_ones():
+    for lid in LESSONS:  # written by docs/make_screenshots.py
+        path = ROOT / "docs" / "img" / f"dashboard-{lid}.png"
+        assert path.is_file() and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", path
     text = (ROOT / "docs" / "teaching.md").read_text()
-    for lid, lesson in LESSONS.items():
-        assert lesson.name in text, lid
     for rel in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text):
         path = ROOT / "docs" / rel
         assert path.is_file() and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", rel
