@@ -52,10 +52,11 @@ same seed and consumers, the same events): :meth:`TwoWorlds.roi` gives the true 
 ROI, (profit - the twin's profit) / spend (as
 :func:`simulation.research.summaries.incremental_roi`), beside the estimate a firm would make
 from its own weekly sales and spend (:func:`simulation.research.roi.estimate_roi`). The estimate
-needs variation in spend: with ``flighting="always"`` (the same budget every week) a
-regression of sales on spend has nothing to learn from and the estimate stays NaN; the ROI
-lesson needs ``flighting="on_off"`` (``flight_weeks`` = 4 on, 4 off) or ``"pulses"``
-(docs/ODD.md 7.14), and some 20 weeks before the interval is narrow enough to read.
+needs variation in spend (docs/ODD.md 7.14): with ``flighting="always"`` a broadcast, hype or
+fan page brand spends the same every week, a regression of sales on spend has nothing to
+learn from and the estimate stays NaN; a dialogue brand pays per reply written, so its spend
+varies by itself. The ROI lesson therefore needs ``flighting="on_off"`` (``flight_weeks`` = 4
+weeks on, 4 off) or ``"pulses"``; in the first weeks the interval is too wide to read.
 
 After each step :attr:`TwoWorlds.events` keeps what happened to the focal brand *this week*, for
 drawing: who was reached by ads, who saw the fan page, who talked, and whose public post the
@@ -176,7 +177,10 @@ CONTROLS: dict[str, Control] = {c.name: c for c in [
     _choice("strategy_sender", N_("Strategy (sender/receiver world)"), "broadcast", STRATEGIES, STRATEGY_LABELS),
     _choice("strategy_networked", N_("Strategy (networked world)"), "dialogue", STRATEGIES, STRATEGY_LABELS),
     Control("same_strategy", N_("Same strategy in both worlds"), False, kind="bool"),
-    _bounded("budget", N_("Budget"), 0.25, high=5.0),
+    # up to 50: a reply costs 12,200 impression units (the calibrated reply_cost) and budget 1
+    # at N = 300 is 300 units a week, 0.025 replies; at N = 300 a dialogue brand answers most
+    # of its posts from budget 25 on (reply rate 0.88-1.0 after 104 weeks, 3 seeds)
+    _bounded("budget", N_("Budget"), 0.25, high=50.0),
     _bounded("quality", N_("Quality"), 0.05),
     _bounded("hype", N_("Hype"), 0.05),
     _bounded("honesty", N_("Honesty"), 0.05),
@@ -297,7 +301,7 @@ class TwoWorlds(mesa.Model):
                   "n_consumers": min(check_value("n_consumers", n_consumers), MAX_CONSUMERS),
                   "n_brands": n_brands, "flighting": flighting,
                   "scenario": "established"}
-        self.params = p = Params(**values)  # the model's checks and messages for the rest
+        p = Params(**values)  # the model's checks and messages for the rest
         self.seed = seed
         G, segment = _graph(p, self.seed)
         n = G.number_of_nodes()  # karate and les_miserables have their own size
@@ -323,6 +327,11 @@ class TwoWorlds(mesa.Model):
     @property
     def networked(self) -> WordOfMouthModel:
         return self.worlds["networked"]
+
+    @property
+    def params(self) -> Params:
+        """The networked world's parameters (with the events added so far)."""
+        return self.networked.params
 
     @property
     def strategies(self) -> dict[str, str]:

@@ -193,3 +193,13 @@ def test_controls_list_every_constructor_argument_with_model_bounds():
     assert CONTROLS["n_consumers"].high == MAX_CONSUMERS
     w = TwoWorlds(**DEFAULTS)
     assert w.networked.n_consumers == DEFAULTS["n_consumers"] == 300
+
+
+def test_the_budget_range_lets_a_dialogue_brand_answer_at_300_consumers():
+    # what the budget slider's comment says, 3 seeds, 104 weeks: a reply costs 12,200 units
+    # (calibrated), so budget 1 answers a few posts at most and budget 25 most of them
+    assert CONTROLS["budget"].high >= 25
+    for seed in range(3):
+        low, high = (_run(TwoWorlds(n_consumers=300, seed=seed, budget=b), 104).history("networked") for b in (1, 25))
+        assert low["replies"].sum() <= 5 and low["reply_rate"].iloc[-1] < 0.3, seed
+        assert high["reply_rate"].iloc[-1] >= 0.8, seed
