@@ -60,7 +60,7 @@ from simulation.dashboard.drawing import (
     metrics_svg,
     network_positions,
 )
-from simulation.dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, translator
+from simulation.dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, check_language, translator
 from simulation.dashboard.lessons import LESSONS, lesson_controls
 from simulation.dashboard.worlds import CONTROLS, DEFAULTS, HORIZON, MARKET_NOTE, TwoWorlds
 from simulation.errors import WomsimError
@@ -597,9 +597,7 @@ def main_viz(host: str = "127.0.0.1", port: int = 8765, open_browser: bool = Fal
     import click  # noqa: PLC0415 - Solara's command line library, only when serving
     from solara.__main__ import run  # noqa: PLC0415 - the server only when serving, not for the page
 
-    if lang not in LANGUAGES:
-        raise WomsimError(f"unknown language {lang!r} (--lang): allowed {' | '.join(LANGUAGES)}")
-    os.environ[LANG_ENV] = lang  # read by each page when it is made
+    os.environ[LANG_ENV] = check_language(lang, "--lang")  # read by each page when it is made
     port = _free_port(host) if int(port) == 0 else int(port)
     check_port(host, port)
     url = f"http://{host}:{port}/"

@@ -32,7 +32,7 @@ import numpy as np
 import pytest
 
 from simulation.core.metrics import brand_rating
-from simulation.dashboard.app import feed_html, main_viz
+from simulation.dashboard.app import charts_legend_html, feed_html, legend_html, main_viz, user_params
 from simulation.dashboard.drawing import (
     brand_color,
     draw_networked,
@@ -41,7 +41,7 @@ from simulation.dashboard.drawing import (
     network_positions,
     preferred_brand,
 )
-from simulation.dashboard.i18n import translator
+from simulation.dashboard.i18n import DOMAIN, LANGUAGES, LOCALE_DIR, translator
 from simulation.dashboard.lessons import LESSONS, lesson_controls
 from simulation.dashboard.worlds import DEFAULTS, TwoWorlds
 from simulation.errors import WomsimError
@@ -139,9 +139,29 @@ def test_layout_is_computed_once_per_network():
     assert network_positions(a) is network_positions(b)  # the cached array, not recomputed
 
 
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_page_texts_exist_in_each_language(lang):
+    # strict under pytest: a message without a translation raises MissingTranslation, naming it
+    if lang != "en" and not (LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.mo").is_file():
+        pytest.skip(f"no {lang} catalogue")
+    w = _world(3)
+    w.scandal_now()
+    w.step()
+    w.step()
+    texts = [legend_html(lang, "brand", 3), legend_html(lang, "attitude", 3), charts_legend_html(lang, 3),
+             feed_html(w, lang), str(user_params(DEFAULTS, lang)),
+             metrics_svg(w.history("networked"), w.crises, lang, True, 3),
+             metrics_svg(w.history("sender"), w.crises, lang, False, 3)]
+    draw_sender(w, lang)
+    assert all(texts)
+    if lang != "en":  # translated, not the English msgids
+        assert translator(lang)("Lesson plan") != "Lesson plan"
+        assert "Public rating (all posts ever)" not in feed_html(w, lang)
+
+
 def test_unknown_language_is_a_one_line_error():
-    with pytest.raises(WomsimError, match=r"unknown language 'fr' \(--lang\): allowed en \| de"):
-        main_viz(port=0, lang="fr")
+    with pytest.raises(WomsimError, match=r"^--lang 'dee': allowed 'en', 'de' \(did you mean 'de'\?\)$"):
+        main_viz(port=0, lang="dee")
 
 
 # ----------------------------------------------------------------------------------------
@@ -463,9 +483,9 @@ def test_language_switch_changes_the_page(browser):
     assert page.locator('.womsim-lang[data-lang="en"]').count() == 1
     browser.choose("womsim-language", "Deutsch")
     expect(page.locator('.womsim-lang[data-lang="de"]')).to_have_count(1, timeout=UI_TIMEOUT_MS)
-    de = translator("de")
-    if de("Lesson plan") == "Lesson plan":
-        pytest.skip("no German catalogue yet (simulation/dashboard/locale): the switch works, the texts are English")
+    if not (LOCALE_DIR / "de" / "LC_MESSAGES" / f"{DOMAIN}.mo").is_file():
+        pytest.skip("no German catalogue (simulation/dashboard/locale/de): the switch works, the texts stay English")
+    de = translator("de")  # strict under pytest: a message without German is a MissingTranslation
     expect(page.get_by_text(de("Lesson plan"), exact=True)).to_be_visible(timeout=UI_TIMEOUT_MS)
     expect(browser.week).to_contain_text(de("Week {week} of {horizon}").split("{")[0].strip())
     page.screenshot(path=str(browser.tmp / "de.png"))
