@@ -105,7 +105,11 @@ def shoot(lang: str, weeks: int | None, only: list[str], out: Path) -> None:
             for k, lid in enumerate(only, 1):
                 t0 = time.monotonic()
                 choose(page, "womsim-lesson", _(LESSONS[lid].name))
+                # the lesson's model is there once its explanation is; then the new controller
+                page.locator(".womsim-explanation", has_text=_(LESSONS[lid].explanation)[:40]).wait_for(
+                    timeout=TIMEOUT_MS)
                 page.locator('.womsim-week[data-week="0"]').wait_for(timeout=TIMEOUT_MS)
+                page.wait_for_timeout(500)
                 week = LESSONS[lid].week if weeks is None else weeks
                 step_to(page, week)
                 page.wait_for_function(
@@ -114,7 +118,7 @@ def shoot(lang: str, weeks: int | None, only: list[str], out: Path) -> None:
                 page.wait_for_timeout(400)  # the last image swap
                 path = out / f"dashboard-{lid}.png"
                 page.screenshot(path=str(path))
-                print(f"[{k}/{len(only)}] {path.relative_to(ROOT)}: week {weeks}, "
+                print(f"[{k}/{len(only)}] {path.relative_to(ROOT)}: week {week}, "
                       f"{time.monotonic() - t0:.0f} s", flush=True)
             browser.close()
     finally:

@@ -419,6 +419,13 @@ def RoiPanel(world: TwoWorlds, lang: str):
         f"{rows}</table>"))
 
 
+@solara.component
+def RunControls(model, controls, play_interval, render_interval, use_threads, generation: int):
+    """Mesa's ModelController (Reset / Play / Step), made anew for each ``generation`` of models."""
+    ModelController(model, model_parameters=controls, play_interval=play_interval,
+                    render_interval=render_interval, use_threads=use_threads)
+
+
 def _lesson_name(lid: str, lang: str) -> str:
     return translator(lang)(LESSONS[lid].name)
 
@@ -436,12 +443,14 @@ def Page():
     play_interval = solara.use_reactive(PLAY_INTERVAL_MS)
     render_interval = solara.use_reactive(1)
     use_threads = solara.use_reactive(False)
+    generation = solara.use_reactive(0)  # models made by the page's controls so far
     world = model.value
     values = controls.value
 
     def rebuild(new: dict) -> None:
         controls.value = new
         model.value = TwoWorlds(**new)
+        generation.value += 1
         force_update()
 
     def on_control(name, shown) -> None:
@@ -481,8 +490,10 @@ def Page():
             solara.Select(_("Lesson"), value=_lesson_name(lesson.value, lang) if lesson.value else own,
                           values=[own, *names], on_value=on_lesson, classes=["womsim-lesson"])
         with solara.Card(_("Run")):
-            ModelController(model, model_parameters=controls, play_interval=play_interval,
-                            render_interval=render_interval, use_threads=use_threads)
+            # a new model from the page (a lesson, a control) gets a fresh controller: Mesa's
+            # keeps "running" to itself, so after a run to the end its Step would stay disabled
+            RunControls(model, controls, play_interval, render_interval, use_threads,
+                        generation.value).key(f"run-{generation.value}")
             solara.SliderInt(_("Play interval (ms)"), value=play_interval, min=0, max=1000, step=50)
         with solara.Card(_("Strategies")):
             same = bool(values["same_strategy"])
