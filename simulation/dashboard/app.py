@@ -515,7 +515,8 @@ def Page():
                 solara.Button(_("Product defect now"), on_click=lambda: crisis_now("defect"), color="warning",
                               classes=["womsim-defect-now"])
             solara.HTML(tag="p", classes=["womsim-caption"], unsafe_innerHTML=html.escape(_(
-                "Hits our brand in both worlds from the next week on. Or schedule one:")))
+                "From the next week on: a defect hits our brand in both worlds, a scandal where there is a "
+                "public record (the networked world). Or schedule one:")))
             UserInputs(user_params(values, lang, skip=tuple(n for n in CONTROLS if n not in CRISIS_CONTROLS)),
                        on_change=on_control)
         with solara.Card(_("Market and consumers")):
