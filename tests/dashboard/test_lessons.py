@@ -23,6 +23,7 @@ from functools import cache
 import numpy as np
 import pytest
 
+from simulation.core.params import PARAMETERS
 from simulation.dashboard.lessons import LESSONS, Lesson, lesson_controls
 from simulation.dashboard.worlds import CONTROLS, DEFAULTS, HORIZON, TwoWorlds
 from simulation.errors import ParameterError
@@ -140,12 +141,31 @@ def test_dialogue_good_a_handful_of_replies_customers_carry_it_ads_sell_twice():
     aware = per_seed("dialogue_good", lambda w: at(w, "networked", "awareness"))
     holds([a >= 0.2 for a in aware], "the good product stays known on the right", rounded(aware))
     ratio = per_seed("dialogue_good", lambda w: share(w, "sender") / share(w, "networked"))
-    holds([1.5 <= r <= 3.0 for r in ratio], "the ads sell about twice as much", rounded(ratio))
+    holds([1.5 <= r <= 3.0 for r in ratio], "the ads win about twice its market share", rounded(ratio))
     # The replies are not what keeps it known: without them (strategy none) about the same.
     talk = per_seed("dialogue_good", lambda w: share(w, "networked"))
     silent = per_seed("dialogue_good", lambda w: share(w, "networked"), strategy_networked="none")
     diff = np.subtract(talk, silent)
     assert abs(diff.mean()) < 0.1, f"dialogue - none, share: {rounded(diff)}"
+
+
+def test_dialogue_good_quotes_the_calibrated_reply_cost():
+    cost = PARAMETERS["reply_cost"].default
+    assert f"{cost:,.0f} ad impressions" in LESSONS["dialogue_good"].explanation
+    # at the lesson's budget the brand can afford about one reply in 40 weeks (docs/ODD.md 7.8)
+    per_week = lesson_controls("dialogue_good")["budget"] * DEFAULTS["n_consumers"] / cost
+    assert 1 / 50 < per_week < 1 / 30
+
+
+def test_dialogue_good_at_budget_5_and_500_consumers_replies_happen_and_ads_still_win():
+    # docs/teaching.md's variation: the largest budget and audience the sliders allow.
+    big = {"budget": 5.0, "n_consumers": 500}
+    replies = per_seed("dialogue_good", lambda w: w.history("networked")["replies"].sum(), **big)
+    holds([15 <= r <= 30 for r in replies], "15-30 replies in two years", replies)
+    rate = per_seed("dialogue_good", lambda w: at(w, "networked", "reply_rate"), **big)
+    holds([r <= 0.1 for r in rate], "at most one post in ten answered", rounded(rate))
+    ratio = per_seed("dialogue_good", lambda w: share(w, "sender") / share(w, "networked"), **big)
+    holds([r >= 1.5 for r in ratio], "the ads still win far more market share", rounded(ratio))
 
 
 def test_dialogue_poor_negative_record_forgotten_within_a_year_disappointed_buyers():
@@ -179,7 +199,10 @@ def test_channel_only_word_of_mouth_adds_to_the_ads_of_a_good_product():
                                                sales(w, "networked") / sales(w, "sender")))
     holds([a > 0 for a, _, _ in both], "more consumers know it on the right", rounded(both))
     holds([loyal > 0 for _, loyal, _ in both], "more are loyal on the right", rounded(both))
-    holds([1.2 <= r <= 1.4 for _, _, r in both], "a quarter to a third more sales", rounded(both))
+    holds([1.2 <= r <= 1.4 for _, _, r in both], "a quarter to a third more sales (docs/teaching.md)", rounded(both))
+    ratio = per_seed("channel_only", lambda w: share(w, "networked") / share(w, "sender"))
+    holds([1.1 <= r <= 1.35 for r in ratio], "market share ends higher on the right (a tenth to a third)",
+          rounded(ratio))
 
 
 def test_crude_ads_everybody_knows_nobody_recommends_complaints_cost_sales_on_the_right():
@@ -190,9 +213,18 @@ def test_crude_ads_everybody_knows_nobody_recommends_complaints_cost_sales_on_th
     holds([max(v) < 0 for v in nps], "NPS negative in both worlds", rounded(nps, 1))
     rating = per_seed("crude_ads", lambda w: at(w, "networked", "public_rating", week))
     holds([r < 0 for r in rating], "the public rating is negative", rounded(rating))
+    ratio = per_seed("crude_ads", lambda w: share(w, "networked", week=week) / share(w, "sender", week=week))
+    holds([0.35 <= r <= 0.65 for r in ratio], "market share about half of the left's", rounded(ratio))
     ratio = per_seed("crude_ads", lambda w: sales(w, "networked", slice(1, week + 1)) /
                      sales(w, "sender", slice(1, week + 1)))
-    holds([0.55 <= r <= 0.8 for r in ratio], "about a third less sold on the right", rounded(ratio))
+    holds([0.55 <= r <= 0.8 for r in ratio], "about a third less sold in the first year (docs/teaching.md)",
+          rounded(ratio))
+    # docs/teaching.md: honest ads of the same product (hype 0) leave NPS higher in both worlds
+    honest = per_seed("crude_ads", lambda w: (at(w, "sender", "nps", week), at(w, "networked", "nps", week)),
+                      hype=0.0)
+    pairs = list(zip(rounded(nps, 1), rounded(honest, 1)))
+    holds([h[0] > c[0] + 10 and h[1] > c[1] + 10 for c, h in zip(nps, honest)],
+          "honest ads: NPS at least 10 points higher in both worlds", pairs)
 
 
 def _recovery(lesson_id: str, **overrides):
