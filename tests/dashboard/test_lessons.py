@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 import re
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -274,3 +275,17 @@ def test_the_opening_of_the_lesson_plan_dialogue_at_the_defaults_is_forgotten():
           rounded(aware))
     replies = [_run_defaults(seed).history("networked")["replies"].sum() for seed in SEEDS]
     assert max(replies) <= 5, f"at most a few replies in two years: {replies}"
+
+
+def test_the_lesson_plan_and_the_worksheet_cover_every_lesson():
+    root = Path(__file__).resolve().parents[2] / "docs"
+    plan, sheet = (root / "teaching.md").read_text(), (root / "worksheet.md").read_text()
+    for lesson_id, lesson in LESSONS.items():
+        assert f"**{lesson.name}**" in plan, lesson_id
+        assert f"(img/dashboard-{lesson_id}.png)" in plan, lesson_id
+        assert lesson.name in sheet, lesson_id
+    # the only pictures are the lessons' screenshots (docs/make_screenshots.py makes them)
+    images = set(re.findall(r"!\[[^\]]*\]\(([^)]+)\)", plan))
+    assert images == {f"img/dashboard-{lesson_id}.png" for lesson_id in LESSONS}
+    for german in ("teaching.de.md", "worksheet.de.md", "worksheet.md"):
+        assert f"]({german})" in plan, german
