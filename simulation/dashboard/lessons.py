@@ -87,8 +87,8 @@ LESSONS: dict[str, Lesson] = {
         N_("Honest dialogue with a good product"),
         N_("On the right the brand answers public posts honestly about a good product, on the "
            "left it advertises it: watch the green rings of its replies, awareness and market "
-           "share. A reply costs the staff time of 12,200 ad impressions, so the budget buys "
-           "only a handful in two years and it is satisfied customers talking and posting who "
+           "share. A reply costs as much as 12,200 ad impressions, so the budget buys only a "
+           "handful in two years and it is satisfied customers talking and posting who "
            "keep the brand known on the right; the ads on the left still win about twice its "
            "market share."),
         {"strategy_sender": "broadcast", "strategy_networked": "dialogue", "quality": 0.6}),
@@ -125,19 +125,19 @@ LESSONS: dict[str, Lesson] = {
            "delivers: watch awareness, NPS and, on the right, the public rating and the feed. "
            "Everybody hears of the brand within weeks, but buyers are disappointed, so NPS "
            "is negative in both worlds; on the right their complaints are public and read "
-           "before buying, and its market share is only about half of the left's."),
+           "before buying, and the brand's market share there is only about half of the "
+           "left's."),
         {"same_strategy": True, "strategy_networked": "hype", "quality": 0.0, "hype": 0.8,
          "budget": 5.0}, week=52),
     "scandal": Lesson(
         N_("A scandal on the public record"),
-        N_("In week 30 a scandal breaks: for four weeks some consumers post about the firm's "
-           "conduct, which only the right world can read (the left one has no public record "
-           "and goes on as before); watch the feed, the public rating and sales on the right, "
-           "then tick 'Same strategy in both worlds' with broadcast on the right and run it "
-           "again. The dialogue brand, which lives on what customers say, loses more than half "
-           "of its sales and needs half a year or more to win half of them back; the "
-           "advertiser loses less and recovers sooner, because its ads keep reminding "
-           "consumers of it."),
+        N_("In week 30 a scandal breaks: for four weeks consumers post about the firm's conduct, "
+           "which only the right world can read (the left has no public record and goes on as "
+           "before); watch the feed, the public rating and market share on the right, then turn "
+           "on 'Same strategy in both worlds' with broadcast ads and run it again. The dialogue "
+           "brand, which lives on what customers say, loses more than half of its sales and "
+           "needs half a year or more to win half of them back; the advertiser loses less and "
+           "recovers sooner, because its ads keep reminding consumers of it."),
         {"strategy_sender": "broadcast", "strategy_networked": "dialogue", "quality": 0.6,
          "crisis": "scandal", "crisis_week": 30}, week=60),
     "roi": Lesson(

@@ -190,6 +190,10 @@ def test_immigrants_the_talk_dies_out_on_the_right_the_ads_sell_as_before():
     pairs = list(zip(rounded(good), rounded(imm)))
     holds([i[1] <= 0.5 * g[1] for g, i in zip(good, imm)], "half the share or less on the right", pairs)
     holds([i[2] < g[2] for g, i in zip(good, imm)], "fewer aware on the right", pairs)
+    reach = per_seed("immigrants", lambda w: (at(w, "sender", "awareness_immigrants"),
+                                              at(w, "networked", "awareness_immigrants")))
+    holds([n <= 0.15 for _, n in reach], "word of mouth and the record reach few immigrants", rounded(reach))
+    holds([s >= 0.7 for s, _ in reach], "the ads reach immigrants too", rounded(reach))
     diff = np.array([i[0] - g[0] for g, i in zip(good, imm)])
     assert abs(diff.mean()) < 0.05 and np.abs(diff).max() < 0.08, f"left: as before, share diff {rounded(diff)}"
 
@@ -251,6 +255,8 @@ def test_scandal_hits_only_the_record_the_dialogue_brand_loses_more_and_recovers
     rating = per_seed("scandal", lambda w: (at(w, "networked", "public_rating", week - 1),
                                             at(w, "networked", "public_rating", week + 4)))
     holds([after < before - 0.2 for before, after in rating], "the public rating falls", rounded(rating))
+    replies = per_seed("scandal", lambda w: w.history("networked")["replies"].iloc[:61].sum())
+    assert max(replies) <= 5, f"only a few replies to the scandal by week 60: {replies}"
     dialogue = _recovery("scandal")
     holds([d > 0.5 for d, _ in dialogue], "the dialogue brand loses more than half its sales", rounded(dialogue))
     holds([h >= 26 for _, h in dialogue], "half a year or more to get half back", rounded(dialogue))
