@@ -2,8 +2,9 @@
 
 Starts ``python run.py viz`` on a free port, drives Debian's Chromium through Playwright (as
 the browser test does), and for each lesson of :data:`simulation.dashboard.lessons.LESSONS`
-chooses it on the page, steps both worlds ``--weeks`` weeks (52 by default: the scandal
-lesson's crisis is behind it by then) and writes a 1400 x 1000 picture of the page.
+chooses it on the page, steps both worlds to the lesson's week (``Lesson.week``: where the
+lesson plan pauses, after the scandal lesson's crisis; ``--weeks N`` for all) and writes a
+1400 x 1000 picture of the page (a 1867 x 1333 window at scale 0.75).
 ``--lang de`` switches the page to German first and writes docs/img/de/dashboard-<id>.png.
 
     python docs/make_screenshots.py                 # every lesson, English
@@ -30,9 +31,13 @@ sys.path.insert(0, str(ROOT))
 
 from simulation.dashboard.i18n import LANGUAGES, translator  # noqa: E402
 from simulation.dashboard.lessons import LESSONS  # noqa: E402
+from simulation.dashboard.worlds import HORIZON  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
-VIEWPORT = {"width": 1400, "height": 1000}
+#: The picture is 1400 x 1000 pixels of a 1867 x 1333 page (scale 0.75): the page as a
+#: projector shows it, both worlds with their charts, small enough for the lesson plan.
+SCALE = 0.75
+VIEWPORT = {"width": round(1400 / SCALE), "height": round(1000 / SCALE)}
 TIMEOUT_MS = 60_000
 LANGUAGE_NAMES = {"en": "English", "de": "Deutsch"}
 
@@ -80,7 +85,7 @@ def step_to(page, week: int) -> None:
         page.locator(f'.womsim-week[data-week="{k}"]').wait_for(timeout=TIMEOUT_MS)
 
 
-def shoot(lang: str, weeks: int, only: list[str], out: Path) -> None:
+def shoot(lang: str, weeks: int | None, only: list[str], out: Path) -> None:
     from playwright.sync_api import sync_playwright  # noqa: PLC0415 - optional: checked in main()
 
     _ = translator(lang)
@@ -91,7 +96,7 @@ def shoot(lang: str, weeks: int, only: list[str], out: Path) -> None:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True,
                                          args=["--no-sandbox", "--disable-gpu", "--headless"])
-            page = browser.new_page(viewport=VIEWPORT)
+            page = browser.new_page(viewport=VIEWPORT, device_scale_factor=SCALE)
             page.goto(f"http://127.0.0.1:{port}/")
             page.locator(".womsim-week").wait_for(timeout=TIMEOUT_MS)
             if lang != "en":
@@ -101,7 +106,8 @@ def shoot(lang: str, weeks: int, only: list[str], out: Path) -> None:
                 t0 = time.monotonic()
                 choose(page, "womsim-lesson", _(LESSONS[lid].name))
                 page.locator('.womsim-week[data-week="0"]').wait_for(timeout=TIMEOUT_MS)
-                step_to(page, weeks)
+                week = LESSONS[lid].week if weeks is None else weeks
+                step_to(page, week)
                 page.wait_for_function(
                     "() => [...document.querySelectorAll('.womsim-panel img')]"
                     ".every(i => i.complete && i.naturalWidth > 200)", timeout=TIMEOUT_MS)
@@ -119,13 +125,13 @@ def shoot(lang: str, weeks: int, only: list[str], out: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--lang", default="en", help=f"page language: {' | '.join(LANGUAGES)} (default: en)")
-    ap.add_argument("--weeks", type=int, default=52, help="weeks to step before each shot (default: 52)")
+    ap.add_argument("--weeks", type=int, help="weeks to step before each shot (default: each lesson's week)")
     ap.add_argument("--only", nargs="+", metavar="ID", help="lesson ids (default: all)")
     args = ap.parse_args(argv)
     if args.lang not in LANGUAGES:
         return fail(f"--lang {args.lang!r}: allowed {' | '.join(LANGUAGES)}")
-    if not 0 <= args.weeks <= 104:
-        return fail(f"--weeks {args.weeks}: allowed 0 .. 104")
+    if args.weeks is not None and not 0 <= args.weeks <= HORIZON:
+        return fail(f"--weeks {args.weeks}: allowed 0 .. {HORIZON}")
     only = args.only or list(LESSONS)
     unknown = [lid for lid in only if lid not in LESSONS]
     if unknown:

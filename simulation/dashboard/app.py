@@ -60,9 +60,9 @@ from simulation.dashboard.drawing import (
     metrics_svg,
     network_positions,
 )
-from simulation.dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, translator
+from simulation.dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, check_language, translator
 from simulation.dashboard.lessons import LESSONS, lesson_controls
-from simulation.dashboard.worlds import CONTROLS, DEFAULTS, HORIZON, TwoWorlds
+from simulation.dashboard.worlds import CONTROLS, DEFAULTS, HORIZON, MARKET_NOTE, TwoWorlds
 from simulation.errors import WomsimError
 from simulation.outputs.snapshots import UNAWARE_COLOR
 
@@ -86,18 +86,6 @@ PLAY_INTERVAL_MS = 150
 #: Controls with a place of their own on the page (the others go through UserInputs).
 STRATEGY_CONTROLS = ("same_strategy", "strategy_sender", "strategy_networked")
 CRISIS_CONTROLS = ("crisis", "crisis_week")
-#: Names of choices shown in the selects (the value passed to TwoWorlds is the key).
-CHOICE_NAMES = {
-    "none": N_("none"),
-    "broadcast": N_("broadcast ads"),
-    "hype": N_("hype ads"),
-    "fanpage": N_("fan page"),
-    "dialogue": N_("honest dialogue"),
-    "mixed": N_("mixed"),
-    "scandal": N_("scandal"),
-    "defect": N_("product defect"),
-}
-
 CSS = """
 .womsim-week { font-size: 1.6rem; font-weight: 600; }
 .womsim-world h3 { margin: 0 0 2px 0; font-size: 1.25rem; }
@@ -131,14 +119,15 @@ def page_language() -> str:
     return lang if lang in LANGUAGES else DEFAULT_LANGUAGE
 
 
-def choice_name(value: str, lang: str) -> str:
-    """A choice as shown in a select (``CHOICE_NAMES``; other values, e.g. networks, as they are)."""
-    _ = translator(lang)
-    return _(CHOICE_NAMES[value]) if value in CHOICE_NAMES else value
+def choice_name(name: str, value: str, lang: str) -> str:
+    """Choice ``value`` of control ``name`` as its select shows it (its ``choice_labels``
+    msgid, translated; a choice without a label, e.g. a network, as it is)."""
+    labels = CONTROLS[name].choice_labels or {}
+    return translator(lang)(labels[value]) if value in labels else str(value)
 
 
 def strategy_name(value: str, lang: str) -> str:
-    return choice_name(value, lang)
+    return choice_name("strategy_networked", value, lang)
 
 
 # ----------------------------------------------------------------------------------------
@@ -153,10 +142,10 @@ def user_params(values: dict, lang: str, skip=STRATEGY_CONTROLS + CRISIS_CONTROL
         if name in skip:
             continue
         label = _(c.label)
-        if c.choices:
-            out[name] = {"type": "Select", "label": label, "value": choice_name(values[name], lang),
-                         "values": [choice_name(v, lang) for v in c.choices]}
-        elif isinstance(c.default, bool):
+        if c.kind == "choice":
+            out[name] = {"type": "Select", "label": label, "value": choice_name(name, values[name], lang),
+                         "values": [choice_name(name, v, lang) for v in c.choices]}
+        elif c.kind == "bool":
             out[name] = {"type": "Checkbox", "label": label, "value": bool(values[name])}
         else:
             dtype = int if isinstance(c.default, int) else float
@@ -169,10 +158,12 @@ def control_value(name: str, shown, lang: str):
     """The value for TwoWorlds of control ``name`` from what its input shows (a choice name
     back to its key)."""
     c = CONTROLS[name]
-    if c.choices:
+    if c.kind == "choice":
         for v in c.choices:
-            if choice_name(v, lang) == shown or v == shown:
+            if shown in (v, choice_name(name, v, lang)):
                 return v
+    if c.kind == "slider" and isinstance(c.default, int):
+        return int(shown)
     return shown
 
 
@@ -271,12 +262,16 @@ def SenderWorld(world: TwoWorlds, lang: str, colour_by: str):
         _world_heading(_("Sender → receiver"), strategy, "sender", lang)
         solara.HTML(tag="p", classes=["womsim-caption"], unsafe_innerHTML=html.escape(_(
             "Our brand in the centre sends; consumers receive. No ties between consumers, "
-            "no public posts: nobody can answer.")))
+            "no public posts: nobody can answer.")) + " " + html.escape(_(MARKET_NOTE)))
         with solara.Div(classes=["womsim-panel", "womsim-panel-sender"]):
             solara.FigureMatplotlib(fig, dependencies=deps, format="png")
         solara.HTML(tag="p", classes=["womsim-caption", "womsim-week-sender"], unsafe_innerHTML=html.escape(_(
             "This week: {ads} consumers reached by ads, {fans} saw the fan page.").format(
                 ads=int(e.ads.sum()), fans=int(e.fanpage.sum()))))
+        if any(kind == "scandal" for _week, kind in world.crises):
+            solara.HTML(tag="p", classes=["womsim-caption", "womsim-no-scandal"], unsafe_innerHTML=html.escape(_(
+                "The scandal lives on the public record: this world has none, so nobody here reads about it "
+                "(the red line marks it for comparison).")))
         solara.HTML(tag="div", classes=["womsim-plots", "womsim-plots-sender"],
                     unsafe_innerHTML=metrics_svg(world.history("sender"), world.crises, lang,
                                                  public_record=False, n_brands=world.sender.params.n_brands))
@@ -493,13 +488,13 @@ def Page():
             same = bool(values["same_strategy"])
             solara.Switch(label=_(CONTROLS["same_strategy"].label), value=same,
                           on_value=lambda v: on_control("same_strategy", bool(v)), classes=["womsim-same"])
-            strategies = [choice_name(v, lang) for v in CONTROLS["strategy_networked"].choices]
+            strategies = [strategy_name(v, lang) for v in CONTROLS["strategy_networked"].choices]
             left = values["strategy_networked"] if same else values["strategy_sender"]
-            solara.Select(_(CONTROLS["strategy_sender"].label), value=choice_name(left, lang), values=strategies,
+            solara.Select(_(CONTROLS["strategy_sender"].label), value=strategy_name(left, lang), values=strategies,
                           disabled=same, on_value=lambda v: on_control("strategy_sender", v),
                           classes=["womsim-strategy-sender"])
             solara.Select(_(CONTROLS["strategy_networked"].label),
-                          value=choice_name(values["strategy_networked"], lang), values=strategies,
+                          value=strategy_name(values["strategy_networked"], lang), values=strategies,
                           on_value=lambda v: on_control("strategy_networked", v),
                           classes=["womsim-strategy-networked"])
         with solara.Card(_("Crisis")):
@@ -602,9 +597,7 @@ def main_viz(host: str = "127.0.0.1", port: int = 8765, open_browser: bool = Fal
     import click  # noqa: PLC0415 - Solara's command line library, only when serving
     from solara.__main__ import run  # noqa: PLC0415 - the server only when serving, not for the page
 
-    if lang not in LANGUAGES:
-        raise WomsimError(f"unknown language {lang!r} (--lang): allowed {' | '.join(LANGUAGES)}")
-    os.environ[LANG_ENV] = lang  # read by each page when it is made
+    os.environ[LANG_ENV] = check_language(lang, "--lang")  # read by each page when it is made
     port = _free_port(host) if int(port) == 0 else int(port)
     check_port(host, port)
     url = f"http://{host}:{port}/"

@@ -87,17 +87,17 @@ LESSONS: dict[str, Lesson] = {
         N_("Honest dialogue with a good product"),
         N_("On the right the brand answers public posts honestly about a good product, on the "
            "left it advertises it: watch the green rings of its replies, awareness and market "
-           "share. A reply costs the staff time of 12,200 ad impressions, so the budget buys "
-           "only a handful in two years and it is satisfied customers talking and posting who "
-           "keep the brand known on the right; the ads on the left still sell about twice as "
-           "much."),
+           "share. A reply costs as much as 12,200 ad impressions, so the budget buys only a "
+           "handful in two years and it is satisfied customers talking and posting who "
+           "keep the brand known on the right; the ads on the left still win about twice its "
+           "market share."),
         {"strategy_sender": "broadcast", "strategy_networked": "dialogue", "quality": 0.6}),
     "dialogue_poor": Lesson(
         N_("Honest dialogue with a poor product"),
         N_("The same honest replies, but the product is poor: watch the public rating and "
            "awareness on the right, and NPS on the left. Replies cannot fix the product: on "
-           "the right the public record turns negative and the brand is forgotten within a "
-           "year, while on the left the ads keep it known but its buyers are disappointed "
+           "the right the public record turns negative and the brand is almost forgotten "
+           "within a year, while on the left the ads keep it known but its buyers are disappointed "
            "(NPS of -50 or lower)."),
         {"strategy_sender": "broadcast", "strategy_networked": "dialogue", "quality": -0.4},
         week=52),
@@ -108,7 +108,7 @@ LESSONS: dict[str, Lesson] = {
            "share on the right and compare them with the lesson on honest dialogue with a good "
            "product. "
            "Word of mouth and the public record reach few of them, so on the right the talk "
-           "about the product dies out and the brand sells half as much or less, while the "
+           "about the product dies out and its market share falls to half or less, while the "
            "ads on the left reach immigrants too and sell as before."),
         {"strategy_sender": "broadcast", "strategy_networked": "dialogue", "quality": 0.6,
          "immigrant_share": 0.8}),
@@ -117,7 +117,7 @@ LESSONS: dict[str, Lesson] = {
         N_("Both worlds run the same honest ads for a good product, and only on the right do "
            "consumers also talk and post: watch awareness, loyalty and market share. "
            "Satisfied customers add to the ads: on the right more consumers know the brand, "
-           "more are loyal, and it sells about a quarter more than on the left."),
+           "more are loyal, and its market share ends higher than on the left."),
         {"same_strategy": True, "strategy_networked": "broadcast", "quality": 0.6}),
     "crude_ads": Lesson(
         N_("Crude ads cause rejection"),
@@ -125,19 +125,19 @@ LESSONS: dict[str, Lesson] = {
            "delivers: watch awareness, NPS and, on the right, the public rating and the feed. "
            "Everybody hears of the brand within weeks, but buyers are disappointed, so NPS "
            "is negative in both worlds; on the right their complaints are public and read "
-           "before buying, and the brand sells about a third less than on the left."),
+           "before buying, and the brand's market share there is only about half of the "
+           "left's."),
         {"same_strategy": True, "strategy_networked": "hype", "quality": 0.0, "hype": 0.8,
          "budget": 5.0}, week=52),
     "scandal": Lesson(
         N_("A scandal on the public record"),
-        N_("In week 30 a scandal breaks: for four weeks some consumers post about the firm's "
-           "conduct, which only the right world can read (the left one has no public record "
-           "and goes on as before); watch the feed, the public rating and sales on the right, "
-           "then tick 'Same strategy in both worlds' with broadcast on the right and run it "
-           "again. The dialogue brand, which lives on what customers say, loses more than half "
-           "of its sales and needs half a year or more to win half of them back; the "
-           "advertiser loses less and recovers sooner, because its ads keep reminding "
-           "consumers of it."),
+        N_("In week 30 a scandal breaks: for four weeks consumers post about the firm's conduct, "
+           "which only the right world can read (the left has no public record and goes on as "
+           "before); watch the feed, the public rating and market share on the right, then turn "
+           "on 'Same strategy in both worlds' with broadcast ads and run it again. The dialogue "
+           "brand, which lives on what customers say, loses more than half of its sales and "
+           "needs half a year or more to win half of them back; the advertiser loses less and "
+           "recovers sooner, because its ads keep reminding consumers of it."),
         {"strategy_sender": "broadcast", "strategy_networked": "dialogue", "quality": 0.6,
          "crisis": "scandal", "crisis_week": 30}, week=60),
     "roi": Lesson(

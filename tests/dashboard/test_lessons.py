@@ -19,10 +19,12 @@ from __future__ import annotations
 import math
 import re
 from functools import cache
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from simulation.core.params import PARAMETERS
 from simulation.dashboard.lessons import LESSONS, Lesson, lesson_controls
 from simulation.dashboard.worlds import CONTROLS, DEFAULTS, HORIZON, TwoWorlds
 from simulation.errors import ParameterError
@@ -140,12 +142,31 @@ def test_dialogue_good_a_handful_of_replies_customers_carry_it_ads_sell_twice():
     aware = per_seed("dialogue_good", lambda w: at(w, "networked", "awareness"))
     holds([a >= 0.2 for a in aware], "the good product stays known on the right", rounded(aware))
     ratio = per_seed("dialogue_good", lambda w: share(w, "sender") / share(w, "networked"))
-    holds([1.5 <= r <= 3.0 for r in ratio], "the ads sell about twice as much", rounded(ratio))
+    holds([1.5 <= r <= 3.0 for r in ratio], "the ads win about twice its market share", rounded(ratio))
     # The replies are not what keeps it known: without them (strategy none) about the same.
     talk = per_seed("dialogue_good", lambda w: share(w, "networked"))
     silent = per_seed("dialogue_good", lambda w: share(w, "networked"), strategy_networked="none")
     diff = np.subtract(talk, silent)
     assert abs(diff.mean()) < 0.1, f"dialogue - none, share: {rounded(diff)}"
+
+
+def test_dialogue_good_quotes_the_calibrated_reply_cost():
+    cost = PARAMETERS["reply_cost"].default
+    assert f"{cost:,.0f} ad impressions" in LESSONS["dialogue_good"].explanation
+    # at the lesson's budget the brand can afford about one reply in 40 weeks (docs/ODD.md 7.8)
+    per_week = lesson_controls("dialogue_good")["budget"] * DEFAULTS["n_consumers"] / cost
+    assert 1 / 50 < per_week < 1 / 30
+
+
+def test_dialogue_good_at_budget_5_and_500_consumers_replies_happen_and_ads_still_win():
+    # docs/teaching.md's variation: the largest budget and audience the sliders allow.
+    big = {"budget": 5.0, "n_consumers": 500}
+    replies = per_seed("dialogue_good", lambda w: w.history("networked")["replies"].sum(), **big)
+    holds([15 <= r <= 30 for r in replies], "15-30 replies in two years", replies)
+    rate = per_seed("dialogue_good", lambda w: at(w, "networked", "reply_rate"), **big)
+    holds([r <= 0.1 for r in rate], "at most one post in ten answered", rounded(rate))
+    ratio = per_seed("dialogue_good", lambda w: share(w, "sender") / share(w, "networked"), **big)
+    holds([r >= 1.5 for r in ratio], "the ads still win far more market share", rounded(ratio))
 
 
 def test_dialogue_poor_negative_record_forgotten_within_a_year_disappointed_buyers():
@@ -169,6 +190,10 @@ def test_immigrants_the_talk_dies_out_on_the_right_the_ads_sell_as_before():
     pairs = list(zip(rounded(good), rounded(imm)))
     holds([i[1] <= 0.5 * g[1] for g, i in zip(good, imm)], "half the share or less on the right", pairs)
     holds([i[2] < g[2] for g, i in zip(good, imm)], "fewer aware on the right", pairs)
+    reach = per_seed("immigrants", lambda w: (at(w, "sender", "awareness_immigrants"),
+                                              at(w, "networked", "awareness_immigrants")))
+    holds([n <= 0.15 for _, n in reach], "word of mouth and the record reach few immigrants", rounded(reach))
+    holds([s >= 0.7 for s, _ in reach], "the ads reach immigrants too", rounded(reach))
     diff = np.array([i[0] - g[0] for g, i in zip(good, imm)])
     assert abs(diff.mean()) < 0.05 and np.abs(diff).max() < 0.08, f"left: as before, share diff {rounded(diff)}"
 
@@ -179,7 +204,10 @@ def test_channel_only_word_of_mouth_adds_to_the_ads_of_a_good_product():
                                                sales(w, "networked") / sales(w, "sender")))
     holds([a > 0 for a, _, _ in both], "more consumers know it on the right", rounded(both))
     holds([loyal > 0 for _, loyal, _ in both], "more are loyal on the right", rounded(both))
-    holds([1.2 <= r <= 1.4 for _, _, r in both], "a quarter to a third more sales", rounded(both))
+    holds([1.2 <= r <= 1.4 for _, _, r in both], "a quarter to a third more sales (docs/teaching.md)", rounded(both))
+    ratio = per_seed("channel_only", lambda w: share(w, "networked") / share(w, "sender"))
+    holds([1.1 <= r <= 1.35 for r in ratio], "market share ends higher on the right (a tenth to a third)",
+          rounded(ratio))
 
 
 def test_crude_ads_everybody_knows_nobody_recommends_complaints_cost_sales_on_the_right():
@@ -190,9 +218,18 @@ def test_crude_ads_everybody_knows_nobody_recommends_complaints_cost_sales_on_th
     holds([max(v) < 0 for v in nps], "NPS negative in both worlds", rounded(nps, 1))
     rating = per_seed("crude_ads", lambda w: at(w, "networked", "public_rating", week))
     holds([r < 0 for r in rating], "the public rating is negative", rounded(rating))
+    ratio = per_seed("crude_ads", lambda w: share(w, "networked", week=week) / share(w, "sender", week=week))
+    holds([0.35 <= r <= 0.65 for r in ratio], "market share about half of the left's", rounded(ratio))
     ratio = per_seed("crude_ads", lambda w: sales(w, "networked", slice(1, week + 1)) /
                      sales(w, "sender", slice(1, week + 1)))
-    holds([0.55 <= r <= 0.8 for r in ratio], "about a third less sold on the right", rounded(ratio))
+    holds([0.55 <= r <= 0.8 for r in ratio], "about a third less sold in the first year (docs/teaching.md)",
+          rounded(ratio))
+    # docs/teaching.md: honest ads of the same product (hype 0) leave NPS higher in both worlds
+    honest = per_seed("crude_ads", lambda w: (at(w, "sender", "nps", week), at(w, "networked", "nps", week)),
+                      hype=0.0)
+    pairs = list(zip(rounded(nps, 1), rounded(honest, 1)))
+    holds([h[0] > c[0] + 10 and h[1] > c[1] + 10 for c, h in zip(nps, honest)],
+          "honest ads: NPS at least 10 points higher in both worlds", pairs)
 
 
 def _recovery(lesson_id: str, **overrides):
@@ -218,6 +255,8 @@ def test_scandal_hits_only_the_record_the_dialogue_brand_loses_more_and_recovers
     rating = per_seed("scandal", lambda w: (at(w, "networked", "public_rating", week - 1),
                                             at(w, "networked", "public_rating", week + 4)))
     holds([after < before - 0.2 for before, after in rating], "the public rating falls", rounded(rating))
+    replies = per_seed("scandal", lambda w: w.history("networked")["replies"].iloc[:61].sum())
+    assert max(replies) <= 5, f"only a few replies to the scandal by week 60: {replies}"
     dialogue = _recovery("scandal")
     holds([d > 0.5 for d, _ in dialogue], "the dialogue brand loses more than half its sales", rounded(dialogue))
     holds([h >= 26 for _, h in dialogue], "half a year or more to get half back", rounded(dialogue))
@@ -242,3 +281,17 @@ def test_the_opening_of_the_lesson_plan_dialogue_at_the_defaults_is_forgotten():
           rounded(aware))
     replies = [_run_defaults(seed).history("networked")["replies"].sum() for seed in SEEDS]
     assert max(replies) <= 5, f"at most a few replies in two years: {replies}"
+
+
+def test_the_lesson_plan_and_the_worksheet_cover_every_lesson():
+    root = Path(__file__).resolve().parents[2] / "docs"
+    plan, sheet = (root / "teaching.md").read_text(), (root / "worksheet.md").read_text()
+    for lesson_id, lesson in LESSONS.items():
+        assert f"**{lesson.name}**" in plan, lesson_id
+        assert f"(img/dashboard-{lesson_id}.png)" in plan, lesson_id
+        assert lesson.name in sheet, lesson_id
+    # the only pictures are the lessons' screenshots (docs/make_screenshots.py makes them)
+    images = set(re.findall(r"!\[[^\]]*\]\(([^)]+)\)", plan))
+    assert images == {f"img/dashboard-{lesson_id}.png" for lesson_id in LESSONS}
+    for german in ("teaching.de.md", "worksheet.de.md", "worksheet.md"):
+        assert f"]({german})" in plan, german
