@@ -169,6 +169,28 @@ def test_dialogue_good_at_budget_5_and_500_consumers_replies_happen_and_ads_stil
     holds([r >= 1.5 for r in ratio], "the ads still win far more market share", rounded(ratio))
 
 
+def test_dialogue_good_at_budget_25_replies_happen_do_not_pay_and_the_ads_annoy():
+    # docs/teaching.md's second variation: a budget that buys a reply every other week.
+    big = {"budget": 25.0}
+    talk = per_seed("dialogue_good", lambda w: (w.history("networked")["replies"].sum(),
+                                                at(w, "networked", "reply_rate"), share(w, "networked"),
+                                                at(w, "networked", "trust"), at(w, "networked", "profit"),
+                                                at(w, "networked", "spend")), **big)
+    silent = per_seed("dialogue_good", lambda w: (share(w, "networked"), at(w, "networked", "trust"),
+                                                  at(w, "networked", "profit")), strategy_networked="none", **big)
+    holds([40 <= t[0] <= 80 and 0.2 <= t[1] <= 0.4 for t in talk], "40-80 replies, a fifth to two fifths of posts",
+          rounded(talk))
+    pairs = list(zip(rounded(talk), rounded(silent)))
+    holds([t[2] > n[0] for t, n in zip(talk, silent)], "more share than no marketing", pairs)
+    holds([t[3] > n[1] for t, n in zip(talk, silent)], "more trust than no marketing", pairs)
+    gain = [(t[4] - n[2]) / t[5] for t, n in zip(talk, silent)]  # incremental ROI of the replies
+    holds([g < -0.8 for g in gain], "the replies earn back less than a fifth of their cost", rounded(gain))
+    ads = per_seed("dialogue_good", lambda w: (share(w, "sender"), at(w, "sender", "mean_attitude"),
+                                               at(w, "sender", "trust")), **big)
+    holds([s <= 0.01 and a < -0.9 and tr < 0.1 for s, a, tr in ads], "25 ads a week: rejection on the left",
+          rounded(ads))
+
+
 def test_dialogue_poor_negative_record_forgotten_within_a_year_disappointed_buyers():
     week = LESSONS["dialogue_poor"].week
     rating = per_seed("dialogue_poor", lambda w: (at(w, "networked", "public_rating", week),
@@ -230,6 +252,19 @@ def test_crude_ads_everybody_knows_nobody_recommends_complaints_cost_sales_on_th
     pairs = list(zip(rounded(nps, 1), rounded(honest, 1)))
     holds([h[0] > c[0] + 10 and h[1] > c[1] + 10 for c, h in zip(nps, honest)],
           "honest ads: NPS at least 10 points higher in both worlds", pairs)
+
+
+def test_crude_ads_louder_budget_15_consumers_turn_reactant():
+    # docs/teaching.md's variation: three times as many ads, beyond the reactance threshold (ODD 7.1).
+    week = LESSONS["crude_ads"].week
+    loud = per_seed("crude_ads", lambda w: (share(w, "sender", week=week), share(w, "networked", week=week),
+                                            at(w, "sender", "mean_attitude", week),
+                                            at(w, "networked", "mean_attitude", week),
+                                            at(w, "sender", "trust", week)), budget=15.0)
+    holds([s <= 0.12 and n <= 0.04 for s, n, *_ in loud], "market share 12 % or less left, 4 % or less right",
+          rounded(loud))
+    holds([a < -0.4 and b < -0.6 and tr < 0.3 for _, _, a, b, tr in loud],
+          "attitudes below zero, trust down to 0.3 or less", rounded(loud))
 
 
 def _recovery(lesson_id: str, **overrides):
