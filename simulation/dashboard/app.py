@@ -481,11 +481,9 @@ def Page():
     with solara.Sidebar(), solara.Column():
         solara.Select(_("Language"), value=LANGUAGE_NAMES[lang], values=list(languages),
                       on_value=lambda name: lang_state.set(languages[name]), classes=["womsim-language"])
-        solara.HTML(tag="div", classes=["womsim-caption"], unsafe_innerHTML=html.escape(_("Colour consumers by")))
         shown = {_(label): key for key, label in COLOUR_BY.items()}
-        solara.ToggleButtonsSingle(value=_(COLOUR_BY[colour_by.value]), values=list(shown), dense=True,
-                                   on_value=lambda v: colour_by.set(shown.get(v, "brand")),
-                                   classes=["womsim-colour-by"])
+        solara.Select(_("Colour consumers by"), value=_(COLOUR_BY[colour_by.value]), values=list(shown),
+                      on_value=lambda v: colour_by.set(shown.get(v, "brand")), classes=["womsim-colour-by"])
         with solara.Card(_("Lesson plan")):
             solara.Select(_("Lesson"), value=_lesson_name(lesson.value, lang) if lesson.value else own,
                           values=[own, *names], on_value=on_lesson, classes=["womsim-lesson"])

@@ -401,6 +401,14 @@ def test_page_shows_both_worlds_side_by_side(browser):
     assert browser.strategies() == {"sender": "broadcast", "networked": "dialogue"}
     expect(page.locator(".womsim-settings")).to_contain_text("left: Broadcast ads · right: Honest dialogue")
     page.screenshot(path=str(browser.tmp / "week0.png"))
+    # colour by attitude to our brand, and back: the panels are drawn anew
+    before, legend = panels["networked"].screenshot(), page.locator(".womsim-legend").first
+    browser.choose("womsim-colour-by", "attitude to our brand")
+    expect(legend).to_contain_text("colour = attitude to our brand", timeout=UI_TIMEOUT_MS)
+    page.wait_for_timeout(500)
+    assert panels["networked"].screenshot() != before
+    browser.choose("womsim-colour-by", "preferred brand")
+    expect(legend).to_contain_text("colour = preferred brand", timeout=UI_TIMEOUT_MS)
 
 
 def test_each_world_runs_its_own_strategy(browser):
