@@ -103,6 +103,17 @@ def _events(args) -> list:
     return [parse_event(text) for text in args.events]
 
 
+def _language(text: str) -> str:
+    """``--lang``: a language of the dashboard, else argparse's one line with the closest one
+    (argparse's own ``choices`` message names no closest value)."""
+    from simulation.dashboard.i18n import check_language
+
+    try:
+        return check_language(text, name="")
+    except WomsimError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=int, default=None, metavar="N",
                    help="worker processes (default: number of cores; 1 = in this process)")
@@ -184,6 +195,10 @@ def build_parser() -> argparse.ArgumentParser:
     vz.add_argument("--port", type=int, default=8765, help="port (default: %(default)s)")
     vz.add_argument("--public", action="store_true",
                     help="listen on all interfaces (0.0.0.0): only on a trusted network")
+    from simulation.dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES  # stdlib only: --help stays light
+
+    vz.add_argument("--lang", type=_language, choices=LANGUAGES, default=DEFAULT_LANGUAGE,
+                    help="language of the page at start (switchable on the page; default: %(default)s)")
 
     v = sub.add_parser("validate", help="docking (Bass, DeGroot, Friedkin-Johnsen) and engine-vs-reference checks")
     v.add_argument("--out", default="results/validation", metavar="DIR", help="output folder (default: %(default)s)")
@@ -493,7 +508,7 @@ def cmd_viz(args) -> int:
 
     if not 1 <= args.port <= 65535:
         raise WomsimError(f"--port {args.port}: allowed 1 .. 65535")
-    return main_viz("0.0.0.0" if args.public else args.host, args.port, False)
+    return main_viz("0.0.0.0" if args.public else args.host, args.port, False, lang=args.lang)
 
 
 def cmd_facts(args) -> int:

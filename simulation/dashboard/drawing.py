@@ -2,15 +2,32 @@
 
 The worlds are matplotlib figures built with the object-oriented API
 (``matplotlib.figure.Figure``, no pyplot state), so sessions in different threads never
-share a figure; the metric charts are plain SVG strings, cheap enough to redraw every week. Consumers are coloured by
-attitude (diverging, -1 red .. +1 blue; unaware grey) and sized by loyalty, with the colours
-and sizes of :mod:`simulation.outputs.snapshots`; digital immigrants are squares. The channels
-take the Okabe-Ito colours of :mod:`simulation.outputs.figures.style`. The networked world is
-drawn on :func:`simulation.outputs.layout.layout`, computed once per graph and cached.
+share a figure; the metric charts are plain SVG strings, cheap enough to redraw every week.
+
+Consumers are coloured either by the brand they prefer (:func:`preferred_brand`: the brand
+of their latest category purchase, else the brand they like best among those they know;
+grey: they know no brand) with one Okabe-Ito colour per brand (:data:`BRAND_COLORS`, brand 0
+the focal brand), or by their attitude to the focal brand (diverging, -1 red .. +1 blue;
+unaware grey, the colours of :mod:`simulation.outputs.snapshots`). Size is loyalty (to the
+preferred brand, or to the focal brand); digital immigrants are squares. The channels take
+the remaining Okabe-Ito colours of :mod:`simulation.outputs.figures.style`. The networked
+world is drawn on :func:`simulation.outputs.layout.layout`, computed once per graph and
+cached. The market (docs/ODD.md, 2.3 and 7.8 Purchase), the public record (7.7) and the
+events (7.12) are what the charts of :func:`metrics_svg` show.
+
+Examples
+--------
+>>> import numpy as np
+>>> from types import SimpleNamespace
+>>> s = SimpleNamespace(last_brand=np.array([1, -1, -1]), aware=np.array([[1, 1], [0, 1], [0, 0]], bool),
+...                     attitude=np.array([[0.1, 0.5], [0.9, -0.2], [0.0, 0.0]]))
+>>> preferred_brand(s).tolist()
+[1, 1, -1]
 """
 
 from __future__ import annotations
 
+import html
 import math
 
 import matplotlib
@@ -18,39 +35,74 @@ import matplotlib
 matplotlib.use("Agg")
 
 import numpy as np
+import pandas as pd
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 
-from simulation.core.state import IMMIGRANT
+from simulation.core.state import IMMIGRANT, NO_BRAND
+from simulation.dashboard.i18n import N_, translator
 from simulation.dashboard.worlds import HORIZON, TwoWorlds, WeekEvents
 from simulation.outputs.figures.style import OKABE_ITO
 from simulation.outputs.layout import is_complete as graph_is_complete
 from simulation.outputs.layout import layout
 from simulation.outputs.snapshots import ATTITUDE_CMAP, ATTITUDE_NORM, EDGE_COLOR, UNAWARE_COLOR, marker_sizes
 
-__all__ = ["AD_COLOR", "FANPAGE_COLOR", "MAX_TIES_SHOWN", "REPLY_COLOR", "WOM_NEGATIVE",
-           "WOM_POSITIVE", "draw_networked", "draw_sender", "is_complete", "metrics_svg",
-           "network_positions", "sender_positions"]
+__all__ = ["AD_COLOR", "BRAND_COLORS", "COLOUR_BY", "CRISIS_COLOR", "FANPAGE_COLOR", "MAX_TIES_SHOWN",
+           "REPLY_COLOR", "WOM_NEGATIVE", "WOM_POSITIVE", "brand_color", "draw_networked", "draw_sender",
+           "is_complete", "metrics_svg", "network_positions", "preferred_brand", "sender_positions"]
 
-AD_COLOR = OKABE_ITO["orange"]               # an ad impression
-FANPAGE_COLOR = OKABE_ITO["reddish_purple"]  # a fan-page view
+#: One colour per brand, brand 0 (the focal brand, the one whose strategy the class
+#: chooses) first: strong blue; the rivals orange and reddish purple (Okabe-Ito).
+BRAND_COLORS: tuple[str, ...] = (OKABE_ITO["blue"], OKABE_ITO["orange"], OKABE_ITO["reddish_purple"],
+                                 OKABE_ITO["vermillion"], OKABE_ITO["black"], OKABE_ITO["grey"])
+AD_COLOR = "#B8A800"                         # an ad impression (Okabe-Ito yellow, darkened to read on white)
+FANPAGE_COLOR = OKABE_ITO["sky_blue"]        # a fan-page view
 WOM_POSITIVE = "#2166AC"                     # the positive end of RdBu: a positive message
 WOM_NEGATIVE = "#B2182B"                     # the negative end of RdBu: a negative message
 REPLY_COLOR = OKABE_ITO["bluish_green"]      # the brand answered in public
-BRAND_COLOR = "#222222"
+CRISIS_COLOR = "#B2182B"                     # the week a crisis hit, on every chart
+BRAND_CENTRE = "#222222"
 PANEL_INCHES = 5.0
 DPI = 100
 MAX_TIES_SHOWN = 12  # most word-of-mouth ties drawn per talker (complete graphs)
+#: What the consumers' colour shows: (value, label msgid).
+COLOUR_BY = {"brand": N_("preferred brand"), "attitude": N_("attitude to our brand")}
 
 _CMAP = matplotlib.colormaps[ATTITUDE_CMAP]
 _UNAWARE = matplotlib.colors.to_rgba(UNAWARE_COLOR)
 
 
-def _colors(model) -> np.ndarray:
+def brand_color(brand: int) -> str:
+    """The colour of ``brand`` (0 = focal) in panels, charts and the feed."""
+    return BRAND_COLORS[int(brand) % len(BRAND_COLORS)]
+
+
+def preferred_brand(state) -> np.ndarray:
+    """Per consumer, the brand they prefer: their latest category purchase (``last_brand``),
+    else the brand with the highest attitude among those they are aware of, else -1 (they
+    know no brand)."""
+    pref = np.asarray(state.last_brand, dtype=np.int64).copy()
+    liked = np.where(state.aware, state.attitude, -np.inf)
+    best = np.argmax(liked, axis=1)
+    knows = state.aware.any(axis=1)
+    fill = pref == NO_BRAND
+    pref[fill] = np.where(knows[fill], best[fill], NO_BRAND)
+    return pref
+
+
+def _colors_and_loyalty(model, colour_by: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """RGBA per consumer, the loyalty that sizes them, and whether they count as aware."""
     s = model.state
-    rgba = _CMAP(ATTITUDE_NORM(s.attitude[:, 0]))  # the focal brand
-    rgba[~s.aware[:, 0]] = _UNAWARE
-    return rgba
+    if colour_by == "attitude":
+        rgba = _CMAP(ATTITUDE_NORM(s.attitude[:, 0]))  # the focal brand
+        rgba[~s.aware[:, 0]] = _UNAWARE
+        return rgba, s.loyalty[:, 0], s.aware[:, 0]
+    pref = preferred_brand(s)
+    palette = np.array([matplotlib.colors.to_rgba(c) for c in BRAND_COLORS] + [_UNAWARE])
+    idx = np.where(pref >= 0, pref % len(BRAND_COLORS), len(BRAND_COLORS))
+    known = pref >= 0
+    loyalty = np.where(known, s.loyalty[np.arange(s.n), np.maximum(pref, 0)], 0.0)
+    return palette[idx], loyalty, known
 
 
 def _base_size(n: int) -> float:
@@ -67,12 +119,13 @@ def _figure() -> tuple[Figure, object]:
     return fig, ax
 
 
-def _consumers(ax, pos: np.ndarray, model, events: WeekEvents, base: float,
+def _consumers(ax, pos: np.ndarray, model, events: WeekEvents, base: float, colour_by: str,
                networked: bool = False) -> None:
     """Consumers as dots (natives) and squares (digital immigrants); in the networked
     world this week's talkers get a black outline and the brand's replies a green ring."""
     s = model.state
-    colors, sizes = _colors(model), marker_sizes(s.loyalty[:, 0], s.aware[:, 0], base)
+    colors, loyalty, aware = _colors_and_loyalty(model, colour_by)
+    sizes = marker_sizes(loyalty, aware, base)
     talked = events.talked if networked else np.zeros(s.n, dtype=bool)
     edge = np.where(talked, 0.9, 0.25)
     for segment, marker in ((0, "o"), (IMMIGRANT, "s")):
@@ -106,22 +159,24 @@ def sender_positions(model) -> np.ndarray:
     return pos
 
 
-def draw_sender(world: TwoWorlds) -> Figure:
-    """The sender/receiver world: brand in the centre, ads as spokes to this week's receivers."""
+def draw_sender(world: TwoWorlds, lang: str = "en", colour_by: str = "brand") -> Figure:
+    """The sender/receiver world: our brand in the centre, ads as spokes to this week's receivers."""
+    _ = translator(lang)
     model, events = world.sender, world.events["sender"]
     pos = sender_positions(model)
     fig, ax = _figure()
-    for mask, color, alpha in ((events.ads, AD_COLOR, 0.45), (events.fanpage, FANPAGE_COLOR, 0.8)):
+    for mask, color, alpha in ((events.ads, AD_COLOR, 0.55), (events.fanpage, FANPAGE_COLOR, 0.8)):
         idx = np.flatnonzero(mask)
         if len(idx):
             segs = np.zeros((len(idx), 2, 2))
             segs[:, 1] = pos[idx]
             width = 1.0 if len(idx) < 150 else 0.6
             ax.add_collection(LineCollection(segs, colors=color, linewidths=width, alpha=alpha, zorder=1))
-    ax.scatter([0], [0], s=1500, marker="h", c=BRAND_COLOR, zorder=5)
-    ax.text(0, 0, "brand", color="white", ha="center", va="center", fontsize=8,
+    ax.scatter([0], [0], s=2600, marker="h", c=brand_color(0) if colour_by == "brand" else BRAND_CENTRE,
+               zorder=5)
+    ax.text(0, 0, _("our brand"), color="white", ha="center", va="center", fontsize=7.5,
             fontweight="bold", zorder=6)
-    _consumers(ax, pos, model, events, _base_size(model.n_consumers))
+    _consumers(ax, pos, model, events, _base_size(model.n_consumers), colour_by)
     ax.set_xlim(-1.12, 1.12)
     ax.set_ylim(-1.12, 1.12)
     return fig
@@ -132,7 +187,7 @@ def network_positions(world: TwoWorlds) -> np.ndarray:
     return layout(world.networked.graph, seed=0)
 
 
-def draw_networked(world: TwoWorlds) -> Figure:
+def draw_networked(world: TwoWorlds, lang: str = "en", colour_by: str = "brand") -> Figure:
     """The networked world: the social graph, this week's word of mouth, the brand's replies."""
     model, events = world.networked, world.events["networked"]
     pos = network_positions(world)
@@ -152,7 +207,7 @@ def draw_networked(world: TwoWorlds) -> Figure:
         width = 1.3 if len(src) < 400 else 0.7
         segs = np.stack([pos[src], pos[dst]], axis=1)
         ax.add_collection(LineCollection(segs, colors=colors, linewidths=width, alpha=0.75, zorder=2))
-    _consumers(ax, pos, model, events, _base_size(model.n_consumers), networked=True)
+    _consumers(ax, pos, model, events, _base_size(model.n_consumers), colour_by, networked=True)
     lo, hi = pos.min(axis=0), pos.max(axis=0)
     centre, half = (lo + hi) / 2, float(max(hi - lo)) / 2 * 1.06 + 0.02
     ax.set_xlim(centre[0] - half, centre[0] + half)
@@ -195,43 +250,68 @@ def _edges(world: TwoWorlds) -> np.ndarray:
     return cached
 
 
-# (column, title, y-limits, y ticks)
-METRICS = (
-    ("awareness", "Awareness (- - bought)", (0.0, 1.0), (0.0, 0.5, 1.0)),
-    ("loyalty", "Loyalty of customers", (0.0, 1.0), (0.0, 0.5, 1.0)),
-    ("nps", "NPS", (-100.0, 100.0), (-100.0, 0.0, 100.0)),
-    ("public_sentiment", "Public sentiment", (-1.0, 1.0), (-1.0, 0.0, 1.0)),
+# ----------------------------------------------------------------------------------------
+# The charts
+# ----------------------------------------------------------------------------------------
+#: (key, y-limits, y ticks, needs the public record); titles in :func:`_chart_title`.
+CHARTS = (
+    ("share", (0.0, 1.0), (0.0, 0.5, 1.0), False),
+    ("nps", (-100.0, 100.0), (-100.0, 0.0, 100.0), False),
+    ("awareness", (0.0, 1.0), (0.0, 0.5, 1.0), False),
+    ("loyalty", (0.0, 1.0), (0.0, 0.5, 1.0), False),
+    ("public_rating", (-1.0, 1.0), (-1.0, 0.0, 1.0), True),
+    ("reply_rate", (0.0, 1.0), (0.0, 0.5, 1.0), True),
 )
-_W, _H = 520, 300            # whole chart, px
-_CW, _CH = 260, 150          # one cell
-_L, _R, _T, _B = 38, 12, 22, 22  # cell margins: plot area inside
+SHARE_WEEKS = 4  # market share: mean over this many weeks
+CRISIS_NAMES = {"scandal": N_("scandal"), "defect": N_("defect")}
+_CW, _CH = 270, 132              # one cell, px
+_COLS = 2
+_W, _H = _CW * _COLS, _CH * math.ceil(len(CHARTS) / _COLS)
+_L, _R, _T, _B = 38, 10, 22, 22  # cell margins: plot area inside
 
 
-def metrics_svg(model, public_record: bool = True) -> str:
-    """Awareness (and, dashed, the share who bought), loyalty (mean over customers), NPS
-    and public sentiment over the weeks, as one SVG of 2 x 2 small charts with fixed axes
-    (so the two worlds compare at a glance). Plain SVG: cheap to redraw every week."""
-    df = model.timeseries()
-    weeks = df["step"].to_numpy()
+def _chart_title(key: str, lang: str) -> str:
+    _ = translator(lang)
+    return {"share": _("Market share (4-week mean)"), "nps": _("NPS (95 % interval)"),
+            "awareness": _("Awareness of our brand"), "loyalty": _("Loyalty of customers"),
+            "public_rating": _("Public rating of our brand"), "reply_rate": _("Reply rate")}[key]
+
+
+def metrics_svg(history: pd.DataFrame, crises=(), lang: str = "en", public_record: bool = True,
+                n_brands: int = 3) -> str:
+    """The charts of one world as one SVG (3 x 2 cells, fixed axes, so the two worlds
+    compare at a glance; plain SVG, cheap to redraw every week):
+
+    market share of every brand (``share_<b>``, one line per brand in its colour, mean of
+    the last SHARE_WEEKS weeks), NPS with
+    its 95 % interval band (``nps_low`` .. ``nps_high``, -100..100), awareness of the focal
+    brand (dashed: the share who bought it), loyalty (mean over customers), the focal
+    brand's public rating on the lasting record (dashed: the recency-weighted public
+    sentiment) and the reply rate. ``crises``: (week, kind) pairs marked on every chart
+    (a red line with its name). Without a public record (the sender world) the last two
+    cells say so."""
+    _ = translator(lang)
+    weeks = history["step"].to_numpy() if len(history) else np.zeros(1)
     right = max(HORIZON, int(weeks[-1]))
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="womsim-chart" viewBox="0 0 {_W} {_H}" '
            f'width="100%" style="max-width:{_W}px;font-family:sans-serif">',
            f'<rect width="{_W}" height="{_H}" fill="white"/>']
-    for k, (column, title, (lo, hi), ticks) in enumerate(METRICS):
-        ox, oy = (k % 2) * _CW, (k // 2) * _CH
+    for k, (key, (lo, hi), ticks, needs_record) in enumerate(CHARTS):
+        ox, oy = (k % _COLS) * _CW, (k // _COLS) * _CH
         x0, x1, y0, y1 = ox + _L, ox + _CW - _R, oy + _T, oy + _CH - _B
 
         def X(w, x0=x0, x1=x1):
             return x0 + (x1 - x0) * np.asarray(w, dtype=float) / right
 
         def Y(v, y0=y0, y1=y1, lo=lo, hi=hi):
-            return y1 - (y1 - y0) * (np.asarray(v, dtype=float) - lo) / (hi - lo)
+            return y1 - (y1 - y0) * (np.clip(np.asarray(v, dtype=float), lo, hi) - lo) / (hi - lo)
 
+        out.append(f'<g class="womsim-cell womsim-cell-{key}">')
         for t in ticks:
             yy = float(Y(t))
             out.append(f'<line x1="{x0}" x2="{x1}" y1="{yy:.1f}" y2="{yy:.1f}" '
                        f'stroke="{"#9a9a9a" if t == 0 and lo < 0 else "#e6e6e6"}" stroke-width="0.8"/>')
-            label = f"{t:.0f}" if column == "nps" else f"{t:g}"
+            label = f"{t:.0f}" if key == "nps" else f"{t:g}"
             out.append(f'<text x="{x0 - 4}" y="{yy + 3.5:.1f}" font-size="10" fill="#444" '
                        f'text-anchor="end">{label}</text>')
         for w in range(0, right + 1, 26):
@@ -241,32 +321,106 @@ def metrics_svg(model, public_record: bool = True) -> str:
                        f'text-anchor="middle">{w}</text>')
         out.append(f'<rect x="{x0}" y="{y0}" width="{x1 - x0}" height="{y1 - y0}" fill="none" '
                    f'stroke="#888" stroke-width="0.8"/>')
-        if column == "public_sentiment" and not public_record:
-            out.append(f'<text x="{ox + 8}" y="{oy + 14}" font-size="12" fill="#111">{title}: none</text>')
-            out.append(f'<text x="{(x0 + x1) / 2:.1f}" y="{(y0 + y1) / 2 - 4:.1f}" font-size="11" '
-                       f'fill="#666" text-anchor="middle">no public posts</text>')
-            out.append(f'<text x="{(x0 + x1) / 2:.1f}" y="{(y0 + y1) / 2 + 10:.1f}" font-size="11" '
-                       f'fill="#666" text-anchor="middle">in this world</text>')
+        title = html.escape(_chart_title(key, lang))
+        if needs_record and not public_record:
+            out.append(f'<text x="{ox + 8}" y="{oy + 14}" font-size="13" fill="#111">{title}</text>')
+            out.append(f'<text x="{(x0 + x1) / 2:.1f}" y="{(y0 + y1) / 2 + 4:.1f}" font-size="11" '
+                       f'fill="#666" text-anchor="middle">{html.escape(_("no public posts in this world"))}</text>')
+            out.append("</g>")
             continue
-        y = df[column].to_numpy()
-        if column == "awareness":
-            out.append(_polyline(X(weeks), Y(df["customers"].to_numpy()), "#666", 1.3, dash=True))
-        out.append(_polyline(X(weeks), Y(y), "#111", 1.8))
-        out.append(f'<circle cx="{float(X(weeks[-1])):.1f}" cy="{float(Y(y[-1])):.1f}" r="2.8" fill="#111"/>')
-        out.append(f'<text x="{ox + 8}" y="{oy + 14}" font-size="12" fill="#111">{title}: '
-                   f'<tspan font-weight="bold">{_fmt(column, y[-1])}</tspan></text>')
+        for week, kind in crises:
+            xx = float(X(week))
+            out.append(f'<line class="womsim-crisis" x1="{xx:.1f}" x2="{xx:.1f}" y1="{y0}" y2="{y1}" '
+                       f'stroke="{CRISIS_COLOR}" stroke-width="1.2" stroke-dasharray="3 2"/>')
+            name = html.escape(_(CRISIS_NAMES.get(kind, kind)))
+            out.append(f'<text x="{xx + 2:.1f}" y="{y0 + 11}" font-size="10" font-weight="bold" '
+                       f'fill="{CRISIS_COLOR}">{name}</text>')
+        if len(history):
+            out.append(_cell_lines(history, key, weeks, X, Y, n_brands))
+            value = _latest(history, key)
+            out.append(f'<text x="{ox + 8}" y="{oy + 14}" font-size="13" fill="#111">{title}: '
+                       f'<tspan font-weight="bold">{html.escape(value)}</tspan></text>')
+        out.append("</g>")
     out.append("</svg>")
     return "".join(out)
 
 
+def _cell_lines(df: pd.DataFrame, key: str, weeks: np.ndarray, X, Y, n_brands: int) -> str:
+    out = []
+    if key == "share":
+        # rivals first, so the focal brand's (thicker) line lies on top
+        for b in reversed(range(n_brands)):
+            col = f"share_{b}"
+            if col in df:
+                out.append(_polyline(X(weeks), Y(_smooth(df[col])), brand_color(b), 2.4 if b == 0 else 1.5))
+        return "".join(out)
+    if key == "nps":
+        low, high = df["nps_low"].to_numpy(), df["nps_high"].to_numpy()
+        out.append(_band(X(weeks), Y(low), Y(high), brand_color(0)))
+    if key == "awareness":
+        out.append(_polyline(X(weeks), Y(df["customers"].to_numpy()), "#666", 1.3, dash=True))
+    if key == "public_rating" and "public_sentiment" in df:
+        out.append(_polyline(X(weeks), Y(df["public_sentiment"].to_numpy()), "#666", 1.3, dash=True))
+    y = df[key].to_numpy()
+    out.append(_polyline(X(weeks), Y(y), "#111", 1.8))
+    ok = np.flatnonzero(np.isfinite(y))
+    if len(ok):
+        i = ok[-1]
+        out.append(f'<circle cx="{float(X(weeks[i])):.1f}" cy="{float(Y(y[i])):.1f}" r="2.8" fill="#111"/>')
+    return "".join(out)
+
+
+def _latest(df: pd.DataFrame, key: str) -> str:
+    """The chart's value this week (the focal brand's share for the market chart)."""
+    col = "share_0" if key == "share" else key
+    if col not in df:
+        return "n/a"
+    v = (_smooth(df[col]) if key == "share" else df[col].to_numpy())[-1]
+    if not np.isfinite(v):
+        return "n/a"
+    if key == "nps":
+        return f"{v:+.0f}"
+    if key == "public_rating":
+        return f"{v:+.2f}"
+    return f"{100 * v:.0f} %" if key in ("share", "awareness", "reply_rate") else f"{v:.2f}"
+
+
+def _smooth(column: pd.Series) -> np.ndarray:
+    """A brand's weekly share as the mean of the last SHARE_WEEKS weeks: a few hundred
+    consumers buy a few dozen times a week, so the weekly share jumps by several points."""
+    return column.rolling(SHARE_WEEKS, min_periods=1).mean().to_numpy()
+
+
+def _runs(x: np.ndarray, y: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The finite stretches of a line (NaN: a week without a value breaks it)."""
+    ok = np.isfinite(y)
+    out, start = [], None
+    for i, good in enumerate([*ok.tolist(), False]):
+        if good and start is None:
+            start = i
+        elif not good and start is not None:
+            out.append((x[start:i], y[start:i]))
+            start = None
+    return out
+
+
 def _polyline(x: np.ndarray, y: np.ndarray, color: str, width: float, dash: bool = False) -> str:
-    points = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(x, y, strict=True))
     extra = ' stroke-dasharray="4 3"' if dash else ""
-    return (f'<polyline points="{points}" fill="none" stroke="{color}" stroke-width="{width}" '
-            f'stroke-linejoin="round"{extra}/>')
+    out = []
+    for xs, ys in _runs(np.asarray(x, float), np.asarray(y, float)):
+        points = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(xs, ys, strict=True))
+        out.append(f'<polyline points="{points}" fill="none" stroke="{color}" stroke-width="{width}" '
+                   f'stroke-linejoin="round"{extra}/>')
+    return "".join(out)
 
 
-def _fmt(column: str, value: float) -> str:
-    if column == "nps":
-        return f"{value:+.0f}"
-    return f"{value:+.2f}" if column == "public_sentiment" else f"{value:.2f}"
+def _band(x: np.ndarray, low: np.ndarray, high: np.ndarray, color: str) -> str:
+    """A shaded interval between ``low`` and ``high`` (finite weeks only)."""
+    ok = np.isfinite(low) & np.isfinite(high)
+    out = []
+    for xs, idx in _runs(np.asarray(x, float), np.where(ok, np.arange(len(x)), np.nan)):
+        i = idx.astype(int)
+        pts = [*zip(xs, high[i], strict=True), *zip(xs[::-1], low[i][::-1], strict=True)]
+        points = " ".join(f"{a:.1f},{b:.1f}" for a, b in pts)
+        out.append(f'<polygon points="{points}" fill="{color}" fill-opacity="0.18" stroke="none"/>')
+    return "".join(out)

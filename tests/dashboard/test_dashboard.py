@@ -6,8 +6,11 @@ that does not go to 127.0.0.1 blocked. The server's CDN fallback points at a clo
 port, so an asset missing from the bundled ``solara-assets`` would fail loudly instead of
 being fetched from the internet.
 
-Without Chromium or Playwright the browser test skips with the reason, except under
-``CI=true``, where it fails: CI installs Chromium (``.ci/run``).
+The browser tests share one server and one page and run in file order: the page at week 0,
+a different strategy in each world (and the "same strategy" switch), ten more weeks, the
+scandal button (scandal posts in the feed, a crisis mark on every chart), every lesson, the
+language switch. Without Chromium or Playwright they skip with the reason, except under
+``CI=true``, where they fail: CI installs Chromium (``.ci/run``).
 """
 
 from __future__ import annotations
@@ -28,9 +31,20 @@ from urllib.parse import urlparse
 import numpy as np
 import pytest
 
-from simulation.core.params import PARAMETERS
+from simulation.core.metrics import brand_rating
+from simulation.dashboard.app import charts_legend_html, feed_html, legend_html, main_viz, user_params
+from simulation.dashboard.drawing import (
+    brand_color,
+    draw_networked,
+    draw_sender,
+    metrics_svg,
+    network_positions,
+    preferred_brand,
+)
+from simulation.dashboard.i18n import DOMAIN, LANGUAGES, LOCALE_DIR, translator
 from simulation.dashboard.lessons import LESSONS, lesson_controls
-from simulation.dashboard.worlds import CONTROLS, MAX_CONSUMERS, TwoWorlds
+from simulation.dashboard.worlds import DEFAULTS, TwoWorlds
+from simulation.errors import WomsimError
 
 from conftest import describe, run_cli, signal_group
 
@@ -43,52 +57,111 @@ UI_TIMEOUT_MS = 60_000
 
 
 # ----------------------------------------------------------------------------------------
-# Without a browser: the model behind the page
+# Without a browser: what the page draws (TwoWorlds itself: tests/dashboard/test_worlds.py)
 # ----------------------------------------------------------------------------------------
-def test_two_worlds_share_consumers_and_seed():
-    # a budget that buys replies at N = 120 (at budget 1 the calibrated reply_cost buys 0.015 a week)
-    w = TwoWorlds(**{**lesson_controls("Honest dialogue, good product"), "n_consumers": 120, "budget": 50.0})
-    a, b = w.sender, w.networked
-    assert a.n_consumers == b.n_consumers == 120
-    np.testing.assert_array_equal(a.state.segment, b.state.segment)
-    np.testing.assert_array_equal(a.state.aware, b.state.aware)  # same seed, same start
-    assert a.graph.number_of_edges() == 0 and b.graph.number_of_edges() > 0
-    assert a.params.post_prob == 0 and a.params.post_reach == 0  # nobody posts or reads
-    for _ in range(40):
+def _world(steps: int = 0, **values) -> TwoWorlds:
+    w = TwoWorlds(**{**DEFAULTS, "n_consumers": 150, **values})
+    for _ in range(steps):
         w.step()
-    assert w.steps == 40 and a.record.total_posts == 0 and b.record.total_posts > 0
-    assert b.record.total_replies > 0  # dialogue: the brand answers in the networked world
+    return w
 
 
-def test_week_events_follow_the_channels():
-    w = TwoWorlds(**{**lesson_controls("Crude ads"), "n_consumers": 200})
-    w.step()
-    ads = w.events["sender"].ads
-    assert 0 < ads.sum() <= 200
-    # ads are drawn from the same seed in both worlds: the same consumers are reached
-    np.testing.assert_array_equal(ads, w.events["networked"].ads)
-    assert not w.events["sender"].fanpage.any()
+def test_preferred_brand_is_the_latest_purchase_else_the_best_liked_known_brand():
+    s = _world(6).networked.state
+    pref = preferred_brand(s)
+    bought = s.last_brand >= 0
+    assert bought.any() and (pref[bought] == s.last_brand[bought]).all()
+    for i in np.flatnonzero(~bought):
+        if s.aware[i].any():
+            assert s.aware[i, pref[i]] and s.attitude[i, pref[i]] == s.attitude[i][s.aware[i]].max(), i
+        else:
+            assert pref[i] == -1, i
+    # every brand of the market is someone's preference after a few weeks (3 brands, 150 consumers)
+    assert set(pref.tolist()) >= {0, 1, 2}
 
 
-def test_controls_respect_parameter_ranges_and_cap():
-    for name, c in CONTROLS.items():
-        if name in PARAMETERS and c.choices is None:
-            spec = PARAMETERS[name]
-            assert spec.low <= c.low <= c.default <= c.high <= spec.high, name
-    assert CONTROLS["n_consumers"].high == MAX_CONSUMERS == 500
-    assert TwoWorlds(n_consumers=10_000).networked.n_consumers == MAX_CONSUMERS
-    assert len(LESSONS) == 5
-    for name, lesson in LESSONS.items():
-        assert set(lesson.values) == set(CONTROLS), name  # each lesson sets every control
-        assert lesson.explanation.count(". ") >= 1, name
+def test_panels_show_the_brand_colours_or_the_attitude():
+    import matplotlib.colors as mcolors
+
+    w = _world(4)
+    for colour_by in ("brand", "attitude"):
+        for draw in (draw_sender, draw_networked):
+            fig = draw(w, "en", colour_by)
+            faces = np.concatenate([c.get_facecolors()[:, :3] for c in fig.axes[0].collections
+                                    if len(c.get_offsets()) > 1])
+            brand_rgb = np.array([mcolors.to_rgb(brand_color(b)) for b in range(3)])
+            share = np.isclose(faces[:, None, :], brand_rgb[None]).all(axis=2).any(axis=1).mean()
+            if colour_by == "brand":
+                assert share > 0.7, (draw.__name__, share)  # the rest: consumers who know no brand
+            else:
+                assert share < 0.05, (draw.__name__, share)  # the RdBu attitude scale
+
+
+def test_charts_draw_every_brand_the_nps_band_and_each_crisis():
+    w = _world(3, crisis="none")
+    w.scandal_now()
+    for _ in range(5):
+        w.step()
+    assert [kind for _, kind in w.crises] == ["scandal"]
+    net = metrics_svg(w.history("networked"), w.crises, "en", public_record=True, n_brands=3)
+    snd = metrics_svg(w.history("sender"), w.crises, "en", public_record=False, n_brands=3)
+    assert net.count('class="womsim-crisis"') == 6  # every chart of the networked world
+    assert snd.count('class="womsim-crisis"') == 4  # the sender world has no public record charts
+    assert snd.count("no public posts in this world") == 2
+    share = net[net.index("womsim-cell-share"):net.index("womsim-cell-nps")]
+    for b in range(3):
+        assert f'stroke="{brand_color(b)}"' in share, b
+    nps = net[net.index("womsim-cell-nps"):net.index("womsim-cell-awareness")]
+    assert "<polygon" in nps  # the 95 % interval band
+    assert "-100</text>" in nps and ">100</text>" in nps  # the fixed NPS axis
+
+
+def test_feed_lists_every_brand_its_rating_and_the_scandal_posts():
+    w = _world(4)
+    before = feed_html(w)
+    assert "womsim-post-scandal" not in before
+    w.scandal_now()
+    for _ in range(3):
+        w.step()
+    page = feed_html(w)
+    assert "womsim-post-scandal" in page
+    r, m = w.networked.record, w.networked
+    for b in range(3):
+        assert f"womsim-brand-{b}" in page, b
+        rating = brand_rating(r, b, m.params.rating_prior_posts)
+        assert f"{rating:+.2f}" in page, b
+    assert "reply rate" in page
 
 
 def test_layout_is_computed_once_per_network():
-    from simulation.dashboard.drawing import network_positions
-
     a = TwoWorlds(n_consumers=150, seed=4)
-    b = TwoWorlds(n_consumers=150, seed=4, strategy="hype")  # Reset / other strategy
+    b = TwoWorlds(n_consumers=150, seed=4, strategy_networked="hype")  # Reset / other strategy
     assert network_positions(a) is network_positions(b)  # the cached array, not recomputed
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_page_texts_exist_in_each_language(lang):
+    # strict under pytest: a message without a translation raises MissingTranslation, naming it
+    if lang != "en" and not (LOCALE_DIR / lang / "LC_MESSAGES" / f"{DOMAIN}.mo").is_file():
+        pytest.skip(f"no {lang} catalogue")
+    w = _world(3)
+    w.scandal_now()
+    w.step()
+    w.step()
+    texts = [legend_html(lang, "brand", 3), legend_html(lang, "attitude", 3), charts_legend_html(lang, 3),
+             feed_html(w, lang), str(user_params(DEFAULTS, lang)),
+             metrics_svg(w.history("networked"), w.crises, lang, True, 3),
+             metrics_svg(w.history("sender"), w.crises, lang, False, 3)]
+    draw_sender(w, lang)
+    assert all(texts)
+    if lang != "en":  # translated, not the English msgids
+        assert translator(lang)("Lesson plan") != "Lesson plan"
+        assert "Public rating (all posts ever)" not in feed_html(w, lang)
+
+
+def test_unknown_language_is_a_one_line_error():
+    with pytest.raises(WomsimError, match=r"^--lang 'dee': allowed 'en', 'de' \(did you mean 'de'\?\)$"):
+        main_viz(port=0, lang="dee")
 
 
 # ----------------------------------------------------------------------------------------
@@ -242,96 +315,209 @@ def _colours(png: bytes) -> int:
     return len(np.unique(a.reshape(-1, 3) // 16, axis=0))
 
 
-def test_dashboard_in_chromium(server, tmp_path):
-    from playwright.sync_api import expect, sync_playwright
+class Browser:
+    """One Chromium page on the dashboard, shared by the browser tests below (in file order),
+    with every request that leaves 127.0.0.1 blocked and recorded."""
 
-    outside, failed, errors = [], [], []
+    def __init__(self, page, tmp):
+        self.page, self.tmp = page, tmp
+        self.outside: list[str] = []
+        self.failed: list[str] = []
+        self.errors: list[str] = []
+        self.week = page.locator(".womsim-week")
+
+    def choose(self, select_class: str, option: str) -> None:
+        self.page.locator(f".{select_class}").first.click()
+        self.page.get_by_role("option", name=option, exact=True).click()
+
+    def at_week(self, k: int) -> None:
+        from playwright.sync_api import expect
+
+        expect(self.page.locator(f'.womsim-week[data-week="{k}"]')).to_have_count(1, timeout=UI_TIMEOUT_MS)
+
+    def step(self, n: int = 1) -> None:
+        start = int(self.week.get_attribute("data-week"))
+        for k in range(start + 1, start + n + 1):
+            self.page.get_by_role("button", name="Step", exact=True).click()
+            self.at_week(k)
+        self.page.wait_for_timeout(300)  # the images of the last week
+
+    def strategies(self) -> dict[str, str]:
+        return {side: self.page.locator(f".womsim-heading-{side}").get_attribute("data-strategy")
+                for side in ("sender", "networked")}
+
+
+@pytest.fixture(scope="module")
+def browser(server, tmp_path_factory):
+    """The dashboard open in Chromium (one page for all browser tests); prints the time taken."""
+    from playwright.sync_api import sync_playwright
+
+    tmp = tmp_path_factory.mktemp("browser")
     started = time.monotonic()
     with sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True,
-            args=CHROMIUM_ARGS, viewport={"width": 1600, "height": 1800})
+            str(tmp / "profile"), executable_path=CHROMIUM, headless=True,
+            args=CHROMIUM_ARGS, viewport={"width": 1400, "height": 1600})
         try:
+            page = context.new_page()
+            b = Browser(page, tmp)
+
             def only_local(route):
                 if urlparse(route.request.url).hostname == "127.0.0.1":
                     route.continue_()
                 else:
-                    outside.append(route.request.url)
+                    b.outside.append(route.request.url)
                     route.abort()
 
             context.route("**/*", only_local)
-            page = context.new_page()
-            page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
+            page.on("response", lambda r: b.failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+            page.on("pageerror", lambda e: b.errors.append(str(e)))
             page.goto(server)
-
-            week = page.locator(".womsim-week")
-            expect(week).to_have_text(re.compile(r"^Week 0 of 104"), timeout=UI_TIMEOUT_MS)
-            panels = {side: page.locator(f".womsim-panel-{side} img") for side in ("sender", "networked")}
-            plots = {side: page.locator(f".womsim-plots-{side} svg") for side in ("sender", "networked")}
-            for loc in [*panels.values(), *plots.values()]:
-                expect(loc).to_be_visible(timeout=UI_TIMEOUT_MS)
-            page.wait_for_function(
-                "() => [...document.querySelectorAll('.womsim-panel img')]"
-                ".every(i => i.complete && i.naturalWidth > 200)", timeout=UI_TIMEOUT_MS)
-
-            # Both panels side by side, both drawn (consumers in colour, not a blank image).
-            left, right = (panels[s].bounding_box() for s in ("sender", "networked"))
-            assert left["x"] + left["width"] <= right["x"] + 1 and abs(left["y"] - right["y"]) < 80
-            for side in ("sender", "networked"):
-                shot = panels[side].screenshot()
-                assert _ink(shot) > 0.03 and _colours(shot) > 8, side
-                assert _ink(plots[side].screenshot()) > 0.01, side
-            page.screenshot(path=str(tmp_path / "week0.png"), full_page=True)
-
-            # One Step advances both worlds: the counter and the plots change.
-            before = {s: plots[s].inner_html() for s in plots}
-            networked_before = panels["networked"].screenshot()
-            page.get_by_role("button", name="Step", exact=True).click()
-            expect(week).to_have_text(re.compile(r"^Week 1 of 104"), timeout=UI_TIMEOUT_MS)
-            for s in plots:
-                page.wait_for_function(
-                    "([sel, old]) => document.querySelector(sel).innerHTML !== old",
-                    arg=[f".womsim-plots-{s} svg", before[s]], timeout=UI_TIMEOUT_MS)
-            page.wait_for_timeout(300)
-            assert panels["networked"].screenshot() != networked_before
-
-            # Step timing: ten more weeks, each waited for.
-            t0 = time.monotonic()
-            for k in range(2, 12):
-                page.get_by_role("button", name="Step", exact=True).click()
-                expect(week).to_have_text(re.compile(rf"^Week {k} of"), timeout=UI_TIMEOUT_MS)
-            per_step = (time.monotonic() - t0) / 10
-            assert per_step < 5.0, f"{per_step:.2f} s per step"
-
-            # A lesson sets the controls, restarts both worlds and explains itself.
-            page.locator(".v-select").filter(has_text="Lesson").first.click()
-            page.get_by_role("option", name="Crude ads").click()
-            expect(page.locator(".womsim-explanation")).to_contain_text("Loud, inflated ads",
-                                                                        timeout=UI_TIMEOUT_MS)
-            expect(week).to_have_text(re.compile(r"^Week 0 of"), timeout=UI_TIMEOUT_MS)
-            expect(page.locator(".womsim-settings")).to_contain_text("strategy hype", timeout=UI_TIMEOUT_MS)
-            page.get_by_role("button", name="Step", exact=True).click()
-            expect(week).to_have_text(re.compile(r"^Week 1 of"), timeout=UI_TIMEOUT_MS)
-            page.wait_for_timeout(500)
-            shot = tmp_path / "dashboard.png"
-            page.screenshot(path=str(shot), full_page=True)
-            assert shot.stat().st_size > 20_000
+            yield b
         finally:
             context.close()
-    assert outside == [], f"requests to outside hosts: {outside}"
-    assert failed == [], f"failed requests: {failed}"
-    assert errors == [], f"page errors: {errors}"
-    print(f"\nbrowser test: {time.monotonic() - started:.1f} s, {per_step:.2f} s per step; "
-          f"screenshot {shot}")
+            print(f"\nbrowser tests: {time.monotonic() - started:.1f} s in Chromium; screenshots in {tmp}")
 
 
-def test_lesson_plan_uses_every_lesson_and_its_screenshots_exist():
+def test_page_shows_both_worlds_side_by_side(browser):
+    from playwright.sync_api import expect
+
+    page = browser.page
+    expect(browser.week).to_have_text(re.compile(r"^Week 0 of 104"), timeout=UI_TIMEOUT_MS)
+    panels = {side: page.locator(f".womsim-panel-{side} img") for side in ("sender", "networked")}
+    plots = {side: page.locator(f".womsim-plots-{side} svg") for side in ("sender", "networked")}
+    for loc in [*panels.values(), *plots.values()]:
+        expect(loc).to_be_visible(timeout=UI_TIMEOUT_MS)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.womsim-panel img')]"
+        ".every(i => i.complete && i.naturalWidth > 200)", timeout=UI_TIMEOUT_MS)
+    left, right = (panels[s].bounding_box() for s in ("sender", "networked"))
+    assert left["x"] + left["width"] <= right["x"] + 1 and abs(left["y"] - right["y"]) < 80
+    for side in ("sender", "networked"):
+        shot = panels[side].screenshot()
+        assert _ink(shot) > 0.03 and _colours(shot) > 8, side  # consumers in colour, not a blank image
+        assert _ink(plots[side].screenshot()) > 0.01, side
+    # the defaults: broadcast on the left, honest dialogue on the right, said in the header too
+    assert browser.strategies() == {"sender": "broadcast", "networked": "dialogue"}
+    expect(page.locator(".womsim-settings")).to_contain_text("left: Broadcast ads · right: Honest dialogue")
+    page.screenshot(path=str(browser.tmp / "week0.png"))
+    # colour by attitude to our brand, and back: the panels are drawn anew
+    before, legend = panels["networked"].screenshot(), page.locator(".womsim-legend").first
+    browser.choose("womsim-colour-by", "attitude to our brand")
+    expect(legend).to_contain_text("colour = attitude to our brand", timeout=UI_TIMEOUT_MS)
+    page.wait_for_timeout(500)
+    assert panels["networked"].screenshot() != before
+    browser.choose("womsim-colour-by", "preferred brand")
+    expect(legend).to_contain_text("colour = preferred brand", timeout=UI_TIMEOUT_MS)
+
+
+def test_each_world_runs_its_own_strategy(browser):
+    from playwright.sync_api import expect
+
+    page = browser.page
+    browser.step(2)
+    browser.choose("womsim-strategy-sender", "Hype ads")  # a control restarts both worlds
+    browser.at_week(0)
+    expect(page.locator(".womsim-heading-sender")).to_have_attribute("data-strategy", "hype",
+                                                                     timeout=UI_TIMEOUT_MS)
+    assert browser.strategies() == {"sender": "hype", "networked": "dialogue"}
+    expect(page.locator(".womsim-settings")).to_contain_text("left: Hype ads · right: Honest dialogue")
+    before = {s: page.locator(f".womsim-plots-{s} svg").inner_html() for s in ("sender", "networked")}
+    browser.step(4)
+    for s in before:
+        assert page.locator(f".womsim-plots-{s} svg").inner_html() != before[s], s
+    # hype ads reach consumers on the left; honest dialogue buys no ads on the right
+    reached = int(re.search(r"This week: (\d+) consumers reached by ads",
+                            page.locator(".womsim-week-sender").inner_text()).group(1))
+    assert reached > 0
+    assert "; 0 reached by ads" in page.locator(".womsim-week-networked").inner_text()
+    # the switch: both worlds run the networked world's strategy, the left control follows
+    page.locator(".womsim-same").first.click()
+    browser.at_week(0)
+    expect(page.locator(".womsim-heading-sender")).to_have_attribute("data-strategy", "dialogue",
+                                                                     timeout=UI_TIMEOUT_MS)
+    expect(page.locator(".womsim-strategy-sender.v-input--is-disabled")).to_have_count(1, timeout=UI_TIMEOUT_MS)
+    page.locator(".womsim-same").first.click()
+    expect(page.locator(".womsim-heading-sender")).to_have_attribute("data-strategy", "hype",
+                                                                     timeout=UI_TIMEOUT_MS)
+
+
+def test_ten_more_weeks(browser):
+    start = int(browser.week.get_attribute("data-week"))
+    t0 = time.monotonic()
+    browser.step(10)
+    print(f"\n{(time.monotonic() - t0) / 10:.2f} s per step in the browser (measured, not asserted)")
+    assert int(browser.week.get_attribute("data-week")) == start + 10
+
+
+def test_scandal_button_changes_the_feed_and_the_plots(browser):
+    from playwright.sync_api import expect
+
+    page = browser.page
+    assert page.locator(".womsim-post-scandal").count() == 0
+    assert page.locator(".womsim-crisis").count() == 0
+    page.locator(".womsim-scandal-now").first.click()
+    browser.step(2)
+    expect(page.locator(".womsim-post-scandal").first).to_be_visible(timeout=UI_TIMEOUT_MS)
+    expect(page.locator(".womsim-plots-sender .womsim-crisis")).to_have_count(4, timeout=UI_TIMEOUT_MS)
+    expect(page.locator(".womsim-plots-networked .womsim-crisis")).to_have_count(6, timeout=UI_TIMEOUT_MS)
+    assert "scandal" in page.locator(".womsim-plots-networked svg").inner_html()
+    page.screenshot(path=str(browser.tmp / "scandal.png"))
+
+
+def test_each_lesson_sets_the_controls_and_explains_itself(browser):
+    from playwright.sync_api import expect
+
+    page = browser.page
+    for lid, lesson in LESSONS.items():
+        browser.choose("womsim-lesson", lesson.name)
+        expect(page.locator(".womsim-explanation")).to_contain_text(lesson.explanation[:40], timeout=UI_TIMEOUT_MS)
+        values = lesson_controls(lid)
+        want = values["strategy_networked"] if values["same_strategy"] else values["strategy_sender"]
+        for side, strategy in (("sender", want), ("networked", values["strategy_networked"])):
+            expect(page.locator(f".womsim-heading-{side}")).to_have_attribute("data-strategy", strategy,
+                                                                             timeout=UI_TIMEOUT_MS)
+        browser.at_week(0)
+        if values["roi"]:
+            expect(page.locator(".womsim-roi")).to_be_visible(timeout=UI_TIMEOUT_MS)
+    browser.step(1)
+    page.screenshot(path=str(browser.tmp / "lesson.png"))
+
+
+def test_language_switch_changes_the_page(browser):
+    from playwright.sync_api import expect
+
+    page = browser.page
+    assert page.locator('.womsim-lang[data-lang="en"]').count() == 1
+    browser.choose("womsim-language", "Deutsch")
+    expect(page.locator('.womsim-lang[data-lang="de"]')).to_have_count(1, timeout=UI_TIMEOUT_MS)
+    if not (LOCALE_DIR / "de" / "LC_MESSAGES" / f"{DOMAIN}.mo").is_file():
+        pytest.skip("no German catalogue (simulation/dashboard/locale/de): the switch works, the texts stay English")
+    de = translator("de")  # strict under pytest: a message without German is a MissingTranslation
+    expect(page.get_by_text(de("Lesson plan"), exact=True)).to_be_visible(timeout=UI_TIMEOUT_MS)
+    expect(browser.week).to_contain_text(de("Week {week} of {horizon}").split("{")[0].strip())
+    page.screenshot(path=str(browser.tmp / "de.png"))
+
+
+def test_language_switch_back_to_english(browser):
+    from playwright.sync_api import expect
+
+    browser.choose("womsim-language", "English")
+    expect(browser.page.locator('.womsim-lang[data-lang="en"]')).to_have_count(1, timeout=UI_TIMEOUT_MS)
+    expect(browser.page.get_by_text("Lesson plan", exact=True)).to_be_visible()
+
+
+def test_browser_made_no_outside_requests_and_no_errors(browser):
+    assert browser.outside == [], f"requests to outside hosts: {browser.outside}"
+    assert browser.failed == [], f"failed requests: {browser.failed}"
+    assert browser.errors == [], f"page errors: {browser.errors}"
+
+
+def test_every_lesson_has_its_screenshot_and_the_lesson_plan_shows_existing_ones():
+    for lid in LESSONS:  # written by docs/make_screenshots.py
+        path = ROOT / "docs" / "img" / f"dashboard-{lid}.png"
+        assert path.is_file() and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", path
     text = (ROOT / "docs" / "teaching.md").read_text()
-    for name in LESSONS:
-        assert f"**{name}**" in text, name
-    images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
-    assert 2 <= len(images) <= 3
-    for rel in images:
+    for rel in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text):
         path = ROOT / "docs" / rel
         assert path.is_file() and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", rel
