@@ -31,9 +31,6 @@ import html
 import math
 
 import matplotlib
-
-matplotlib.use("Agg")
-
 import numpy as np
 import pandas as pd
 from matplotlib.collections import LineCollection
