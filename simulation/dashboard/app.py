@@ -62,7 +62,7 @@ from simulation.dashboard.drawing import (
 )
 from simulation.dashboard.i18n import DEFAULT_LANGUAGE, LANGUAGES, N_, check_language, translator
 from simulation.dashboard.lessons import LESSONS, lesson_controls
-from simulation.dashboard.worlds import CONTROLS, DEFAULTS, HORIZON, MARKET_NOTE, TwoWorlds
+from simulation.dashboard.worlds import CONTROLS, DEFAULTS, HORIZON, MARKET_NOTE, NETWORK_LABELS, TwoWorlds
 from simulation.errors import WomsimError
 from simulation.outputs.snapshots import UNAWARE_COLOR
 
@@ -289,7 +289,8 @@ def NetworkedWorld(world: TwoWorlds, lang: str, colour_by: str):
     strategy = world.strategies["networked"]
     caption = _("The same consumers on a social graph ({network}, {n} consumers, {ties} ties): they talk to "
                 "their contacts and post in public, where our brand can answer.").format(
-        network=str(G.graph.get("source", world.networked.params.network)), n=G.number_of_nodes(),
+        network=_(NETWORK_LABELS.get(world.networked.params.network, world.networked.params.network)),
+        n=G.number_of_nodes(),
         ties=G.number_of_edges())
     if is_complete(world):
         caption += " " + _("Everyone knows everyone: ties are not drawn, and up to {k} of each talker's "
@@ -339,7 +340,7 @@ def feed_html(world: TwoWorlds, lang: str = DEFAULT_LANGUAGE, n: int = FEED_POST
         f"({e(_('{posts} posts').format(posts=r.totals(b).posts))})</span>" for b in range(n_brands))
     rate = _reply_rate(r)
     rate_text = _("Our brand's reply rate: {rate}").format(
-        rate="n/a" if not np.isfinite(rate) else f"{100 * rate:.0f} %")
+        rate="\u2013" if not np.isfinite(rate) else f"{100 * rate:.0f} %")
     head = (f'<p class="womsim-ratings"><b>{e(_("Public rating (all posts ever)"))}:</b> {ratings}</p>'
             f'<p class="womsim-caption womsim-reply-rate">{e(rate_text)}</p>')
     slots = r.slots()
@@ -396,7 +397,7 @@ def _roi_cell(values: tuple[float, float, float, float], lang: str) -> str:
     true, est, low, high = values
 
     def num(x):
-        return "n/a" if not np.isfinite(x) else f"{x:+.2f}"
+        return "\u2013" if not np.isfinite(x) else f"{x:+.2f}"
 
     interval = "" if not (np.isfinite(low) and np.isfinite(high)) else f" [{num(low)}, {num(high)}]"
     return (f"<td>{html.escape(num(true))}</td><td>{html.escape(num(est) + interval)}</td>")

@@ -371,10 +371,10 @@ def _latest(df: pd.DataFrame, key: str) -> str:
     """The chart's value this week (the focal brand's share for the market chart)."""
     col = "share_0" if key == "share" else key
     if col not in df:
-        return "n/a"
+        return "\u2013"  # no value yet: a dash reads the same in every language
     v = (_smooth(df[col]) if key == "share" else df[col].to_numpy())[-1]
     if not np.isfinite(v):
-        return "n/a"
+        return "\u2013"  # no value yet: a dash reads the same in every language
     if key == "nps":
         return f"{v:+.0f}"
     if key == "public_rating":

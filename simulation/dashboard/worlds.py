@@ -106,7 +106,7 @@ from simulation.errors import ParameterError
 from simulation.research.roi import estimate_roi
 
 __all__ = ["CONTROLS", "CRISES", "DEFAULTS", "DEFECT", "HORIZON", "MARKET_NOTE", "MAX_CONSUMERS",
-           "NETWORK_CHOICES", "SCANDAL", "TwoWorlds", "WeekEvents"]
+           "NETWORK_CHOICES", "NETWORK_LABELS", "SCANDAL", "TwoWorlds", "WeekEvents"]
 
 #: Most consumers the dashboard simulates: above this drawing stops being fluid.
 MAX_CONSUMERS = 500
@@ -133,6 +133,13 @@ STRATEGY_LABELS = {"none": N_("No marketing"), "broadcast": N_("Broadcast ads"),
                    "fanpage": N_("Fan page"), "dialogue": N_("Honest dialogue"), "mixed": N_("Mixed")}
 CRISIS_LABELS = {"none": N_("No crisis"), "scandal": N_("Scandal"), "defect": N_("Product defect")}
 FLIGHTING_LABELS = {"always": N_("Every week"), "on_off": N_("On and off"), "pulses": N_("Random pulses")}
+NETWORK_LABELS = {"barabasi_albert": N_("Scale-free (Barabasi-Albert)"),
+                  "watts_strogatz": N_("Small world (Watts-Strogatz)"),
+                  "erdos_renyi": N_("Random (Erdos-Renyi)"),
+                  "powerlaw_cluster": N_("Scale-free with clusters (Holme-Kim)"),
+                  "stochastic_block": N_("Two communities (stochastic block)"),
+                  "complete": N_("Everyone knows everyone"), "cliques": N_("Separate cliques"),
+                  "karate": N_("Karate club (34 people)"), "les_miserables": N_("Les Miserables (77 characters)")}
 
 
 @dataclass(frozen=True)
@@ -185,7 +192,7 @@ CONTROLS: dict[str, Control] = {c.name: c for c in [
     _bounded("hype", N_("Hype"), 0.05),
     _bounded("honesty", N_("Honesty"), 0.05),
     _bounded("immigrant_share", N_("Digital immigrants (share)"), 0.05),
-    _choice("network", N_("Network type"), "barabasi_albert", NETWORK_CHOICES),
+    _choice("network", N_("Network type"), "barabasi_albert", NETWORK_CHOICES, NETWORK_LABELS),
     _bounded("n_consumers", N_("Consumers"), 10, default=300, low=20, high=MAX_CONSUMERS),
     Control("seed", N_("Seed"), 0, 0, 99, 1),
     _bounded("n_brands", N_("Brands in the market"), 1, high=5),
