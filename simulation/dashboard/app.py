@@ -250,6 +250,22 @@ def _world_heading(title: str, strategy: str, side: str, lang: str) -> None:
                                   f'{html.escape(strategy_name(strategy, lang))}</span>'))
 
 
+def spending_html(world: TwoWorlds, key: str, lang: str) -> str:
+    """What our brand has spent so far in world ``key``, as a share of its budget, and its fan
+    page's followers: a fan page or a dialogue spends only what it uses (docs/ODD.md 7.11), so
+    the same budget buys very different amounts of marketing."""
+    _ = translator(lang)
+    model = world.worlds[key]
+    weeks = world.steps
+    budget = model.params.budget * model.n_consumers * weeks
+    df = world.history(key)
+    spent = float(df["spend"].iloc[-1]) if weeks and "spend" in df else 0.0
+    followers = float(df["followers"].iloc[-1]) if "followers" in df else 0.0
+    share = "\u2013" if budget <= 0 else f"{100 * spent / budget:.0f} %"
+    return html.escape(_("So far our brand has spent {spent} of its budget; {followers} of consumers follow "
+                         "its fan page.").format(spent=share, followers=f"{100 * followers:.0f} %"))
+
+
 @solara.component
 def SenderWorld(world: TwoWorlds, lang: str, colour_by: str):
     update_counter.get()
@@ -268,6 +284,8 @@ def SenderWorld(world: TwoWorlds, lang: str, colour_by: str):
         solara.HTML(tag="p", classes=["womsim-caption", "womsim-week-sender"], unsafe_innerHTML=html.escape(_(
             "This week: {ads} consumers reached by ads, {fans} saw the fan page.").format(
                 ads=int(e.ads.sum()), fans=int(e.fanpage.sum()))))
+        solara.HTML(tag="p", classes=["womsim-caption", "womsim-spend-sender"],
+                    unsafe_innerHTML=spending_html(world, "sender", lang))
         if any(kind == "scandal" for _week, kind in world.crises):
             solara.HTML(tag="p", classes=["womsim-caption", "womsim-no-scandal"], unsafe_innerHTML=html.escape(_(
                 "The scandal lives on the public record: this world has none, so nobody here reads about it "
@@ -302,9 +320,11 @@ def NetworkedWorld(world: TwoWorlds, lang: str, colour_by: str):
             solara.FigureMatplotlib(fig, dependencies=deps, format="png")
         solara.HTML(tag="p", classes=["womsim-caption", "womsim-week-networked"], unsafe_innerHTML=html.escape(_(
             "This week: {talkers} talked about our brand ({good} positive, {bad} negative), {posts} posted "
-            "in public, our brand replied to {replies}; {ads} reached by ads.").format(
+            "in public, our brand replied to {replies}; {ads} reached by ads, {fans} saw the fan page.").format(
                 talkers=talkers, good=good, bad=talkers - good, posts=int(e.posted.sum()),
-                replies=int(e.replied.sum()), ads=int(e.ads.sum()))))
+                replies=int(e.replied.sum()), ads=int(e.ads.sum()), fans=int(e.fanpage.sum()))))
+        solara.HTML(tag="p", classes=["womsim-caption", "womsim-spend-networked"],
+                    unsafe_innerHTML=spending_html(world, "networked", lang))
         solara.HTML(tag="div", classes=["womsim-plots", "womsim-plots-networked"],
                     unsafe_innerHTML=metrics_svg(world.history("networked"), world.crises, lang,
                                                  public_record=True, n_brands=world.networked.params.n_brands))

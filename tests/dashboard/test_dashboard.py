@@ -32,7 +32,7 @@ import numpy as np
 import pytest
 
 from simulation.core.metrics import brand_rating
-from simulation.dashboard.app import charts_legend_html, feed_html, legend_html, main_viz, user_params
+from simulation.dashboard.app import charts_legend_html, feed_html, legend_html, main_viz, spending_html, user_params
 from simulation.dashboard.drawing import (
     brand_color,
     draw_networked,
@@ -131,6 +131,24 @@ def test_feed_lists_every_brand_its_rating_and_the_scandal_posts():
         rating = brand_rating(r, b, m.params.rating_prior_posts)
         assert f"{rating:+.2f}" in page, b
     assert "reply rate" in page
+
+
+def test_spending_line_shows_the_share_of_the_budget_used_and_the_followers():
+    w = TwoWorlds(**lesson_controls("fanpage"))
+    assert "\u2013" in spending_html(w, "networked", "en")  # week 0: nothing to compare with yet
+    for _ in range(20):
+        w.step()
+    n, budget = w.networked.n_consumers, w.params.budget
+    for key in ("sender", "networked"):
+        h = w.history(key)
+        used = 100 * h["spend"].iloc[-1] / (budget * n * 20)
+        follow = 100 * h["followers"].iloc[-1]
+        text = spending_html(w, key, "en")
+        assert f"spent {used:.0f} % of its budget" in text and f"{follow:.0f} % of consumers" in text, text
+    # the advertiser (every week) uses its whole budget, the fan page only what its followers' views cost
+    assert "spent 100 %" in spending_html(w, "sender", "en")
+    assert h["spend"].iloc[-1] < 0.5 * budget * n * 20 and h["followers"].iloc[-1] > 0
+    assert "Bisher hat unsere Marke" in spending_html(w, "networked", "de")
 
 
 def test_layout_is_computed_once_per_network():
