@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import errno
 import html
-import math
 import os
 import socket
 import warnings
@@ -42,7 +41,7 @@ from mesa.visualization import Slider
 from mesa.visualization.solara_viz import ModelController, UserInputs
 from mesa.visualization.utils import force_update, update_counter
 
-from simulation.core.metrics import brand_rating
+from simulation.core.metrics import brand_rating, followers, reply_rate, spend
 from simulation.core.state import IMMIGRANT
 from simulation.dashboard.drawing import (
     AD_COLOR,
@@ -256,14 +255,10 @@ def spending_html(world: TwoWorlds, key: str, lang: str) -> str:
     the same budget buys very different amounts of marketing."""
     _ = translator(lang)
     model = world.worlds[key]
-    weeks = world.steps
-    budget = model.params.budget * model.n_consumers * weeks
-    df = world.history(key)
-    spent = float(df["spend"].iloc[-1]) if weeks and "spend" in df else 0.0
-    followers = float(df["followers"].iloc[-1]) if "followers" in df else 0.0
-    share = "\u2013" if budget <= 0 else f"{100 * spent / budget:.0f} %"
+    budget = model.params.budget * model.n_consumers * world.steps
+    share = "\u2013" if budget <= 0 else f"{100 * spend(model) / budget:.0f} %"
     return html.escape(_("So far our brand has spent {spent} of its budget; {followers} of consumers follow "
-                         "its fan page.").format(spent=share, followers=f"{100 * followers:.0f} %"))
+                         "its fan page.").format(spent=share, followers=f"{100 * followers(model):.0f} %"))
 
 
 @solara.component
@@ -340,11 +335,6 @@ def _brand_tag(b: int, lang: str) -> str:
             f"{html.escape(brand_label(b, lang))}</span>")
 
 
-def _reply_rate(record) -> float:
-    t = record.totals(0)
-    return t.answered / t.posts if t.posts else math.nan
-
-
 def feed_html(world: TwoWorlds, lang: str = DEFAULT_LANGUAGE, n: int = FEED_POSTS) -> str:
     """The networked world's public record: each brand's rating on the lasting record
     (:func:`simulation.core.metrics.brand_rating`), our brand's reply rate, and the latest
@@ -358,7 +348,7 @@ def feed_html(world: TwoWorlds, lang: str = DEFAULT_LANGUAGE, n: int = FEED_POST
     ratings = "".join(
         f"<span>{_brand_tag(b, lang)} {brand_rating(r, b, m.params.rating_prior_posts):+.2f} "
         f"({e(_('{posts} posts').format(posts=r.totals(b).posts))})</span>" for b in range(n_brands))
-    rate = _reply_rate(r)
+    rate = reply_rate(m)
     rate_text = _("Our brand's reply rate: {rate}").format(
         rate="\u2013" if not np.isfinite(rate) else f"{100 * rate:.0f} %")
     head = (f'<p class="womsim-ratings"><b>{e(_("Public rating (all posts ever)"))}:</b> {ratings}</p>'
